@@ -1,0 +1,275 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// EngineConfig wires an Engine.
+type EngineConfig struct {
+	Router    *Router
+	Platforms []Platform
+	Settings  SettingsStore
+	Catalog   *Catalog
+	Logger    *slog.Logger
+	// Metrics registers the engine's collectors; nil registers nowhere.
+	Metrics prometheus.Registerer
+	// Timeout bounds the handling of one event (default 15 s).
+	Timeout time.Duration
+	// DedupeSize is how many recent event ids are remembered (default 20,000).
+	DedupeSize int
+}
+
+// Engine receives every Event from every Platform, drops redeliveries,
+// recovers panics, bounds each event with a deadline, routes it, and turns
+// errors into safe, translated replies. It implements Sender by handing each
+// Action to the Platform that owns its target.
+type Engine struct {
+	router    *Router
+	platforms map[PlatformID]Platform
+	order     []Platform
+	settings  SettingsStore
+	catalog   *Catalog
+	log       *slog.Logger
+	timeout   time.Duration
+	dedupe    *dedupe
+
+	events   *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	actions  *prometheus.CounterVec
+}
+
+var _ Sender = (*Engine)(nil)
+var _ Handler = (*Engine)(nil)
+var _ CommandSource = (*Engine)(nil)
+
+// NewEngine builds an Engine. The router gets the staff middleware.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	if cfg.Router == nil || cfg.Settings == nil {
+		return nil, errors.New("new engine: Router and Settings are required")
+	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = NewCatalog()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.DedupeSize <= 0 {
+		cfg.DedupeSize = 20000
+	}
+	e := &Engine{
+		router:    cfg.Router,
+		platforms: map[PlatformID]Platform{},
+		settings:  cfg.Settings,
+		catalog:   cfg.Catalog,
+		log:       cfg.Logger.With("component", "engine"),
+		timeout:   cfg.Timeout,
+		dedupe:    newDedupe(cfg.DedupeSize),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commpilot_events_total", Help: "Events received, by platform, kind and outcome.",
+		}, []string{"platform", "kind", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "commpilot_event_duration_seconds", Help: "Time to handle one event.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9),
+		}, []string{"kind"}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commpilot_actions_total", Help: "Actions carried out, by platform, kind and outcome.",
+		}, []string{"platform", "kind", "outcome"}),
+	}
+	for _, p := range cfg.Platforms {
+		if _, dup := e.platforms[p.ID()]; dup {
+			return nil, fmt.Errorf("new engine: platform %s given twice", p.ID())
+		}
+		e.platforms[p.ID()] = p
+		e.order = append(e.order, p)
+	}
+	if cfg.Metrics != nil {
+		for _, c := range []prometheus.Collector{e.events, e.duration, e.actions} {
+			if err := cfg.Metrics.Register(c); err != nil {
+				return nil, fmt.Errorf("new engine: register metrics: %w", err)
+			}
+		}
+	}
+	e.router.Use(RequireStaff(cfg.Settings))
+	return e, nil
+}
+
+// Commands lists the registered commands (for Discord registration and help).
+func (e *Engine) Commands() []Command { return e.router.Commands() }
+
+// Catalog returns the engine's message catalogue.
+func (e *Engine) Catalog() *Catalog { return e.catalog }
+
+// HandleEvent handles one event from a platform. Domain errors become a
+// translated reply with a nil error; an internal error is logged and the
+// user gets a generic message with a reference to find it in the log. A
+// redelivered event returns (nil, nil).
+func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err error) {
+	platform := platformOf(ev)
+	kind := ev.Kind.String()
+	if ev.ID != "" && !e.dedupe.first(string(platform)+"\x00"+ev.ID) {
+		e.events.WithLabelValues(string(platform), kind, "duplicate").Inc()
+		return nil, nil
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			reply = nil
+		}
+		outcome := "ok"
+		if err != nil {
+			outcome = string(ErrorCodeOf(err))
+			if errors.Is(err, context.DeadlineExceeded) {
+				outcome = "timeout"
+			}
+			reply = e.errorReply(ctx, ev, err)
+			err = nil
+		}
+		e.events.WithLabelValues(string(platform), kind, outcome).Inc()
+		e.duration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	}()
+	return e.router.HandleEvent(ctx, ev)
+}
+
+// errorReply logs err as it deserves and returns what the user reads.
+func (e *Engine) errorReply(ctx context.Context, ev Event, err error) *Reply {
+	lang := English
+	if st, serr := e.settings.Settings(context.WithoutCancel(ctx)); serr == nil {
+		lang = st.Lang()
+	}
+	var de *Error
+	switch {
+	case errors.As(err, &de) && de.Code != CodeInternal:
+		e.log.Debug("refused", "kind", ev.Kind.String(), "user", ev.User.Key(), "code", de.Code, "key", de.Key, "err", err)
+		msg := e.catalog.T(lang, de.Key, de.Args...)
+		if de.Usage != "" {
+			msg += "\n" + e.catalog.T(lang, "err.usage", de.Usage)
+		}
+		return e.userReply(ev, msg)
+	case errors.Is(err, context.DeadlineExceeded):
+		e.log.Warn("event timed out", "kind", ev.Kind.String(), "event", ev.ID, "err", err)
+		return e.userReply(ev, e.catalog.T(lang, "err.timeout"))
+	default:
+		ref := newRef()
+		e.log.Error("event failed", "ref", ref, "kind", ev.Kind.String(), "event", ev.ID,
+			"route", ev.Command+ev.Action, "err", err)
+		return e.userReply(ev, e.catalog.T(lang, "err.internal", ref))
+	}
+}
+
+// userReply returns nil for messages: nobody asked, so nobody is answered.
+func (e *Engine) userReply(ev Event, msg string) *Reply {
+	if ev.Kind == EventMessage || ev.Kind == EventAutocomplete {
+		return nil
+	}
+	return &Reply{Text: msg}
+}
+
+func newRef() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Do hands a to the platform that owns its target.
+func (e *Engine) Do(ctx context.Context, a Action) (MessageRef, error) {
+	pid := a.Platform()
+	p, ok := e.platforms[pid]
+	if !ok {
+		return MessageRef{}, Errorf(CodeUnavailable, "err.platform_off", string(pid))
+	}
+	if a.Card != nil {
+		if err := a.Card.Validate(); err != nil {
+			return MessageRef{}, fmt.Errorf("%s on %s: %w", a.Kind, pid, err)
+		}
+	}
+	ref, err := p.Do(ctx, a)
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+		if errors.Is(err, ErrUnknownOutcome) {
+			outcome = "unknown"
+		}
+		err = fmt.Errorf("%s on %s: %w", a.Kind, pid, err)
+	}
+	e.actions.WithLabelValues(string(pid), a.Kind.String(), outcome).Inc()
+	return ref, err
+}
+
+// Link returns a web link to m when its platform can build one, else "".
+func (e *Engine) Link(m MessageRef) string {
+	if l, ok := e.platforms[m.Channel.Platform].(Linker); ok {
+		return l.Link(m)
+	}
+	return ""
+}
+
+// Health reports each platform's connection state.
+func (e *Engine) Health() map[PlatformID]ConnState {
+	out := make(map[PlatformID]ConnState, len(e.order))
+	for _, p := range e.order {
+		st := StateConnected
+		if r, ok := p.(StatusReporter); ok {
+			st = r.Status()
+		}
+		out[p.ID()] = st
+	}
+	return out
+}
+
+// Has reports whether platform p is configured.
+func (e *Engine) Has(p PlatformID) bool { _, ok := e.platforms[p]; return ok }
+
+// Run runs every platform and every runner until ctx is done. If one of them
+// fails, the others are stopped and the first error is returned.
+func (e *Engine) Run(ctx context.Context, runners ...Runner) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	fail := func(name string, err error) {
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		once.Do(func() {
+			firstErr = fmt.Errorf("%s: %w", name, err)
+			cancel()
+		})
+	}
+	for _, p := range e.order {
+		wg.Go(func() { fail(string(p.ID()), p.Run(ctx, e)) })
+	}
+	for _, r := range runners {
+		wg.Go(func() { fail(fmt.Sprintf("%T", r), r.Run(ctx)) })
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// PlatformNames lists configured platform ids, for logs.
+func (e *Engine) PlatformNames() string {
+	names := make([]string, len(e.order))
+	for i, p := range e.order {
+		names[i] = string(p.ID())
+	}
+	return strings.Join(names, ",")
+}

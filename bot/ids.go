@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// PlatformID names a chat platform.
+type PlatformID string
+
+// The platforms commpilot speaks to.
+const (
+	Discord PlatformID = "discord"
+	Slack   PlatformID = "slack"
+)
+
+// Valid reports whether p is a known platform.
+func (p PlatformID) Valid() bool { return p == Discord || p == Slack }
+
+// ChannelRef names a channel (or thread, or DM) on one platform.
+type ChannelRef struct {
+	Platform PlatformID `json:"platform"`
+	ID       string     `json:"id"`
+}
+
+// String renders the reference as "platform:id", the form ParseChannelRef reads.
+func (c ChannelRef) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return string(c.Platform) + ":" + c.ID
+}
+
+// IsZero reports whether c names no channel.
+func (c ChannelRef) IsZero() bool { return c.ID == "" }
+
+// ParseChannelRef reads "slack:C0123" or "discord:123456".
+func ParseChannelRef(s string) (ChannelRef, error) {
+	p, id, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok || !PlatformID(p).Valid() || id == "" || strings.ContainsAny(id, " \t:") {
+		return ChannelRef{}, fmt.Errorf("channel %q: want slack:ID or discord:ID", s)
+	}
+	return ChannelRef{Platform: PlatformID(p), ID: id}, nil
+}
+
+// MessageRef names one message. ThreadID is the thread root (Slack thread_ts)
+// or the thread channel the message lives in, when there is one.
+type MessageRef struct {
+	Channel  ChannelRef `json:"channel"`
+	ID       string     `json:"id"`
+	ThreadID string     `json:"thread_id,omitempty"`
+}
+
+// IsZero reports whether m names no message.
+func (m MessageRef) IsZero() bool { return m.ID == "" }
+
+// UserRef names a user of one platform as seen in one event.
+type UserRef struct {
+	Platform PlatformID `json:"platform"`
+	ID       string     `json:"id"`
+	Name     string     `json:"name,omitempty"`
+	// Roles are the user's role ids (Discord) or user-group ids (Slack).
+	Roles []string `json:"roles,omitempty"`
+	// Admin is set by the adapter when the platform says the user administers
+	// the space (Discord Administrator or Manage Server; Slack admin or owner).
+	Admin bool `json:"admin,omitempty"`
+	// Bot is set when the author is a bot or an app.
+	Bot bool `json:"bot,omitempty"`
+}
+
+// Key renders "platform:id", the form used in staff lists.
+func (u UserRef) Key() string { return string(u.Platform) + ":" + u.ID }
+
+// Mention renders the user as the platform's mention markup.
+func (u UserRef) Mention() string {
+	if u.ID == "" {
+		return u.Name
+	}
+	return "<@" + u.ID + ">"
+}
+
+// Display is the user's name if known, else the mention.
+func (u UserRef) Display() string {
+	if u.Name != "" {
+		return "@" + u.Name
+	}
+	return u.Mention()
+}

@@ -1,0 +1,597 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Router routes commands by "group verb", actions and form submissions by
+// path-like ids ("inbox/approve/{id}/{version}"), and messages to every
+// message handler in registration order. The zero value is ready to use.
+// Registration happens at start-up and panics on duplicates; routing is safe
+// for concurrent use afterwards.
+type Router struct {
+	commands   []*Command
+	byRoute    map[string]*Command
+	actions    []*actionRoute
+	messages   []namedHandler
+	completers map[string]CompleteFunc
+	mw         []Middleware
+}
+
+// OptionType is the type of a command option.
+type OptionType int
+
+// Option types. Values reach the handler normalised:
+// channels as "platform:ID", users as "platform:ID", roles as
+// "platform-role:ID", durations as Go duration strings, choices in the case
+// they were declared.
+const (
+	OptWord     OptionType = iota // one word
+	OptText                       // the rest of the line, as typed
+	OptChannel                    // a channel picker or #channel
+	OptUser                       // a user picker or @user
+	OptRole                       // a role picker or @role
+	OptDuration                   // 10m, 2h, 1d, 1w
+	OptInt                        // a whole number
+	OptChoice                     // one of Choices
+)
+
+// Option is one typed argument of a Command.
+type Option struct {
+	Name        string
+	Type        OptionType
+	Required    bool
+	Description string // English, at most 100 characters (Discord)
+	Choices     []string
+	// Autocomplete names a completer registered with Router.Completer.
+	Autocomplete string
+}
+
+// Command is one "/cm group verb" route.
+type Command struct {
+	// Route is "group verb" ("setup brand") or a single word ("help").
+	Route string
+	// Default makes "/cm group" alone run this command ("inbox" → "inbox list").
+	Default     bool
+	Description string // English, at most 100 characters (Discord)
+	Options     []Option
+	// Staff restricts the command to staff (see Settings.IsStaff).
+	Staff   bool
+	Handler Handler
+}
+
+// Usage renders the command's usage line: "/cm faq add <question | answer>".
+func (c *Command) Usage() string {
+	var b strings.Builder
+	b.WriteString("/cm ")
+	b.WriteString(c.Route)
+	for _, o := range c.Options {
+		l, r := "<", ">"
+		if !o.Required {
+			l, r = "[", "]"
+		}
+		b.WriteString(" " + l + o.Name)
+		if o.Type == OptText {
+			b.WriteString("…")
+		}
+		if o.Type == OptChoice {
+			b.WriteString(": " + strings.Join(o.Choices, "|"))
+		}
+		b.WriteString(r)
+	}
+	return b.String()
+}
+
+// Group and Verb split the route ("setup", "brand"); Verb is "" for a single word.
+func (c *Command) Group() string { g, _, _ := strings.Cut(c.Route, " "); return g }
+
+// Verb is the second word of the route, or "".
+func (c *Command) Verb() string { _, v, _ := strings.Cut(c.Route, " "); return v }
+
+// CompleteFunc suggests values for an option being typed.
+type CompleteFunc func(ctx context.Context, e Event, prefix string) ([]Choice, error)
+
+// RouteInfo describes the route an event matched; middleware reads it with
+// RouteFrom.
+type RouteInfo struct {
+	Kind    EventKind
+	Pattern string // command route, action pattern or message handler name
+	Staff   bool
+	Usage   string
+}
+
+type routeKey struct{}
+
+// RouteFrom returns the route the event being handled matched.
+func RouteFrom(ctx context.Context) (RouteInfo, bool) {
+	ri, ok := ctx.Value(routeKey{}).(RouteInfo)
+	return ri, ok
+}
+
+type namedHandler struct {
+	name string
+	h    Handler
+}
+
+type actionRoute struct {
+	pattern string
+	parts   []string
+	staff   bool
+	h       Handler
+}
+
+// Use adds middleware around every routed handler, outermost first.
+func (r *Router) Use(mw ...Middleware) { r.mw = append(r.mw, mw...) }
+
+// Command registers c. It panics on a duplicate route, a second Default in a
+// group, or an option list that could not bind.
+func (r *Router) Command(c Command) {
+	if r.byRoute == nil {
+		r.byRoute = map[string]*Command{}
+	}
+	words := strings.Fields(c.Route)
+	if len(words) == 0 || len(words) > 2 || c.Handler == nil {
+		panic(fmt.Sprintf("bot: bad command route %q", c.Route))
+	}
+	c.Route = strings.Join(words, " ")
+	if _, dup := r.byRoute[c.Route]; dup {
+		panic(fmt.Sprintf("bot: command %q registered twice", c.Route))
+	}
+	for i, o := range c.Options {
+		if o.Type == OptText && i != len(c.Options)-1 {
+			panic(fmt.Sprintf("bot: command %q: text option %q must be last", c.Route, o.Name))
+		}
+	}
+	cp := c
+	r.commands = append(r.commands, &cp)
+	r.byRoute[c.Route] = &cp
+	if c.Default {
+		g := words[0]
+		if _, dup := r.byRoute[g]; dup {
+			panic(fmt.Sprintf("bot: command %q: %q already has a default", c.Route, g))
+		}
+		r.byRoute[g] = &cp
+	}
+}
+
+// Action registers h for button and form ids matching pattern, whose
+// segments are literals or {name} variables. Staff restricts it to staff.
+func (r *Router) Action(pattern string, staff bool, h Handler) {
+	parts := strings.Split(pattern, "/")
+	for _, a := range r.actions {
+		if a.pattern == pattern || samePattern(a.parts, parts) {
+			panic(fmt.Sprintf("bot: action %q registered twice", pattern))
+		}
+	}
+	r.actions = append(r.actions, &actionRoute{pattern: pattern, parts: parts, staff: staff, h: h})
+}
+
+func samePattern(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		av, bv := isVar(a[i]), isVar(b[i])
+		if av != bv || (!av && a[i] != b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isVar(s string) bool { return strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") }
+
+// Message registers h to see every message, after those registered before.
+// A handler returning ErrStop ends the chain for that message.
+func (r *Router) Message(name string, h Handler) {
+	for _, m := range r.messages {
+		if m.name == name {
+			panic(fmt.Sprintf("bot: message handler %q registered twice", name))
+		}
+	}
+	r.messages = append(r.messages, namedHandler{name, h})
+}
+
+// Completer registers a source of autocomplete suggestions.
+func (r *Router) Completer(name string, fn CompleteFunc) {
+	if r.completers == nil {
+		r.completers = map[string]CompleteFunc{}
+	}
+	if _, dup := r.completers[name]; dup {
+		panic(fmt.Sprintf("bot: completer %q registered twice", name))
+	}
+	r.completers[name] = fn
+}
+
+// Commands returns the registered commands in registration order.
+func (r *Router) Commands() []Command {
+	out := make([]Command, len(r.commands))
+	for i, c := range r.commands {
+		out[i] = *c
+	}
+	return out
+}
+
+// Lookup returns the command for a route ("setup brand", or a group with a default).
+func (r *Router) Lookup(route string) (*Command, bool) {
+	c, ok := r.byRoute[route]
+	return c, ok
+}
+
+// HandleEvent routes e.
+func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
+	switch e.Kind {
+	case EventMessage:
+		return nil, r.handleMessage(ctx, e)
+	case EventCommand:
+		c, err := r.bindCommand(&e)
+		if err != nil {
+			return nil, err
+		}
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff, Usage: c.Usage()}, c.Handler, e)
+	case EventAction, EventSubmit:
+		a, vars := r.matchAction(e.Action)
+		if a == nil {
+			return nil, Errorf(CodeNotFound, "err.unknown_action")
+		}
+		e.Vars = vars
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern, Staff: a.staff}, a.h, e)
+	case EventAutocomplete:
+		return r.complete(ctx, e)
+	}
+	return nil, fmt.Errorf("route event %s: unknown kind", e.Kind)
+}
+
+func (r *Router) serve(ctx context.Context, ri RouteInfo, h Handler, e Event) (*Reply, error) {
+	for i := len(r.mw) - 1; i >= 0; i-- {
+		h = r.mw[i](h)
+	}
+	return h.HandleEvent(context.WithValue(ctx, routeKey{}, ri), e)
+}
+
+func (r *Router) handleMessage(ctx context.Context, e Event) error {
+	var errs []error
+	for _, m := range r.messages {
+		_, err := r.serve(ctx, RouteInfo{Kind: EventMessage, Pattern: m.name}, m.h, e)
+		if errors.Is(err, ErrStop) {
+			break
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", m.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Router) matchAction(id string) (*actionRoute, map[string]string) {
+	n := strings.Count(id, "/") + 1
+next:
+	for _, a := range r.actions {
+		if len(a.parts) != n {
+			continue
+		}
+		rest := id
+		var vars map[string]string
+		for _, p := range a.parts {
+			seg, tail, _ := strings.Cut(rest, "/")
+			rest = tail
+			if isVar(p) {
+				if seg == "" {
+					continue next
+				}
+				if vars == nil {
+					vars = make(map[string]string, 2)
+				}
+				vars[p[1:len(p)-1]] = seg
+			} else if p != seg {
+				continue next
+			}
+		}
+		return a, vars
+	}
+	return nil, nil
+}
+
+func (r *Router) complete(ctx context.Context, e Event) (*Reply, error) {
+	c, ok := r.byRoute[e.Command]
+	if !ok {
+		return &Reply{}, nil
+	}
+	for _, o := range c.Options {
+		if o.Name != e.Focus {
+			continue
+		}
+		if len(o.Choices) > 0 {
+			return &Reply{Choices: filterChoices(o.Choices, e.Options[o.Name])}, nil
+		}
+		fn := r.completers[o.Autocomplete]
+		if fn == nil {
+			break
+		}
+		ch, err := fn(ctx, e, e.Options[o.Name])
+		if len(ch) > 25 {
+			ch = ch[:25]
+		}
+		return &Reply{Choices: ch}, err
+	}
+	return &Reply{}, nil
+}
+
+func filterChoices(all []string, prefix string) []Choice {
+	var out []Choice
+	for _, c := range all {
+		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(prefix)) {
+			out = append(out, Choice{Name: c, Value: c})
+		}
+	}
+	return out
+}
+
+// bindCommand resolves the route of e (from e.Command, or from the first
+// words of e.Text) and fills e.Options with validated, normalised values.
+func (r *Router) bindCommand(e *Event) (*Command, error) {
+	if e.Command == "" {
+		return r.bindText(e)
+	}
+	c, ok := r.byRoute[e.Command]
+	if !ok {
+		return nil, Errorf(CodeNotFound, "err.unknown_cmd", e.Command)
+	}
+	e.Command = c.Route
+	opts := make(map[string]string, len(c.Options))
+	for _, o := range c.Options {
+		v := strings.TrimSpace(e.Options[o.Name])
+		if v == "" {
+			if o.Required {
+				return nil, usageError(c, Invalid("err.missing_option", o.Name))
+			}
+			continue
+		}
+		nv, err := normalise(o, v, platformOf(*e))
+		if err != nil {
+			return nil, usageError(c, err)
+		}
+		opts[o.Name] = nv
+	}
+	e.Options = opts
+	return c, nil
+}
+
+func (r *Router) bindText(e *Event) (*Command, error) {
+	toks := SplitArgs(e.Text)
+	if len(toks) == 0 {
+		toks = []Token{{Text: "help"}}
+	}
+	var c *Command
+	used := 0
+	if len(toks) >= 2 {
+		c = r.byRoute[strings.ToLower(toks[0].Text)+" "+strings.ToLower(toks[1].Text)]
+		used = 2
+	}
+	if c == nil {
+		c = r.byRoute[strings.ToLower(toks[0].Text)]
+		used = 1
+	}
+	if c == nil {
+		return nil, Errorf(CodeNotFound, "err.unknown_cmd", strings.Join(tokenTexts(toks[:min(2, len(toks))]), " "))
+	}
+	e.Command = c.Route
+	args := toks[used:]
+	opts := make(map[string]string, len(c.Options))
+	for _, o := range c.Options {
+		if len(args) == 0 {
+			if o.Required {
+				return nil, usageError(c, Invalid("err.missing_option", o.Name))
+			}
+			break
+		}
+		var v string
+		if o.Type == OptText {
+			v = strings.TrimSpace(e.Text[args[0].Start:])
+			args = nil
+		} else {
+			v = args[0].Text
+			args = args[1:]
+		}
+		nv, err := normalise(o, v, platformOf(*e))
+		if err != nil {
+			return nil, usageError(c, err)
+		}
+		opts[o.Name] = nv
+	}
+	if len(args) > 0 {
+		return nil, usageError(c, Invalid("err.extra_args", strings.Join(tokenTexts(args), " ")))
+	}
+	e.Args = tokenTexts(toks[used:])
+	e.Options = opts
+	return c, nil
+}
+
+func usageError(c *Command, err *Error) *Error {
+	err.Usage = c.Usage()
+	return err
+}
+
+func platformOf(e Event) PlatformID {
+	if e.Message.Channel.Platform != "" {
+		return e.Message.Channel.Platform
+	}
+	return e.User.Platform
+}
+
+func tokenTexts(ts []Token) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Text
+	}
+	return out
+}
+
+// normalise validates one option value and returns its canonical form.
+func normalise(o Option, v string, p PlatformID) (string, *Error) {
+	switch o.Type {
+	case OptChannel:
+		if ref, err := ParseChannelRef(v); err == nil {
+			return ref.String(), nil
+		}
+		if id, ok := parseMention(v, "#"); ok {
+			return string(p) + ":" + id, nil
+		}
+		return "", Invalid("err.bad_channel", v)
+	case OptUser:
+		if id, ok := parseMention(v, "@!", "@"); ok {
+			return string(p) + ":" + id, nil
+		}
+		if k, ok := ParseStaffRef(v); ok && !strings.Contains(k, "-role:") {
+			return k, nil
+		}
+		return "", Invalid("err.bad_user", v)
+	case OptRole:
+		if id, ok := parseMention(v, "@&", "!subteam^"); ok {
+			return string(p) + "-role:" + id, nil
+		}
+		return "", Invalid("err.bad_role", v)
+	case OptDuration:
+		d, err := ParseDuration(v)
+		if err != nil || d <= 0 {
+			return "", Invalid("err.bad_duration", v)
+		}
+		return d.String(), nil
+	case OptInt:
+		for _, r := range v {
+			if r < '0' || r > '9' {
+				return "", Invalid("err.bad_number", v)
+			}
+		}
+		if len(v) > 18 {
+			return "", Invalid("err.bad_number", v)
+		}
+		return v, nil
+	case OptChoice:
+		i := slices.IndexFunc(o.Choices, func(c string) bool { return strings.EqualFold(c, v) })
+		if i < 0 {
+			return "", Invalid("err.bad_choice", v, strings.Join(o.Choices, ", "))
+		}
+		return o.Choices[i], nil
+	}
+	return v, nil
+}
+
+// parseMention reads "<#ID>", "<#ID|name>", "<@ID>", "<@!ID>", "<@&ID>",
+// "<!subteam^ID|@name>" for the given sigils, or a bare platform id.
+func parseMention(v string, sigils ...string) (string, bool) {
+	if strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") {
+		inner := v[1 : len(v)-1]
+		inner, _, _ = strings.Cut(inner, "|")
+		for _, s := range sigils {
+			if id, ok := strings.CutPrefix(inner, s); ok && isPlatformID(id) {
+				return id, true
+			}
+		}
+		return "", false
+	}
+	if isPlatformID(v) {
+		return v, true
+	}
+	return "", false
+}
+
+// isPlatformID accepts Discord snowflakes and Slack ids (C0123, U0123, S0123).
+func isPlatformID(s string) bool {
+	if len(s) < 2 || len(s) > 24 {
+		return false
+	}
+	digits := true
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+		case r >= 'A' && r <= 'Z':
+			digits = false
+		default:
+			return false
+		}
+	}
+	if digits {
+		return len(s) >= 15 // snowflake
+	}
+	return s[0] >= 'A' && s[0] <= 'Z' && strings.ContainsAny(s[1:], "0123456789")
+}
+
+// Token is one word of a command line and where it starts in the line.
+type Token struct {
+	Text  string
+	Start int
+}
+
+// SplitArgs splits a command line into words like a shell would, with
+// "double", 'single' and “typographic” quotes grouping words. A quote only
+// opens at the start of a word and only closes before a space or the end, so
+// apostrophes ("l'offre", "don't") stay inside words; an unclosed quote is
+// taken literally.
+func SplitArgs(s string) []Token {
+	var out []Token
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if isSpace(r) {
+			i += n
+			continue
+		}
+		start := i
+		if closeQ, ok := quotePair(r); ok {
+			if end, ok := findClose(s, i+n, closeQ); ok {
+				out = append(out, Token{Text: s[i+n : end], Start: start})
+				_, cn := utf8.DecodeRuneInString(s[end:])
+				i = end + cn
+				continue
+			}
+		}
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if isSpace(r) {
+				break
+			}
+			i += n
+		}
+		out = append(out, Token{Text: s[start:i], Start: start})
+	}
+	return out
+}
+
+func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0' }
+
+func quotePair(r rune) (rune, bool) {
+	switch r {
+	case '"':
+		return '"', true
+	case '\'':
+		return '\'', true
+	case '“':
+		return '”', true
+	case '«':
+		return '»', true
+	}
+	return 0, false
+}
+
+func findClose(s string, from int, q rune) (int, bool) {
+	for j := from; j < len(s); {
+		r, n := utf8.DecodeRuneInString(s[j:])
+		if r == q {
+			if j+n == len(s) {
+				return j, true
+			}
+			next, _ := utf8.DecodeRuneInString(s[j+n:])
+			if isSpace(next) {
+				return j, true
+			}
+		}
+		j += n
+	}
+	return 0, false
+}
