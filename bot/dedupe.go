@@ -6,23 +6,28 @@ import "sync"
 // however many events arrive.
 type dedupe struct {
 	mu   sync.Mutex
-	seen map[string]struct{}
-	ring []string
+	seen map[dedupeKey]struct{}
+	ring []dedupeKey
 	next int
 }
 
+type dedupeKey struct {
+	platform PlatformID
+	id       string
+}
+
 func newDedupe(n int) *dedupe {
-	return &dedupe{seen: make(map[string]struct{}, n), ring: make([]string, n)}
+	return &dedupe{seen: make(map[dedupeKey]struct{}, n), ring: make([]dedupeKey, n)}
 }
 
 // first reports whether key was not seen among the last n keys, and records it.
-func (d *dedupe) first(key string) bool {
+func (d *dedupe) first(key dedupeKey) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.seen[key]; ok {
 		return false
 	}
-	if old := d.ring[d.next]; old != "" {
+	if old := d.ring[d.next]; old.id != "" {
 		delete(d.seen, old)
 	}
 	d.ring[d.next] = key

@@ -47,6 +47,34 @@ type Engine struct {
 	events   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	actions  *prometheus.CounterVec
+	// counters caches the event counters of the known label values, so the
+	// hot path does not hash label values on every event.
+	counters  map[eventLabels]prometheus.Counter
+	observers [len(eventKindNames)]prometheus.Observer
+}
+
+type eventLabels struct {
+	platform PlatformID
+	kind     EventKind
+	outcome  string
+}
+
+var eventOutcomes = []string{"ok", "duplicate", "timeout", string(CodeInvalid), string(CodeForbidden),
+	string(CodeNotFound), string(CodeConflict), string(CodeUnavailable), string(CodeInternal)}
+
+// counter returns the events counter for the labels, from the cache when known.
+func (e *Engine) counter(p PlatformID, k EventKind, outcome string) prometheus.Counter {
+	if c, ok := e.counters[eventLabels{p, k, outcome}]; ok {
+		return c
+	}
+	return e.events.WithLabelValues(string(p), k.String(), outcome)
+}
+
+func (e *Engine) observer(k EventKind) prometheus.Observer {
+	if k > 0 && int(k) < len(e.observers) {
+		return e.observers[k]
+	}
+	return e.duration.WithLabelValues(k.String())
 }
 
 var _ Sender = (*Engine)(nil)
@@ -89,6 +117,15 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 			Name: "commpilot_actions_total", Help: "Actions carried out, by platform, kind and outcome.",
 		}, []string{"platform", "kind", "outcome"}),
 	}
+	e.counters = map[eventLabels]prometheus.Counter{}
+	for k := EventMessage; int(k) < len(eventKindNames); k++ {
+		e.observers[k] = e.duration.WithLabelValues(k.String())
+		for _, p := range []PlatformID{Discord, Slack} {
+			for _, o := range eventOutcomes {
+				e.counters[eventLabels{p, k, o}] = e.events.WithLabelValues(string(p), k.String(), o)
+			}
+		}
+	}
 	for _, p := range cfg.Platforms {
 		if _, dup := e.platforms[p.ID()]; dup {
 			return nil, fmt.Errorf("new engine: platform %s given twice", p.ID())
@@ -119,9 +156,8 @@ func (e *Engine) Catalog() *Catalog { return e.catalog }
 // redelivered event returns (nil, nil).
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err error) {
 	platform := platformOf(ev)
-	kind := ev.Kind.String()
-	if ev.ID != "" && !e.dedupe.first(string(platform)+"\x00"+ev.ID) {
-		e.events.WithLabelValues(string(platform), kind, "duplicate").Inc()
+	if ev.ID != "" && !e.dedupe.first(dedupeKey{platform, ev.ID}) {
+		e.counter(platform, ev.Kind, "duplicate").Inc()
 		return nil, nil
 	}
 	start := time.Now()
@@ -141,8 +177,8 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err e
 			reply = e.errorReply(ctx, ev, err)
 			err = nil
 		}
-		e.events.WithLabelValues(string(platform), kind, outcome).Inc()
-		e.duration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+		e.counter(platform, ev.Kind, outcome).Inc()
+		e.observer(ev.Kind).Observe(time.Since(start).Seconds())
 	}()
 	return e.router.HandleEvent(ctx, ev)
 }

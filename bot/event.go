@@ -60,7 +60,7 @@ type Event struct {
 	// "inbox/approve/42/3".
 	Action string
 	// Vars are the values the router read from the action id's pattern.
-	Vars map[string]string
+	Vars []Param
 
 	Time time.Time
 }
@@ -68,8 +68,18 @@ type Event struct {
 // Option returns the named option value, or "".
 func (e Event) Option(name string) string { return e.Options[name] }
 
+// Param is one named value read from an action id.
+type Param struct{ Name, Value string }
+
 // Var returns the named pattern variable of an action id, or "".
-func (e Event) Var(name string) string { return e.Vars[name] }
+func (e Event) Var(name string) string {
+	for _, p := range e.Vars {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
 
 // Reply is what a handler answers to the person who sent an event. Adapters
 // show Text and Card only to that person (ephemeral) unless Public is set.

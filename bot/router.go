@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -21,6 +22,11 @@ type Router struct {
 	messages   []namedHandler
 	completers map[string]CompleteFunc
 	mw         []Middleware
+
+	// chainOnce wraps each route's handler in the middleware once, on the
+	// first routed event; registration panics after that.
+	chainOnce sync.Once
+	chained   bool
 }
 
 // OptionType is the type of a command option.
@@ -63,6 +69,8 @@ type Command struct {
 	// Staff restricts the command to staff (see Settings.IsStaff).
 	Staff   bool
 	Handler Handler
+
+	chain Handler // Handler in the router's middleware
 }
 
 // Usage renders the command's usage line: "/cm faq add <question | answer>".
@@ -102,7 +110,6 @@ type RouteInfo struct {
 	Kind    EventKind
 	Pattern string // command route, action pattern or message handler name
 	Staff   bool
-	Usage   string
 }
 
 type routeKey struct{}
@@ -114,8 +121,9 @@ func RouteFrom(ctx context.Context) (RouteInfo, bool) {
 }
 
 type namedHandler struct {
-	name string
-	h    Handler
+	name  string
+	h     Handler
+	chain Handler
 }
 
 type actionRoute struct {
@@ -123,14 +131,16 @@ type actionRoute struct {
 	parts   []string
 	staff   bool
 	h       Handler
+	chain   Handler
 }
 
 // Use adds middleware around every routed handler, outermost first.
-func (r *Router) Use(mw ...Middleware) { r.mw = append(r.mw, mw...) }
+func (r *Router) Use(mw ...Middleware) { r.frozen("middleware"); r.mw = append(r.mw, mw...) }
 
 // Command registers c. It panics on a duplicate route, a second Default in a
 // group, or an option list that could not bind.
 func (r *Router) Command(c Command) {
+	r.frozen("command " + c.Route)
 	if r.byRoute == nil {
 		r.byRoute = map[string]*Command{}
 	}
@@ -162,6 +172,7 @@ func (r *Router) Command(c Command) {
 // Action registers h for button and form ids matching pattern, whose
 // segments are literals or {name} variables. Staff restricts it to staff.
 func (r *Router) Action(pattern string, staff bool, h Handler) {
+	r.frozen("action " + pattern)
 	parts := strings.Split(pattern, "/")
 	for _, a := range r.actions {
 		if a.pattern == pattern || samePattern(a.parts, parts) {
@@ -189,12 +200,13 @@ func isVar(s string) bool { return strings.HasPrefix(s, "{") && strings.HasSuffi
 // Message registers h to see every message, after those registered before.
 // A handler returning ErrStop ends the chain for that message.
 func (r *Router) Message(name string, h Handler) {
+	r.frozen("message handler " + name)
 	for _, m := range r.messages {
 		if m.name == name {
 			panic(fmt.Sprintf("bot: message handler %q registered twice", name))
 		}
 	}
-	r.messages = append(r.messages, namedHandler{name, h})
+	r.messages = append(r.messages, namedHandler{name: name, h: h})
 }
 
 // Completer registers a source of autocomplete suggestions.
@@ -225,6 +237,7 @@ func (r *Router) Lookup(route string) (*Command, bool) {
 
 // HandleEvent routes e.
 func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
+	r.chain()
 	switch e.Kind {
 	case EventMessage:
 		return nil, r.handleMessage(ctx, e)
@@ -233,31 +246,58 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 		if err != nil {
 			return nil, err
 		}
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff, Usage: c.Usage()}, c.Handler, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, c.chain, e)
 	case EventAction, EventSubmit:
 		a, vars := r.matchAction(e.Action)
 		if a == nil {
 			return nil, Errorf(CodeNotFound, "err.unknown_action")
 		}
 		e.Vars = vars
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern, Staff: a.staff}, a.h, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern, Staff: a.staff}, a.chain, e)
 	case EventAutocomplete:
 		return r.complete(ctx, e)
 	}
 	return nil, fmt.Errorf("route event %s: unknown kind", e.Kind)
 }
 
-func (r *Router) serve(ctx context.Context, ri RouteInfo, h Handler, e Event) (*Reply, error) {
-	for i := len(r.mw) - 1; i >= 0; i-- {
-		h = r.mw[i](h)
+// serve runs a route's chained handler (see chain).
+func (r *Router) serve(ctx context.Context, ri RouteInfo, chained Handler, e Event) (*Reply, error) {
+	return chained.HandleEvent(context.WithValue(ctx, routeKey{}, ri), e)
+}
+
+// chain wraps every route's handler in the middleware, once.
+func (r *Router) chain() {
+	r.chainOnce.Do(func() {
+		wrap := func(h Handler) Handler {
+			for i := len(r.mw) - 1; i >= 0; i-- {
+				h = r.mw[i](h)
+			}
+			return h
+		}
+		for _, c := range r.commands {
+			c.chain = wrap(c.Handler)
+		}
+		for _, a := range r.actions {
+			a.chain = wrap(a.h)
+		}
+		for i := range r.messages {
+			r.messages[i].chain = wrap(r.messages[i].h)
+		}
+		r.chained = true
+	})
+}
+
+// frozen panics when routes are added after routing started.
+func (r *Router) frozen(what string) {
+	if r.chained {
+		panic("bot: " + what + " registered after the router started routing")
 	}
-	return h.HandleEvent(context.WithValue(ctx, routeKey{}, ri), e)
 }
 
 func (r *Router) handleMessage(ctx context.Context, e Event) error {
 	var errs []error
 	for _, m := range r.messages {
-		_, err := r.serve(ctx, RouteInfo{Kind: EventMessage, Pattern: m.name}, m.h, e)
+		_, err := r.serve(ctx, RouteInfo{Kind: EventMessage, Pattern: m.name}, m.chain, e)
 		if errors.Is(err, ErrStop) {
 			break
 		}
@@ -268,7 +308,7 @@ func (r *Router) handleMessage(ctx context.Context, e Event) error {
 	return errors.Join(errs...)
 }
 
-func (r *Router) matchAction(id string) (*actionRoute, map[string]string) {
+func (r *Router) matchAction(id string) (*actionRoute, []Param) {
 	n := strings.Count(id, "/") + 1
 next:
 	for _, a := range r.actions {
@@ -276,7 +316,7 @@ next:
 			continue
 		}
 		rest := id
-		var vars map[string]string
+		var vars []Param
 		for _, p := range a.parts {
 			seg, tail, _ := strings.Cut(rest, "/")
 			rest = tail
@@ -284,10 +324,7 @@ next:
 				if seg == "" {
 					continue next
 				}
-				if vars == nil {
-					vars = make(map[string]string, 2)
-				}
-				vars[p[1:len(p)-1]] = seg
+				vars = append(vars, Param{Name: p[1 : len(p)-1], Value: seg})
 			} else if p != seg {
 				continue next
 			}
