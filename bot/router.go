@@ -45,6 +45,9 @@ const (
 	OptDuration                   // 10m, 2h, 1d, 1w
 	OptInt                        // a whole number
 	OptChoice                     // one of Choices
+	// OptMentionable is a user or a role: users normalise to "platform:ID",
+	// roles (Discord roles, Slack user groups) to "platform-role:ID".
+	OptMentionable
 )
 
 // Option is one typed argument of a Command.
@@ -243,10 +246,16 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 		return nil, r.handleMessage(ctx, e)
 	case EventCommand:
 		c, err := r.bindCommand(&e)
-		if err != nil {
+		if c == nil {
 			return nil, err
 		}
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, c.chain, e)
+		h := c.chain
+		if err != nil {
+			// Bad input still goes through the middleware, so a non-staff
+			// user is refused as such before being told about usage.
+			h = r.wrap(HandlerFunc(func(context.Context, Event) (*Reply, error) { return nil, err }))
+		}
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, h, e)
 	case EventAction, EventSubmit:
 		a, vars := r.matchAction(e.Action)
 		if a == nil {
@@ -268,12 +277,7 @@ func (r *Router) serve(ctx context.Context, ri RouteInfo, chained Handler, e Eve
 // chain wraps every route's handler in the middleware, once.
 func (r *Router) chain() {
 	r.chainOnce.Do(func() {
-		wrap := func(h Handler) Handler {
-			for i := len(r.mw) - 1; i >= 0; i-- {
-				h = r.mw[i](h)
-			}
-			return h
-		}
+		wrap := r.wrap
 		for _, c := range r.commands {
 			c.chain = wrap(c.Handler)
 		}
@@ -285,6 +289,14 @@ func (r *Router) chain() {
 		}
 		r.chained = true
 	})
+}
+
+// wrap returns h inside the router's middleware, outermost first.
+func (r *Router) wrap(h Handler) Handler {
+	for i := len(r.mw) - 1; i >= 0; i-- {
+		h = r.mw[i](h)
+	}
+	return h
 }
 
 // frozen panics when routes are added after routing started.
@@ -371,6 +383,7 @@ func filterChoices(all []string, prefix string) []Choice {
 
 // bindCommand resolves the route of e (from e.Command, or from the first
 // words of e.Text) and fills e.Options with validated, normalised values.
+// It returns the command even when its options do not bind, with the error.
 func (r *Router) bindCommand(e *Event) (*Command, error) {
 	if e.Command == "" {
 		return r.bindText(e)
@@ -385,13 +398,13 @@ func (r *Router) bindCommand(e *Event) (*Command, error) {
 		v := strings.TrimSpace(e.Options[o.Name])
 		if v == "" {
 			if o.Required {
-				return nil, usageError(c, Invalid("err.missing_option", o.Name))
+				return c, usageError(c, Invalid("err.missing_option", o.Name))
 			}
 			continue
 		}
 		nv, err := normalise(o, v, platformOf(*e))
 		if err != nil {
-			return nil, usageError(c, err)
+			return c, usageError(c, err)
 		}
 		opts[o.Name] = nv
 	}
@@ -423,7 +436,7 @@ func (r *Router) bindText(e *Event) (*Command, error) {
 	for _, o := range c.Options {
 		if len(args) == 0 {
 			if o.Required {
-				return nil, usageError(c, Invalid("err.missing_option", o.Name))
+				return c, usageError(c, Invalid("err.missing_option", o.Name))
 			}
 			break
 		}
@@ -437,12 +450,12 @@ func (r *Router) bindText(e *Event) (*Command, error) {
 		}
 		nv, err := normalise(o, v, platformOf(*e))
 		if err != nil {
-			return nil, usageError(c, err)
+			return c, usageError(c, err)
 		}
 		opts[o.Name] = nv
 	}
 	if len(args) > 0 {
-		return nil, usageError(c, Invalid("err.extra_args", strings.Join(tokenTexts(args), " ")))
+		return c, usageError(c, Invalid("err.extra_args", strings.Join(tokenTexts(args), " ")))
 	}
 	e.Args = tokenTexts(toks[used:])
 	e.Options = opts
@@ -493,6 +506,17 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 			return string(p) + "-role:" + id, nil
 		}
 		return "", Invalid("err.bad_role", v)
+	case OptMentionable:
+		if id, ok := parseMention(v, "@&", "!subteam^"); ok && strings.HasPrefix(v, "<") {
+			return string(p) + "-role:" + id, nil
+		}
+		if k, ok := ParseStaffRef(v); ok {
+			return k, nil
+		}
+		if id, ok := parseMention(v, "@!", "@"); ok {
+			return string(p) + ":" + id, nil
+		}
+		return "", Invalid("err.bad_user", v)
 	case OptDuration:
 		d, err := ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -526,7 +550,7 @@ func parseMention(v string, sigils ...string) (string, bool) {
 		inner := v[1 : len(v)-1]
 		inner, _, _ = strings.Cut(inner, "|")
 		for _, s := range sigils {
-			if id, ok := strings.CutPrefix(inner, s); ok && isPlatformID(id) {
+			if id, ok := strings.CutPrefix(inner, s); ok && isIDChars(id) {
 				return id, true
 			}
 		}
@@ -536,6 +560,19 @@ func parseMention(v string, sigils ...string) (string, bool) {
 		return v, true
 	}
 	return "", false
+}
+
+// isIDChars accepts the characters of Discord and Slack ids.
+func isIDChars(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // isPlatformID accepts Discord snowflakes and Slack ids (C0123, U0123, S0123).

@@ -28,6 +28,8 @@ func testRouter() *bot.Router {
 		Options: []bot.Option{
 			{Name: "op", Type: bot.OptChoice, Required: true, Choices: []string{"add", "remove"}},
 			{Name: "user", Type: bot.OptUser, Required: true}}})
+	r.Command(bot.Command{Route: "setup who", Handler: bot.HandlerFunc(echo),
+		Options: []bot.Option{{Name: "who", Type: bot.OptMentionable, Required: true}}})
 	r.Command(bot.Command{Route: "inbox list", Default: true, Handler: bot.HandlerFunc(echo)})
 	r.Command(bot.Command{Route: "inbox assign", Handler: bot.HandlerFunc(echo),
 		Options: []bot.Option{{Name: "id", Type: bot.OptInt, Required: true}, {Name: "user", Type: bot.OptUser, Required: true}}})
@@ -53,6 +55,10 @@ func TestRouterBindsSlackText(t *testing.T) {
 		{"setup staff add <@U0ALICE|alice>", "setup staff|op=add,user=slack:U0ALICE", ""},
 		{"SETUP Staff ADD <@U0ALICE>", "setup staff|op=add,user=slack:U0ALICE", ""},
 		{"setup staff promote <@U0ALICE>", "", bot.CodeInvalid},
+		{"setup who <!subteam^S0MODS|@mods>", "setup who|who=slack-role:S0MODS", ""},
+		{"setup who <@U0ALICE>", "setup who|who=slack:U0ALICE", ""},
+		{"setup who discord-role:777777777777777777", "setup who|who=discord-role:777777777777777777", ""},
+		{"setup who alice", "", bot.CodeInvalid},
 		{"inbox", "inbox list|", ""},
 		{"inbox assign 42 <@U0ALICE>", "inbox assign|id=42,user=slack:U0ALICE", ""},
 		{"inbox assign x42 <@U0ALICE>", "", bot.CodeInvalid},

@@ -210,3 +210,24 @@ func ReplyText(r *bot.Reply) string {
 	}
 	return r.Text
 }
+
+// MemAudit is an in-memory bot.Auditor for tests.
+type MemAudit struct {
+	mu      sync.Mutex
+	entries []bot.AuditEntry
+}
+
+// Audit records e.
+func (m *MemAudit) Audit(_ context.Context, e bot.AuditEntry) error {
+	m.mu.Lock()
+	m.entries = append(m.entries, e)
+	m.mu.Unlock()
+	return nil
+}
+
+// Entries returns the recorded entries, oldest first.
+func (m *MemAudit) Entries() []bot.AuditEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.entries)
+}

@@ -1,0 +1,302 @@
+// Package discord makes commpilot a Discord bot: a bot.Platform over
+// discordgo v0.29.0.
+//
+// # Connection
+//
+// Run opens the gateway with the guilds, guild messages, message content,
+// guild members, direct messages and guild moderation intents, registers the
+// /cm command tree derived from the handler's routes (bot.CommandSource), and
+// delivers every message and interaction to the handler as a bot.Event. It
+// owns the reconnect loop: after a dropped connection, a RECONNECT or a
+// missed heartbeat it opens the gateway again, which RESUMEs the session, so
+// the events missed meanwhile are replayed. Event ids are stable across
+// redeliveries ("m:"+message id, "u:"+message id+":"+edit time, interaction
+// id), so the engine's dedupe handles a replayed event once.
+//
+// # REST
+//
+// Every REST call goes through discordgo's request machinery with an
+// explicit, bounded rate-limit bucket and without discordgo's own retries:
+// waits for X-RateLimit-* resets and 429 retry_after honour the caller's
+// context, a 502 is never retried blindly, and interaction tokens never
+// become bucket keys (discordgo keeps one bucket per token forever, issue
+// #1333). A network failure after the request may have reached Discord wraps
+// bot.ErrUnknownOutcome; a 4xx is a definite failure.
+//
+// # Base URL
+//
+// discordgo computes its endpoint strings once, from https://discord.com/.
+// When Config.APIURL is set, the session's HTTP client rewrites every request
+// for discord.com to that base, so REST and gateway discovery (GET
+// /api/v10/gateway) go there; the gateway itself is whatever URL that
+// discovery returns.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/commpilot/commpilot/bot"
+)
+
+// Intents are the gateway intents commpilot identifies with.
+const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent |
+	discordgo.IntentGuildMembers | discordgo.IntentDirectMessages | discordgo.IntentGuildModeration
+
+// Config configures the Discord platform.
+type Config struct {
+	// Token is the bot token (DISCORD_TOKEN), without the "Bot " prefix.
+	Token string
+	// GuildID, when set, registers /cm in that guild only (instant) instead
+	// of globally.
+	GuildID string
+	// APIURL replaces https://discord.com for REST and gateway discovery.
+	APIURL string
+	Logger *slog.Logger
+	// HTTPClient is used for REST; nil means a client with a 20 s timeout.
+	HTTPClient *http.Client
+}
+
+// Platform is Discord as a bot.Platform.
+type Platform struct {
+	s       *discordgo.Session
+	log     *slog.Logger
+	guildID string
+	webBase string // "https://discord.com" or the configured base
+
+	state  atomic.Value // bot.ConnState
+	selfID atomic.Value // string: the bot user id, from READY
+	appID  atomic.Value // string: the application id, from READY
+
+	// deferAfter is how long an interaction handler may run before the
+	// interaction is deferred (Discord allows 3 s for the first answer).
+	deferAfter time.Duration
+}
+
+var (
+	_ bot.Platform       = (*Platform)(nil)
+	_ bot.StatusReporter = (*Platform)(nil)
+	_ bot.Linker         = (*Platform)(nil)
+)
+
+// New builds the platform; it does no I/O.
+func New(cfg Config) (*Platform, error) {
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, errors.New("discord: DISCORD_TOKEN is empty")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s, err := discordgo.New("Bot " + strings.TrimSpace(cfg.Token))
+	if err != nil {
+		return nil, fmt.Errorf("discord: new session: %w", err)
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 20 * time.Second}
+	}
+	webBase := "https://discord.com"
+	if cfg.APIURL != "" {
+		base, err := url.Parse(strings.TrimRight(cfg.APIURL, "/"))
+		if err != nil || base.Scheme == "" || base.Host == "" {
+			return nil, fmt.Errorf("discord: DISCORD_API_URL %q: want an absolute URL such as https://proxy.example", cfg.APIURL)
+		}
+		c := *client
+		c.Transport = rebase{base: base, next: transportOf(client)}
+		client = &c
+		webBase = base.Scheme + "://" + base.Host
+	}
+	s.Client = client
+	s.Identify.Intents = Intents
+	s.Identify.Compress = false
+	s.ShouldReconnectOnError = false // Run owns reconnection
+	s.ShouldRetryOnRateLimit = false // call waits, honouring the context
+	s.MaxRestRetries = 0             // a 502 after a POST is an unknown outcome, not a retry
+	s.SyncEvents = true              // handlers only hand events to goroutines Run owns
+	s.StateEnabled = true
+	s.LogLevel = -1 // discordgo logs through the standard logger; Run logs what matters
+	p := &Platform{
+		s:          s,
+		log:        cfg.Logger.With("component", "discord"),
+		guildID:    cfg.GuildID,
+		webBase:    webBase,
+		deferAfter: 1500 * time.Millisecond,
+	}
+	p.state.Store(bot.StateDisconnected)
+	p.selfID.Store("")
+	p.appID.Store("")
+	return p, nil
+}
+
+func transportOf(c *http.Client) http.RoundTripper {
+	if c.Transport != nil {
+		return c.Transport
+	}
+	return http.DefaultTransport
+}
+
+// rebase sends requests for discord.com to base instead.
+type rebase struct {
+	base *url.URL
+	next http.RoundTripper
+}
+
+func (r rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != "discord.com" {
+		return r.next.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	u := *req.URL
+	u.Scheme, u.Host = r.base.Scheme, r.base.Host
+	u.Path = strings.TrimRight(r.base.Path, "/") + req.URL.Path
+	u.RawPath = ""
+	out.URL, out.Host = &u, ""
+	return r.next.RoundTrip(out)
+}
+
+// ID returns bot.Discord.
+func (p *Platform) ID() bot.PlatformID { return bot.Discord }
+
+// Status reports the gateway connection state.
+func (p *Platform) Status() bot.ConnState { return p.state.Load().(bot.ConnState) }
+
+// Link returns the web link of m: <base>/channels/GUILD/CHANNEL/MSG, with
+// @me for direct messages. The guild comes from the state cache; a channel
+// the bot has not seen links as a DM would.
+func (p *Platform) Link(m bot.MessageRef) string {
+	guild := "@me"
+	if ch, err := p.s.State.Channel(m.Channel.ID); err == nil && ch.GuildID != "" {
+		guild = ch.GuildID
+	}
+	return p.webBase + "/channels/" + guild + "/" + m.Channel.ID + "/" + m.ID
+}
+
+// ErrTokenRejected is wrapped by Run's error when Discord refuses the token.
+var ErrTokenRejected = errors.New("discord: the DISCORD_TOKEN was rejected by Discord; check the bot token")
+
+// Run connects, registers /cm from h's commands when h is a
+// bot.CommandSource, delivers events to h and reconnects on its own until
+// ctx is done; then it closes the gateway, waits for the events in flight and
+// returns nil. It returns early only when the token is rejected (HTTP 401,
+// gateway close 4004) or the command tree is invalid.
+func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var tree *discordgo.ApplicationCommand
+	if src, ok := h.(bot.CommandSource); ok {
+		var err error
+		if tree, err = CommandTree(src.Commands()); err != nil {
+			return fmt.Errorf("discord: register /cm: %w", err)
+		}
+	}
+	disconnected := make(chan struct{}, 1)
+	in := &inbound{p: p, h: h, ctx: ctx, wg: &wg}
+	registered := tree == nil
+	removers := []func(){
+		p.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+			p.selfID.Store(r.User.ID)
+			app := r.User.ID
+			if r.Application != nil && r.Application.ID != "" {
+				app = r.Application.ID
+			}
+			p.appID.Store(app)
+		}),
+		p.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+			select {
+			case disconnected <- struct{}{}:
+			default:
+			}
+		}),
+		p.s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { in.message(m.Message, false) }),
+		p.s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageUpdate) { in.message(m.Message, true) }),
+		p.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) { in.interaction(i.Interaction) }),
+	}
+	defer func() {
+		for _, rm := range removers {
+			rm()
+		}
+	}()
+
+	backoff := time.Second
+	for {
+		p.state.Store(bot.StateConnecting)
+		err := p.s.Open()
+		if err != nil {
+			p.state.Store(bot.StateDisconnected)
+			if tokenRejected(err) {
+				return ErrTokenRejected
+			}
+			p.log.Warn("gateway connect failed", "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 2*time.Minute)
+			continue
+		}
+		backoff = time.Second
+		p.state.Store(bot.StateConnected)
+		p.log.Info("gateway connected")
+		if !registered { // READY, handled during Open, set the application id
+			// A failure here is retried after the next reconnect; the
+			// commands registered last time keep working meanwhile.
+			if err := p.register(ctx, tree); err != nil {
+				p.log.Error("registering /cm failed", "err", err)
+			} else {
+				registered = true
+			}
+		}
+		select {
+		case <-ctx.Done():
+			p.state.Store(bot.StateDisconnected)
+			// A gateway session left without a close frame can be resumed
+			// by another process; close it properly.
+			if err := p.s.Close(); err != nil {
+				p.log.Debug("gateway close", "err", err)
+			}
+			return nil
+		case <-disconnected:
+			p.state.Store(bot.StateDisconnected)
+			p.log.Warn("gateway disconnected; reconnecting")
+		}
+	}
+}
+
+// register bulk-overwrites the application's commands with the /cm tree.
+func (p *Platform) register(ctx context.Context, cmd *discordgo.ApplicationCommand) error {
+	app := p.appID.Load().(string)
+	endpoint := discordgo.EndpointApplicationGlobalCommands(app)
+	if p.guildID != "" {
+		endpoint = discordgo.EndpointApplicationGuildCommands(app, p.guildID)
+	}
+	if err := p.call(ctx, http.MethodPut, endpoint, "commands", []*discordgo.ApplicationCommand{cmd}, nil); err != nil {
+		return fmt.Errorf("discord: register /cm: %w", err)
+	}
+	p.log.Info("registered /cm", "guild", p.guildID, "options", len(cmd.Options))
+	return nil
+}
+
+// tokenRejected reports a 401 from REST or close code 4004 from the gateway.
+func tokenRejected(err error) bool {
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+		return true
+	}
+	var ce *websocket.CloseError
+	return errors.As(err, &ce) && ce.Code == 4004
+}

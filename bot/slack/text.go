@@ -1,0 +1,192 @@
+package slack
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Slack's limits, in characters, on what the adapter sends.
+const (
+	maxMessageText = 40000 // chat.postMessage text
+	maxSectionText = 3000  // section text, quote, body
+	maxHeaderText  = 150   // header block
+	maxFieldText   = 2000  // one section field
+	maxFields      = 10    // fields per section
+	maxButtonText  = 75    // button label
+	maxConfirmText = 300   // confirm dialog text
+	maxConfirmHead = 100   // confirm dialog title
+	maxConfirmBtn  = 30    // confirm / deny labels
+	maxModalTitle  = 24    // modal title and submit label
+	maxInputLabel  = 2000  // input block label
+	maxPlaceholder = 150   // input placeholder
+	maxInputValue  = 3000  // plain_text_input max_length
+)
+
+// truncMarker is appended to anything cut to fit a Slack limit, so readers
+// see that text is missing.
+const truncMarker = "…"
+
+// truncate cuts s to at most max characters, the last being truncMarker
+// when something was cut.
+func truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == max-1 {
+			return s[:i] + truncMarker
+		}
+		n++
+	}
+	return s
+}
+
+// escapeAll escapes &, < and > so Slack shows text literally: no mention,
+// no link, no @channel. For untrusted text (community messages, drafts).
+func escapeAll(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// escapeKeepRefs escapes like escapeAll but keeps Slack user, channel and
+// user-group references (<@U123>, <#C123|name>, <!subteam^S1>) working, so
+// the bot's own texts can name people. Broadcasts (<!here>, <!channel>,
+// <!everyone>) and labelled links are shown literally.
+func escapeKeepRefs(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		if s[i] == '<' {
+			if end := strings.IndexByte(s[i:], '>'); end > 0 && isRef(s[i+1:i+end]) {
+				b.WriteString(s[i : i+end+1])
+				i += end + 1
+				continue
+			}
+		}
+		switch s[i] {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteByte(s[i])
+		}
+		i++
+	}
+	return b.String()
+}
+
+// isRef reports whether inner (the text between < and >) is a user,
+// channel or user-group reference.
+func isRef(inner string) bool {
+	id, _, _ := strings.Cut(inner, "|")
+	switch {
+	case strings.HasPrefix(id, "@"):
+		id = id[1:]
+	case strings.HasPrefix(id, "#"):
+		id = id[1:]
+	case strings.HasPrefix(id, "!subteam^"):
+		id = id[len("!subteam^"):]
+	default:
+		return false
+	}
+	if id == "" {
+		return false
+	}
+	for _, r := range id {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeText turns Slack's wire format of a message or command into plain
+// text: links become their URL (<http://x|label> → http://x, <mailto:a@b|a@b>
+// → mailto:a@b), HTML entities are decoded, and user, channel and user-group
+// references (<@U1>, <#C1|general>, <!subteam^S1>) are left for the router,
+// which understands them. Broadcasts become their visible form (@here).
+func decodeText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '<':
+			end := strings.IndexByte(s[i:], '>')
+			if end < 0 {
+				b.WriteString(s[i:])
+				i = len(s)
+				continue
+			}
+			inner := s[i+1 : i+end]
+			switch {
+			case isRef(inner):
+				b.WriteString(s[i : i+end+1])
+			case strings.HasPrefix(inner, "!"):
+				name, label, _ := strings.Cut(inner[1:], "|")
+				if label != "" {
+					b.WriteString(label)
+				} else {
+					b.WriteString("@" + name)
+				}
+			default:
+				target, _, _ := strings.Cut(inner, "|")
+				b.WriteString(target)
+			}
+			i += end + 1
+		case '&':
+			n := decodeEntity(&b, s[i:])
+			i += n
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// decodeEntity writes the character of the entity s starts with and returns
+// how many bytes it used; Slack only encodes &amp; &lt; &gt;.
+func decodeEntity(b *strings.Builder, s string) int {
+	for _, e := range [...]struct{ ent, ch string }{{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}} {
+		if strings.HasPrefix(s, e.ent) {
+			b.WriteString(e.ch)
+			return len(e.ent)
+		}
+	}
+	b.WriteByte('&')
+	return 1
+}
+
+// mentions reports whether text (in Slack's wire format) mentions userID.
+func mentions(text, userID string) bool {
+	if userID == "" {
+		return false
+	}
+	return strings.Contains(text, "<@"+userID+">") || strings.Contains(text, "<@"+userID+"|")
+}
