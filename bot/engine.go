@@ -44,6 +44,12 @@ type Engine struct {
 	timeout   time.Duration
 	dedupe    *dedupe
 
+	// life is the parent of every event's context: handlers keep running
+	// when a platform stops taking events, until Shutdown ends them.
+	life     context.Context
+	end      context.CancelFunc
+	inflight sync.WaitGroup
+
 	events   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	actions  *prometheus.CounterVec
@@ -98,7 +104,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.DedupeSize <= 0 {
 		cfg.DedupeSize = 20000
 	}
+	life, end := context.WithCancel(context.Background())
 	e := &Engine{
+		life:      life,
+		end:       end,
 		router:    cfg.Router,
 		platforms: map[PlatformID]Platform{},
 		settings:  cfg.Settings,
@@ -154,6 +163,9 @@ func (e *Engine) Catalog() *Catalog { return e.catalog }
 // translated reply with a nil error; an internal error is logged and the
 // user gets a generic message with a reference to find it in the log. A
 // redelivered event returns (nil, nil).
+//
+// The handler runs under the engine's own deadline, not ctx's cancellation:
+// an event accepted before a platform stops is finished (see Shutdown).
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err error) {
 	platform := platformOf(ev)
 	if ev.ID != "" && !e.dedupe.first(dedupeKey{platform, ev.ID}) {
@@ -161,7 +173,9 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err e
 		return nil, nil
 	}
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	e.inflight.Add(1)
+	defer e.inflight.Done()
+	ctx, cancel := context.WithTimeout(e.life, e.timeout)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
@@ -299,6 +313,24 @@ func (e *Engine) Run(ctx context.Context, runners ...Runner) error {
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// Shutdown waits for the events being handled to finish, at most until ctx
+// is done, then cancels whatever is still running. Call it after the
+// platforms have stopped taking events.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		e.inflight.Wait()
+		close(done)
+	}()
+	defer e.end()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("shutdown: events still running: %w", ctx.Err())
+	}
 }
 
 // PlatformNames lists configured platform ids, for logs.

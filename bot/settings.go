@@ -40,6 +40,15 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return err
 }
 
+// Clone returns a copy of s that shares no slice with it.
+func (s Settings) Clone() Settings {
+	s.Watch = slices.Clone(s.Watch)
+	s.Brand = slices.Clone(s.Brand)
+	s.Competitors = slices.Clone(s.Competitors)
+	s.Staff = slices.Clone(s.Staff)
+	return s
+}
+
 // Location returns the team's time zone, UTC when unset or unknown.
 func (s Settings) Location() *time.Location {
 	if s.Timezone == "" {

@@ -112,27 +112,19 @@ func NewMemSettings(s bot.Settings) *MemSettings { return &MemSettings{s: s} }
 func (m *MemSettings) Settings(context.Context) (bot.Settings, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return clone(m.s), nil
+	return m.s.Clone(), nil
 }
 
 // UpdateSettings applies fn to a copy and keeps it when fn succeeds.
 func (m *MemSettings) UpdateSettings(_ context.Context, fn func(*bot.Settings) error) (bot.Settings, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := clone(m.s)
+	s := m.s.Clone()
 	if err := fn(&s); err != nil {
-		return clone(m.s), err
+		return m.s.Clone(), err
 	}
 	m.s = s
-	return clone(s), nil
-}
-
-func clone(s bot.Settings) bot.Settings {
-	s.Watch = slices.Clone(s.Watch)
-	s.Brand = slices.Clone(s.Brand)
-	s.Competitors = slices.Clone(s.Competitors)
-	s.Staff = slices.Clone(s.Staff)
-	return s
+	return s.Clone(), nil
 }
 
 // Env is an Engine wired to recording platforms for both Discord and Slack.
@@ -147,16 +139,14 @@ type Env struct {
 
 // MustEngine wires skills into an Engine over two recording platforms. With
 // a nil store an in-memory one is used whose staff is "slack:UADMIN" and
-// "discord:100000000000000001".
+// "discord:100000000000000001". Skills that need the engine (as Sender) are
+// added afterwards with Add.
 func MustEngine(tb testing.TB, store bot.SettingsStore, catalog *bot.Catalog, skills ...bot.Skill) *Env {
 	tb.Helper()
 	if store == nil {
 		store = NewMemSettings(bot.Settings{Staff: []string{"slack:UADMIN", "discord:100000000000000001"}})
 	}
 	r := &bot.Router{}
-	for _, s := range skills {
-		s.Register(r)
-	}
 	d, sl := NewPlatform(bot.Discord), NewPlatform(bot.Slack)
 	e, err := bot.NewEngine(bot.EngineConfig{
 		Router: r, Platforms: []bot.Platform{d, sl}, Settings: store, Catalog: catalog,
@@ -165,7 +155,16 @@ func MustEngine(tb testing.TB, store bot.SettingsStore, catalog *bot.Catalog, sk
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Env{Engine: e, Router: r, Discord: d, Slack: sl, Settings: store}
+	env := &Env{Engine: e, Router: r, Discord: d, Slack: sl, Settings: store}
+	env.Add(skills...)
+	return env
+}
+
+// Add registers skills; call it before the first event.
+func (env *Env) Add(skills ...bot.Skill) {
+	for _, s := range skills {
+		s.Register(env.Router)
+	}
 }
 
 // Staff is a Slack user the default store lists as staff.

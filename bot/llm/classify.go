@@ -89,8 +89,9 @@ type classifyInput struct {
 	FollowUps    int      `json:"earlier_messages"`
 }
 
-// classifyRequest builds the chat request that classifies in.
-func classifyRequest(in bot.TriageInput) (openai.ChatCompletionRequest, error) {
+// classifyRequest builds the chat request that classifies in, answered in
+// format.
+func classifyRequest(in bot.TriageInput, format *openai.ChatCompletionResponseFormat) (openai.ChatCompletionRequest, error) {
 	user, err := jsonText(classifyInput{
 		Message:      clip(in.Text, maxMessageRunes),
 		BotMentioned: in.BotMentioned,
@@ -106,7 +107,7 @@ func classifyRequest(in bot.TriageInput) (openai.ChatCompletionRequest, error) {
 			{Role: openai.ChatMessageRoleSystem, Content: classifySystem},
 			{Role: openai.ChatMessageRoleUser, Content: user},
 		},
-		ResponseFormat: schemaFormat("triage", triageSchema()),
+		ResponseFormat: format,
 	}, nil
 }
 
@@ -193,7 +194,7 @@ func (cl classifier) Classify(ctx context.Context, in bot.TriageInput) (bot.Tria
 	if offline.Source == "" {
 		offline.Source = "offline"
 	}
-	req, err := classifyRequest(in)
+	req, err := classifyRequest(in, cl.c.triageFormat)
 	if err != nil {
 		return bot.Triage{}, fmt.Errorf("llm classify: %w", err)
 	}

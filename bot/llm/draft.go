@@ -77,8 +77,9 @@ func replyLanguage(lang string) string {
 	return "the language of the message (English if unsure)"
 }
 
-// draftRequest builds the chat request that drafts a reply to req.
-func draftRequest(req bot.DraftRequest) (openai.ChatCompletionRequest, error) {
+// draftRequest builds the chat request that drafts a reply to req, answered
+// in format.
+func draftRequest(req bot.DraftRequest, format *openai.ChatCompletionResponseFormat) (openai.ChatCompletionRequest, error) {
 	in := draftInput{
 		Message:  clip(req.Text, maxMessageRunes),
 		Author:   clip(req.Author, 100),
@@ -109,7 +110,7 @@ func draftRequest(req bot.DraftRequest) (openai.ChatCompletionRequest, error) {
 			{Role: openai.ChatMessageRoleSystem, Content: draftSystem},
 			{Role: openai.ChatMessageRoleUser, Content: user},
 		},
-		ResponseFormat: schemaFormat("draft", draftSchema()),
+		ResponseFormat: format,
 	}, nil
 }
 
@@ -165,7 +166,7 @@ func (c *Client) Drafter(fallback bot.Drafter) bot.Drafter {
 
 // Draft implements bot.Drafter.
 func (d drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, error) {
-	creq, err := draftRequest(req)
+	creq, err := draftRequest(req, d.c.draftFormat)
 	if err != nil {
 		return bot.Draft{}, fmt.Errorf("llm draft: %w", err)
 	}

@@ -89,6 +89,10 @@ type Client struct {
 	apiKey  string
 	log     *slog.Logger
 
+	// triageFormat and draftFormat are built once and only read.
+	triageFormat *openai.ChatCompletionResponseFormat
+	draftFormat  *openai.ChatCompletionResponseFormat
+
 	requests  *prometheus.CounterVec
 	fallbacks *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
@@ -127,6 +131,10 @@ func New(cfg Config) (*Client, error) {
 		timeout: cfg.Timeout,
 		apiKey:  cfg.APIKey,
 		log:     cfg.Logger.With("component", "llm", "model", cfg.Model),
+
+		triageFormat: schemaFormat("triage", triageSchema()),
+		draftFormat:  schemaFormat("draft", draftSchema()),
+
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "commpilot_llm_requests_total",
 			Help: "LLM requests (attempts), by operation and outcome (ok or the failure reason).",
@@ -282,7 +290,7 @@ func classifyErr(ctx, actx context.Context, err error, limit time.Duration) *fai
 		return httpFailure(reqErr.HTTPStatusCode, fmt.Errorf("HTTP %d without an OpenAI error object", reqErr.HTTPStatusCode))
 	case errors.As(err, &urlErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return &failure{reason: "unreachable", note: "LLM server unreachable", retry: true, err: err}
-	case errors.As(err, &synErr), errors.As(err, &typErr):
+	case errors.As(err, &synErr), errors.As(err, &typErr), errors.Is(err, io.EOF):
 		return &failure{reason: "bad_response", note: "LLM server sent an unreadable response", err: err}
 	default:
 		return &failure{reason: "request", note: "LLM request could not be made", err: err}

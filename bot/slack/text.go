@@ -156,7 +156,7 @@ func decodeText(s string) string {
 				}
 			default:
 				target, _, _ := strings.Cut(inner, "|")
-				b.WriteString(target)
+				b.WriteString(decodeEntities(target))
 			}
 			i += end + 1
 		case '&':
@@ -166,6 +166,23 @@ func decodeText(s string) string {
 			b.WriteByte(s[i])
 			i++
 		}
+	}
+	return b.String()
+}
+
+// decodeEntities decodes &amp; &lt; &gt; in s.
+func decodeEntities(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] == '&' {
+			i += decodeEntity(&b, s[i:])
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
 	}
 	return b.String()
 }

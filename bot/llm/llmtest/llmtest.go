@@ -14,6 +14,7 @@
 package llmtest
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -60,7 +61,6 @@ type Server struct {
 	script  []step
 	respond ResponderFunc
 	reqs    []Request
-	seq     int
 }
 
 // New starts a server on 127.0.0.1 and stops it when tb's test ends. Hanging
@@ -208,7 +208,7 @@ func Completion(model, content string) string {
 func completionBody(model string, msg openai.ChatCompletionMessage, finish openai.FinishReason) string {
 	tokens := (len(msg.Content) + len(msg.Refusal) + 3) / 4
 	resp := openai.ChatCompletionResponse{
-		ID:      "chatcmpl-fake",
+		ID:      "chatcmpl-" + rand.Text()[:12],
 		Object:  "chat.completion",
 		Created: time.Now().Unix(),
 		Model:   model,

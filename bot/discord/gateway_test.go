@@ -1,0 +1,176 @@
+package discord_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/discord"
+	"github.com/commpilot/commpilot/bot/discord/discordtest"
+)
+
+func TestIdentifyCarriesIntents(t *testing.T) {
+	e := start(t, discord.Config{}, nil)
+	d, err := e.srv.WaitIdentify(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id struct {
+		Token   string `json:"token"`
+		Intents int    `json:"intents"`
+	}
+	if err := json.Unmarshal(d, &id); err != nil {
+		t.Fatal(err)
+	}
+	// guilds 1<<0, guild members 1<<1, guild moderation 1<<2, guild
+	// messages 1<<9, direct messages 1<<12, message content 1<<15.
+	const want = 1<<0 | 1<<1 | 1<<2 | 1<<9 | 1<<12 | 1<<15
+	if id.Intents != want {
+		t.Errorf("IDENTIFY intents = %b, want %b", id.Intents, want)
+	}
+	if id.Token != "Bot "+discordtest.Token {
+		t.Errorf("IDENTIFY token is not the bot token")
+	}
+	if got := e.p.Status(); got != bot.StateConnected {
+		t.Errorf("Status() = %s, want connected", got)
+	}
+}
+
+func TestRejectedTokenIsFatalAndNotPrinted(t *testing.T) {
+	srv := discordtest.New(t)
+	const bad = "not-the-token-1234"
+	p, err := discord.New(discord.Config{Token: bad, APIURL: srv.URL(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Run(testCtx(t), bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
+	if err == nil {
+		t.Fatal("Run with a rejected token returned nil")
+	}
+	if !strings.Contains(err.Error(), "DISCORD_TOKEN was rejected") || strings.Contains(err.Error(), bad) {
+		t.Errorf("Run error = %q; want it to say the DISCORD_TOKEN was rejected without printing it", err)
+	}
+	if p.Status() != bot.StateDisconnected {
+		t.Errorf("Status() = %s after a rejected token", p.Status())
+	}
+}
+
+func TestMessageCreateBecomesEvent(t *testing.T) {
+	e := start(t, discord.Config{}, nil)
+	parent := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Alice, "first")
+	id := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "hey <@"+discordtest.BotID+"> where is my order?", discordtest.ReplyingTo(parent))
+	ev := e.seen.wait(t, 1, byID("m:"+id))[0]
+	if ev.Kind != bot.EventMessage || ev.Text != "hey <@"+discordtest.BotID+"> where is my order?" {
+		t.Errorf("event = %+v", ev)
+	}
+	if ev.Message != (bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: id}) {
+		t.Errorf("Message = %+v", ev.Message)
+	}
+	if ev.ReplyTo != (bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: parent}) {
+		t.Errorf("ReplyTo = %+v, want the referenced message %s", ev.ReplyTo, parent)
+	}
+	if ev.User.ID != discordtest.Bob.ID || ev.User.Name != "Bob" || len(ev.User.Roles) != 1 || ev.User.Roles[0] != discordtest.RoleMember || ev.User.Bot {
+		t.Errorf("User = %+v", ev.User)
+	}
+	if !ev.Mentioned || ev.DM {
+		t.Errorf("Mentioned = %v, DM = %v; want mentioned, not DM", ev.Mentioned, ev.DM)
+	}
+	if ev.Time.IsZero() {
+		t.Error("Time is zero")
+	}
+
+	// A thread message names its thread; a DM is marked as such.
+	th := e.srv.PostUserMessage(discordtest.ThreadID, discordtest.Bob, "in a thread")
+	if ev := e.seen.wait(t, 1, byID("m:"+th))[0]; ev.Message.ThreadID != discordtest.ThreadID || ev.Mentioned {
+		t.Errorf("thread message = %+v", ev.Message)
+	}
+	dm := e.srv.PostUserMessage(e.srv.DMChannel(discordtest.Bob.ID), discordtest.Bob, "psst")
+	if ev := e.seen.wait(t, 1, byID("m:"+dm))[0]; !ev.DM || len(ev.User.Roles) != 0 {
+		t.Errorf("DM event = %+v", ev)
+	}
+
+	// Edits arrive as their own event.
+	e.srv.EditUserMessage(discordtest.ChannelID, id, discordtest.Bob, "edited text")
+	edits := e.seen.wait(t, 1, func(ev bot.Event) bool { return ev.Edited })
+	if edits[0].Message.ID != id || edits[0].Text != "edited text" || !strings.HasPrefix(edits[0].ID, "u:"+id+":") {
+		t.Errorf("edit event = %+v", edits[0])
+	}
+}
+
+func TestOwnAndBotMessagesAreIgnored(t *testing.T) {
+	e := start(t, discord.Config{}, nil)
+	e.srv.PostUserMessage(discordtest.ChannelID, discordtest.User{ID: discordtest.BotID, Username: "commpilot", Bot: true}, "my own post")
+	e.srv.PostUserMessage(discordtest.ChannelID, discordtest.OtherBot, "beep")
+	last := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "human")
+	e.seen.wait(t, 1, byID("m:"+last))
+	// Gateway events are handed over in order, so the two before were seen
+	// (and dropped) before the third was handed to the engine.
+	if n := len(e.calls.all()); n != 1 {
+		t.Errorf("the engine got %d events, want only the human's: %+v", n, e.calls.all())
+	}
+}
+
+// A dropped connection, a RECONNECT and a resumable INVALID_SESSION all
+// come back without losing events; an event Discord redelivers around a
+// resume reaches the skills once.
+func TestReconnectResumesWithoutDuplicates(t *testing.T) {
+	e := start(t, discord.Config{}, nil)
+	ctx := testCtx(t)
+	before := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "before the drop")
+	e.calls.wait(t, 1, byID("m:"+before))
+
+	e.srv.RedeliverOnNextResume()
+	e.srv.DropConnection()
+	missed := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "while disconnected")
+	if err := e.srv.WaitResumes(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// The redelivered event reached the adapter twice …
+	e.calls.wait(t, 2, byID("m:"+before))
+	e.calls.wait(t, 1, byID("m:"+missed))
+	// … and the skills once.
+	if n := e.seen.count(byID("m:" + before)); n != 1 {
+		t.Errorf("the message before the drop was handled %d times, want 1", n)
+	}
+	if n := e.seen.count(byID("m:" + missed)); n != 1 {
+		t.Errorf("the message sent while disconnected was handled %d times, want 1", n)
+	}
+
+	e.srv.SendReconnect()
+	if err := e.srv.WaitResumes(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	after := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "after RECONNECT")
+	e.seen.wait(t, 1, byID("m:"+after))
+
+	e.srv.SendInvalidSession(false)
+	if err := e.srv.WaitIdentifies(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	last := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "after a new session")
+	e.seen.wait(t, 1, byID("m:"+last))
+	if e.p.Status() != bot.StateConnected {
+		t.Errorf("Status() = %s, want connected", e.p.Status())
+	}
+}
+
+func TestLink(t *testing.T) {
+	e := start(t, discord.Config{}, nil)
+	ref := bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: "1310000000000000001"}
+	want := e.srv.URL() + "/channels/" + discordtest.GuildID + "/" + discordtest.ChannelID + "/1310000000000000001"
+	if got := e.p.Link(ref); got != want {
+		t.Errorf("Link = %q, want %q", got, want)
+	}
+	dm := bot.MessageRef{Channel: channel("830000000000000009"), ID: "1310000000000000002"}
+	if got := e.p.Link(dm); !strings.Contains(got, "/channels/@me/830000000000000009/1310000000000000002") {
+		t.Errorf("DM link = %q", got)
+	}
+	p, _ := discord.New(discord.Config{Token: "x"})
+	if got := p.Link(ref); !strings.HasPrefix(got, "https://discord.com/channels/") {
+		t.Errorf("default link = %q", got)
+	}
+}
+

@@ -1,0 +1,168 @@
+package discord_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
+	"github.com/commpilot/commpilot/bot/discord"
+	"github.com/commpilot/commpilot/bot/discord/discordtest"
+)
+
+// env is a real Platform connected to a fake Discord, delivering to a real
+// Engine whose router the test fills.
+type env struct {
+	srv    *discordtest.Server
+	p      *discord.Platform
+	engine *bot.Engine
+	seen   *recorder // every event the router's handlers ran for
+	calls  *recorder // every event the adapter handed to the engine (after it returned)
+}
+
+// recorder remembers events and lets tests wait for them.
+type recorder struct {
+	mu      sync.Mutex
+	events  []bot.Event
+	changed chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+
+func (r *recorder) add(e bot.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+func (r *recorder) all() []bot.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]bot.Event(nil), r.events...)
+}
+
+// count returns how many recorded events match.
+func (r *recorder) count(match func(bot.Event) bool) int {
+	n := 0
+	for _, e := range r.all() {
+		if match(e) {
+			n++
+		}
+	}
+	return n
+}
+
+// wait waits until at least n recorded events match and returns them.
+func (r *recorder) wait(t *testing.T, n int, match func(bot.Event) bool) []bot.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		r.mu.Lock()
+		var got []bot.Event
+		for _, e := range r.events {
+			if match(e) {
+				got = append(got, e)
+			}
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			t.Fatalf("waited for %d matching events, have %d of %d: %+v", n, len(got), len(r.all()), r.all())
+		}
+	}
+}
+
+func byID(id string) func(bot.Event) bool { return func(e bot.Event) bool { return e.ID == id } }
+
+// counting wraps the engine to record each event once it was handled.
+type counting struct {
+	next bot.Handler
+	rec  *recorder
+}
+
+func (c counting) HandleEvent(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	r, err := c.next.HandleEvent(ctx, e)
+	c.rec.add(e)
+	return r, err
+}
+
+func (c counting) Commands() []bot.Command { return c.next.(bot.CommandSource).Commands() }
+
+// start wires register's routes into an Engine, connects a Platform to a
+// new fake Discord and waits for the command registration. The platform
+// stops at cleanup, and Run must then return nil.
+func start(t *testing.T, cfg discord.Config, register func(r *bot.Router, seen *recorder)) *env {
+	t.Helper()
+	srv := discordtest.New(t)
+	if cfg.Token == "" {
+		cfg.Token = discordtest.Token
+	}
+	cfg.APIURL = srv.URL()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	p, err := discord.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := newRecorder()
+	r := &bot.Router{}
+	r.Message("record", bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+		seen.add(e)
+		return nil, nil
+	}))
+	if register != nil {
+		register(r, seen)
+	}
+	eng, err := bot.NewEngine(bot.EngineConfig{
+		Router: r, Platforms: []bot.Platform{p},
+		Settings: bottest.NewMemSettings(bot.Settings{Staff: []string{"discord-role:" + discordtest.RoleStaff}}),
+		Logger:   slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{srv: srv, p: p, engine: eng, seen: seen, calls: newRecorder()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, counting{next: eng, rec: e.calls}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v after the context ended, want nil", err)
+		}
+	})
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := srv.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitCommands(wctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func reply(text string) bot.HandlerFunc {
+	return func(context.Context, bot.Event) (*bot.Reply, error) { return bot.Text(text), nil }
+}
+
+func channel(id string) bot.ChannelRef { return bot.ChannelRef{Platform: bot.Discord, ID: id} }
+
+func isUnknown(err error) bool { return errors.Is(err, bot.ErrUnknownOutcome) }

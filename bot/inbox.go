@@ -1,0 +1,134 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ItemState is where an inbox item is in its life.
+//
+//	new → drafted → (pending →) sending → sent
+//	drafted → rejected | closed;  sending → unknown (outcome not known)
+//
+// Every move happens in one store transaction that first checks the state.
+type ItemState string
+
+// Item states. Stored: frozen once released.
+const (
+	ItemNew      ItemState = "new"      // received, being drafted
+	ItemDrafted  ItemState = "drafted"  // a draft waits for a person
+	ItemPending  ItemState = "pending"  // approved, waiting out the send delay (Undo possible)
+	ItemSending  ItemState = "sending"  // the reply is being sent
+	ItemSent     ItemState = "sent"     // the reply was sent
+	ItemRejected ItemState = "rejected" // a person rejected the draft
+	ItemClosed   ItemState = "closed"   // closed without a reply
+	ItemUnknown  ItemState = "unknown"  // the send's outcome is not known: a person must check
+)
+
+// Open reports whether the item still needs a person.
+func (s ItemState) Open() bool {
+	switch s {
+	case ItemNew, ItemDrafted, ItemPending, ItemSending, ItemUnknown:
+		return true
+	}
+	return false
+}
+
+// ItemMessage is one community message of an item's conversation.
+type ItemMessage struct {
+	Ref  MessageRef `json:"ref"`
+	Text string     `json:"text"`
+	Time time.Time  `json:"time"`
+}
+
+// ItemEvent is one line of an item's history.
+type ItemEvent struct {
+	Time   time.Time `json:"time"`
+	Actor  UserRef   `json:"actor"`
+	What   string    `json:"what"` // "drafted", "approved", "sent", "edited", ...
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Item is one conversation in the inbox: a member's message and its
+// follow-ups, its classification, the current draft and what the team did.
+type Item struct {
+	ID       uint64        `json:"id"`
+	State    ItemState     `json:"state"`
+	Author   UserRef       `json:"author"`
+	Messages []ItemMessage `json:"messages"`
+	Link     string        `json:"link,omitempty"`
+	Triage   Triage        `json:"triage"`
+
+	Draft        string   `json:"draft"`
+	DraftVersion int      `json:"draft_version"`
+	DraftSource  string   `json:"draft_source,omitempty"`
+	DraftNote    string   `json:"draft_note,omitempty"`
+	Flags        []string `json:"flags,omitempty"`
+
+	// Card is the item's card in the team channel.
+	Card     MessageRef `json:"card"`
+	Assignee UserRef    `json:"assignee"`
+
+	// Approver approved the text being sent; SendAt is when a pending
+	// (delayed) send goes out.
+	Approver UserRef   `json:"approver"`
+	SendAt   time.Time `json:"send_at"`
+
+	Sent    MessageRef `json:"sent"`
+	SentBy  UserRef    `json:"sent_by"`
+	SentAt  time.Time  `json:"sent_at"`
+	Reason  string     `json:"reason,omitempty"` // reject reason, send failure
+	Created time.Time  `json:"created"`
+	Updated time.Time  `json:"updated"`
+
+	History []ItemEvent `json:"history,omitempty"`
+}
+
+// First is the conversation's first message.
+func (it *Item) First() ItemMessage {
+	if len(it.Messages) == 0 {
+		return ItemMessage{}
+	}
+	return it.Messages[0]
+}
+
+// Last is the conversation's latest message: replies go under it.
+func (it *Item) Last() ItemMessage {
+	if len(it.Messages) == 0 {
+		return ItemMessage{}
+	}
+	return it.Messages[len(it.Messages)-1]
+}
+
+// Log appends a history line.
+func (it *Item) Log(t time.Time, actor UserRef, what, detail string) {
+	it.History = append(it.History, ItemEvent{Time: t, Actor: actor, What: what, Detail: detail})
+	it.Updated = t
+}
+
+// ErrNotFound is wrapped by stores when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// InboxStore keeps inbox items and the FAQ. Every method that changes an
+// item does so in one transaction: fn sees the stored item, and nothing is
+// written when fn returns an error.
+type InboxStore interface {
+	// Conversation finds the item one of keys belongs to and runs fn on it,
+	// or, when none does, runs fn on a new item (isNew) with a fresh ID.
+	// Afterwards every key leads to the item.
+	Conversation(ctx context.Context, keys []string, fn func(it *Item, isNew bool) error) (Item, error)
+	// Find returns the item one of keys belongs to, if any.
+	Find(ctx context.Context, keys []string) (Item, bool, error)
+	// UpdateItem runs fn on item id; ErrNotFound when there is none.
+	UpdateItem(ctx context.Context, id uint64, fn func(it *Item) error) (Item, error)
+	// LinkConversation makes keys lead to item id (a reply the bot sent, say).
+	LinkConversation(ctx context.Context, id uint64, keys ...string) error
+	Item(ctx context.Context, id uint64) (Item, error)
+	// Items returns the items keep accepts, in id order.
+	Items(ctx context.Context, keep func(*Item) bool) ([]Item, error)
+
+	AddFAQ(ctx context.Context, question, answer string) (FAQEntry, error)
+	FAQ(ctx context.Context) ([]FAQEntry, error)
+	RemoveFAQ(ctx context.Context, id uint64) error
+}

@@ -1,0 +1,440 @@
+package slacktest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Interaction is a slash command, button press or modal submission the fake
+// delivered, with the ack and whatever the app answered through its
+// response_url or trigger id.
+type Interaction struct {
+	s *Server
+	// Ack is the acknowledgement's payload (HTTP mode: the response body);
+	// nil for an empty ack.
+	Ack         json.RawMessage
+	TriggerID   string
+	ResponseURL string
+
+	channel, user string
+	viewOpened    bool       // guarded by s.mu
+	responses     []Response // guarded by s.mu
+}
+
+// Response waits (up to Timeout) for the app's first answer to the
+// interaction and reports whether one came.
+func (in *Interaction) Response() (Response, bool) {
+	var r Response
+	ok := in.s.waitFor(func() bool {
+		if len(in.responses) == 0 {
+			return false
+		}
+		r = in.responses[0]
+		return true
+	})
+	return r, ok
+}
+
+// Responses returns the answers received so far, without waiting.
+func (in *Interaction) Responses() []Response {
+	in.s.mu.Lock()
+	defer in.s.mu.Unlock()
+	return append([]Response(nil), in.responses...)
+}
+
+// newInteraction registers a trigger id and a response_url for user in
+// channel.
+func (s *Server) newInteraction(channel, user string) *Interaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := &Interaction{s: s, channel: channel, user: user}
+	in.TriggerID = s.nextIDLocked("trigger-")
+	rid := s.nextIDLocked("r")
+	in.ResponseURL = s.srv.URL + "/response/" + rid
+	s.triggers[in.TriggerID] = in
+	s.responses[rid] = in
+	return in
+}
+
+func (s *Server) userName(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.users[id]; ok {
+		return u.name
+	}
+	return strings.ToLower(id)
+}
+
+func channelType(ch string) string {
+	switch {
+	case strings.HasPrefix(ch, "D"):
+		return "im"
+	case strings.HasPrefix(ch, "G"):
+		return "group"
+	}
+	return "channel"
+}
+
+// eventCallback wraps an inner event as the Events API does.
+func (s *Server) eventCallback(event map[string]any) map[string]any {
+	s.mu.Lock()
+	id := s.nextIDLocked("Ev0")
+	s.mu.Unlock()
+	return map[string]any{
+		"token": VerificationToken, "team_id": TeamID, "api_app_id": AppID,
+		"event": event, "type": "event_callback", "event_id": id, "event_time": time.Now().Unix(),
+		"authorizations":        []map[string]any{{"team_id": TeamID, "user_id": BotUserID, "is_bot": true}},
+		"is_ext_shared_channel": false, "event_context": "4-fake",
+	}
+}
+
+// sendEvent delivers an Events API event and waits for its ack.
+func (s *Server) sendEvent(event map[string]any) {
+	s.tb.Helper()
+	s.deliver("events_api", s.eventCallback(event), false)
+}
+
+// PostUserMessage posts text as user in channel (in the thread threadTS when
+// set), delivers the message event — and an app_mention too when the text
+// mentions <@UBOT>, as Slack does — waits for the acks and returns the
+// message's ts.
+func (s *Server) PostUserMessage(channel, user, text, threadTS string) string {
+	s.tb.Helper()
+	s.mu.Lock()
+	ts := s.nextTSLocked()
+	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, ThreadTS: threadTS, User: user, Text: text})
+	s.notifyLocked()
+	s.mu.Unlock()
+	ev := map[string]any{"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
+		"event_ts": ts, "channel_type": channelType(channel), "team": TeamID, "client_msg_id": "msg-" + ts}
+	if threadTS != "" {
+		ev["thread_ts"] = threadTS
+	}
+	s.sendEvent(ev)
+	if strings.Contains(text, "<@"+BotUserID+">") && channelType(channel) != "im" {
+		mention := map[string]any{"type": "app_mention", "channel": channel, "user": user, "text": text,
+			"ts": ts, "event_ts": ts, "team": TeamID}
+		if threadTS != "" {
+			mention["thread_ts"] = threadTS
+		}
+		s.sendEvent(mention)
+	}
+	return ts
+}
+
+// EditUserMessage changes a user's message and delivers message_changed.
+func (s *Server) EditUserMessage(channel, ts, text string) {
+	s.tb.Helper()
+	s.mu.Lock()
+	m := s.findLocked(channel, ts)
+	if m == nil {
+		s.mu.Unlock()
+		s.tb.Fatalf("slacktest: EditUserMessage: no message %s in %s", ts, channel)
+		return
+	}
+	prev := *m
+	m.Text, m.Edited = text, true
+	eventTS := s.nextTSLocked()
+	s.notifyLocked()
+	s.mu.Unlock()
+	msg := map[string]any{"type": "message", "user": prev.User, "text": text, "ts": ts,
+		"edited": map[string]any{"user": prev.User, "ts": eventTS}}
+	if prev.ThreadTS != "" {
+		msg["thread_ts"] = prev.ThreadTS
+	}
+	s.sendEvent(map[string]any{"type": "message", "subtype": "message_changed", "hidden": true,
+		"channel": channel, "ts": eventTS, "event_ts": eventTS, "channel_type": channelType(channel),
+		"message":          msg,
+		"previous_message": map[string]any{"type": "message", "user": prev.User, "text": prev.Text, "ts": ts},
+	})
+}
+
+// DeleteUserMessage removes a user's message and delivers message_deleted.
+func (s *Server) DeleteUserMessage(channel, ts string) {
+	s.tb.Helper()
+	s.mu.Lock()
+	var prev *Message
+	for i, m := range s.messages {
+		if m.Channel == channel && m.TS == ts {
+			prev = m
+			s.messages = append(s.messages[:i], s.messages[i+1:]...)
+			break
+		}
+	}
+	eventTS := s.nextTSLocked()
+	s.notifyLocked()
+	s.mu.Unlock()
+	if prev == nil {
+		s.tb.Fatalf("slacktest: DeleteUserMessage: no message %s in %s", ts, channel)
+		return
+	}
+	s.sendEvent(map[string]any{"type": "message", "subtype": "message_deleted", "hidden": true,
+		"channel": channel, "ts": eventTS, "deleted_ts": ts, "event_ts": eventTS, "channel_type": channelType(channel),
+		"previous_message": map[string]any{"type": "message", "user": prev.User, "text": prev.Text, "ts": ts},
+	})
+}
+
+// PostBotMessage posts text in channel as another bot or integration
+// (subtype bot_message, bot_id botID) and delivers the event.
+func (s *Server) PostBotMessage(channel, botID, text string) string {
+	s.tb.Helper()
+	s.mu.Lock()
+	ts := s.nextTSLocked()
+	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, BotID: botID, Text: text})
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.sendEvent(map[string]any{"type": "message", "subtype": "bot_message", "channel": channel, "text": text,
+		"ts": ts, "event_ts": ts, "bot_id": botID, "username": "other-bot", "channel_type": channelType(channel)})
+	return ts
+}
+
+// Command types /cm text as user in channel, delivers it and returns once
+// it is acknowledged.
+func (s *Server) Command(channel, user, text string) *Interaction {
+	s.tb.Helper()
+	in := s.newInteraction(channel, user)
+	payload := map[string]any{
+		"token": VerificationToken, "team_id": TeamID, "team_domain": TeamDomain,
+		"channel_id": channel, "channel_name": strings.ToLower(channel), "user_id": user, "user_name": s.userName(user),
+		"command": "/cm", "text": text, "api_app_id": AppID, "is_enterprise_install": "false",
+		"response_url": in.ResponseURL, "trigger_id": in.TriggerID,
+	}
+	in.Ack = s.deliver("slash_commands", payload, true)
+	return in
+}
+
+// SlashCommand types /cm text and waits for the app's answer through the
+// response_url (or a modal it opened); the test fails if none comes.
+func (s *Server) SlashCommand(channel, user, text string) Response {
+	s.tb.Helper()
+	r, ok := s.Command(channel, user, text).Response()
+	if !ok {
+		s.tb.Fatalf("slacktest: no answer to /cm %s after %v", text, s.Timeout)
+	}
+	return r
+}
+
+// ClickButton presses the button actionID on the message channel/messageTS
+// as user (block_actions) and returns once it is acknowledged. If the fake
+// knows the message, the button must be on it.
+func (s *Server) ClickButton(channel, messageTS, user, actionID string) *Interaction {
+	s.tb.Helper()
+	s.mu.Lock()
+	m := s.findLocked(channel, messageTS)
+	var msg map[string]any
+	blockID, label := "", actionID
+	if m != nil {
+		var found bool
+		blockID, label, found = findButton(m.Blocks, actionID)
+		if !found {
+			s.mu.Unlock()
+			s.tb.Fatalf("slacktest: ClickButton: no button %q on message %s", actionID, messageTS)
+			return nil
+		}
+		msg = map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": m.User, "bot_id": m.BotID,
+			"blocks": m.Blocks}
+		if m.ThreadTS != "" {
+			msg["thread_ts"] = m.ThreadTS
+		}
+	}
+	s.mu.Unlock()
+	in := s.newInteraction(channel, user)
+	container := map[string]any{"type": "message", "message_ts": messageTS, "channel_id": channel, "is_ephemeral": false}
+	if m != nil && m.ThreadTS != "" {
+		container["thread_ts"] = m.ThreadTS
+	}
+	now := time.Now()
+	payload := map[string]any{
+		"type": "block_actions", "token": VerificationToken, "api_app_id": AppID, "trigger_id": in.TriggerID,
+		"team":      map[string]any{"id": TeamID, "domain": TeamDomain},
+		"user":      map[string]any{"id": user, "username": s.userName(user), "name": s.userName(user), "team_id": TeamID},
+		"container": container,
+		"channel":   map[string]any{"id": channel, "name": strings.ToLower(channel)},
+		"message":   msg, "response_url": in.ResponseURL,
+		"state": map[string]any{"values": map[string]any{}},
+		"actions": []map[string]any{{
+			"type": "button", "action_id": actionID, "block_id": blockID,
+			"text":      map[string]any{"type": "plain_text", "text": label, "emoji": true},
+			"action_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
+		}},
+	}
+	in.Ack = s.deliver("interactive", payload, false)
+	return in
+}
+
+// findButton finds the button with actionID in blocks.
+func findButton(blocks json.RawMessage, actionID string) (blockID, label string, ok bool) {
+	var bs []struct {
+		Type     string `json:"type"`
+		BlockID  string `json:"block_id"`
+		Elements []struct {
+			ActionID string   `json:"action_id"`
+			Text     *textObj `json:"text"`
+		} `json:"elements"`
+	}
+	if json.Unmarshal(blocks, &bs) != nil {
+		return "", "", false
+	}
+	for _, b := range bs {
+		if b.Type != "actions" {
+			continue
+		}
+		for _, e := range b.Elements {
+			if e.ActionID == actionID {
+				if e.Text != nil {
+					label = e.Text.Text
+				}
+				return b.BlockID, label, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// SubmitView submits the most recently opened, still open modal with
+// callbackID as user. values maps field ids (block ids) to what the user
+// typed; inputs not in values keep their initial value. It returns the
+// ack's payload; an errors response_action keeps the modal open with those
+// errors, anything else closes it.
+func (s *Server) SubmitView(user, callbackID string, values map[string]string) json.RawMessage {
+	s.tb.Helper()
+	s.mu.Lock()
+	var v *View
+	for i := len(s.views) - 1; i >= 0; i-- {
+		if s.views[i].CallbackID == callbackID && s.views[i].Open {
+			v = s.views[i]
+			break
+		}
+	}
+	var blocks json.RawMessage
+	var viewID, metadata, title string
+	if v != nil {
+		blocks, viewID, metadata, title = v.Blocks, v.ID, v.PrivateMetadata, v.Title
+	}
+	s.mu.Unlock()
+	if v == nil {
+		s.tb.Fatalf("slacktest: SubmitView: no open view %q", callbackID)
+		return nil
+	}
+	state, err := viewState(blocks, values)
+	if err != nil {
+		s.tb.Fatalf("slacktest: SubmitView: %v", err)
+	}
+	in := s.newInteraction("", user)
+	payload := map[string]any{
+		"type": "view_submission", "token": VerificationToken, "api_app_id": AppID, "trigger_id": in.TriggerID,
+		"team": map[string]any{"id": TeamID, "domain": TeamDomain},
+		"user": map[string]any{"id": user, "username": s.userName(user), "name": s.userName(user), "team_id": TeamID},
+		"view": map[string]any{
+			"id": viewID, "team_id": TeamID, "type": "modal", "callback_id": callbackID,
+			"private_metadata": metadata, "blocks": blocks, "hash": "h-" + viewID,
+			"title": map[string]any{"type": "plain_text", "text": title},
+			"state": map[string]any{"values": state}, "app_id": AppID, "bot_id": BotID,
+		},
+		"response_urls": []any{}, "is_enterprise_install": false,
+	}
+	ack := s.deliver("interactive", payload, true)
+	var resp struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+	}
+	if len(ack) > 0 {
+		_ = json.Unmarshal(ack, &resp)
+	}
+	s.mu.Lock()
+	if resp.ResponseAction == "errors" {
+		v.Errors = resp.Errors
+	} else {
+		v.Open, v.Errors = false, nil
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ack
+}
+
+// viewState builds state.values for the view's input blocks.
+func viewState(blocks json.RawMessage, values map[string]string) (map[string]any, error) {
+	var bs []struct {
+		Type    string `json:"type"`
+		BlockID string `json:"block_id"`
+		Element struct {
+			Type         string `json:"type"`
+			ActionID     string `json:"action_id"`
+			InitialValue string `json:"initial_value"`
+		} `json:"element"`
+	}
+	if err := json.Unmarshal(blocks, &bs); err != nil {
+		return nil, err
+	}
+	state := map[string]any{}
+	for _, b := range bs {
+		if b.Type != "input" {
+			continue
+		}
+		val, ok := values[b.BlockID]
+		if !ok {
+			val = b.Element.InitialValue
+		}
+		state[b.BlockID] = map[string]any{b.Element.ActionID: map[string]any{"type": b.Element.Type, "value": val}}
+	}
+	for k := range values {
+		if _, ok := state[k]; !ok {
+			return nil, fmt.Errorf("the view has no input %q", k)
+		}
+	}
+	return state, nil
+}
+
+// deliver sends one request to the app by the active transport and returns
+// the ack payload.
+func (s *Server) deliver(kind string, payload map[string]any, acceptsResponse bool) json.RawMessage {
+	s.tb.Helper()
+	s.mu.Lock()
+	target := s.target
+	s.mu.Unlock()
+	if target == nil {
+		return s.envelope(kind, payload, acceptsResponse)
+	}
+	var path, ct string
+	var body []byte
+	switch kind {
+	case "events_api":
+		path, ct = "/slack/events", "application/json"
+		body, _ = json.Marshal(payload)
+	case "slash_commands":
+		form := url.Values{}
+		for k, v := range payload {
+			form.Set(k, v.(string))
+		}
+		path, ct, body = "/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode())
+	default:
+		js, _ := json.Marshal(payload)
+		path, ct, body = "/slack/interactivity", "application/x-www-form-urlencoded", []byte(url.Values{"payload": {string(js)}}.Encode())
+	}
+	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(target.url, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		s.tb.Fatalf("slacktest: %v", err)
+	}
+	req.Header = SignedRequest(target.secret, body, time.Now())
+	req.Header.Set("Content-Type", ct)
+	client := &http.Client{Timeout: s.Timeout}
+	resp, err := client.Do(req)
+	if err != nil {
+		s.tb.Fatalf("slacktest: deliver %s: %v", kind, err)
+	}
+	defer resp.Body.Close()
+	ack, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		s.tb.Fatalf("slacktest: deliver %s: HTTP %d: %s", kind, resp.StatusCode, ack)
+	}
+	if len(bytes.TrimSpace(ack)) == 0 {
+		return nil
+	}
+	return ack
+}

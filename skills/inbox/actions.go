@@ -1,0 +1,424 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/commpilot/commpilot/bot"
+)
+
+// Button and form ids. Frozen once released: cards already posted carry them.
+const (
+	actApprove    = "inbox/approve/{id}/{v}"
+	actEdit       = "inbox/edit/{id}/{v}"
+	actRegen      = "inbox/regen/{id}/{v}"
+	actReject     = "inbox/reject/{id}"
+	actAssign     = "inbox/assign/{id}"
+	actUndo       = "inbox/undo/{id}"
+	actMarkSent   = "inbox/mark-sent/{id}"
+	actResend     = "inbox/resend/{id}/{v}"
+	formEdit      = "inbox/edit-form/{id}/{v}"
+	formRegen     = "inbox/regen-form/{id}/{v}"
+	formReject    = "inbox/reject-form/{id}"
+	fieldDraft    = "draft"
+	fieldInstruct = "instruction"
+	fieldReason   = "reason"
+)
+
+// MaxReply is the longest reply the platforms accept in one message.
+const MaxReply = 2000
+
+func (s *Skill) registerActions(r *bot.Router) {
+	r.Action(actApprove, true, bot.HandlerFunc(s.approve))
+	r.Action(actEdit, true, bot.HandlerFunc(s.openEdit))
+	r.Action(formEdit, true, bot.HandlerFunc(s.submitEdit))
+	r.Action(actRegen, true, bot.HandlerFunc(s.openRegen))
+	r.Action(formRegen, true, bot.HandlerFunc(s.submitRegen))
+	r.Action(actReject, true, bot.HandlerFunc(s.openReject))
+	r.Action(formReject, true, bot.HandlerFunc(s.submitReject))
+	r.Action(actAssign, true, bot.HandlerFunc(s.assignToMe))
+	r.Action(actUndo, true, bot.HandlerFunc(s.undo))
+	r.Action(actMarkSent, true, bot.HandlerFunc(s.markSent))
+	r.Action(actResend, true, bot.HandlerFunc(s.resend))
+}
+
+func ids(e bot.Event) (uint64, int, error) {
+	id, err := parseID(e.Var("id"))
+	if err != nil {
+		return 0, 0, err
+	}
+	v := 0
+	if raw := e.Var("v"); raw != "" {
+		if v, err = strconv.Atoi(raw); err != nil {
+			return 0, 0, bot.Invalid("inbox.err.bad_id", raw)
+		}
+	}
+	return id, v, nil
+}
+
+func (s *Skill) lang(ctx context.Context) bot.Lang {
+	st, err := s.Settings.Settings(ctx)
+	if err != nil {
+		return bot.English
+	}
+	return st.Lang()
+}
+
+func (s *Skill) t(ctx context.Context, key string, args ...any) *bot.Reply {
+	return bot.Text(s.Catalog.T(s.lang(ctx), key, args...))
+}
+
+// checkApprovable refuses to send anything but the current draft of a
+// drafted item, saying why.
+func checkApprovable(it *bot.Item, version int) error {
+	switch it.State {
+	case bot.ItemDrafted:
+	case bot.ItemPending, bot.ItemSending:
+		return bot.Errorf(bot.CodeConflict, "inbox.err.already_sending", it.Approver.Display())
+	case bot.ItemSent:
+		return bot.Errorf(bot.CodeConflict, "inbox.err.already_sent", it.SentBy.Display())
+	case bot.ItemUnknown:
+		return bot.Errorf(bot.CodeConflict, "inbox.err.unknown")
+	case bot.ItemNew:
+		return bot.Errorf(bot.CodeConflict, "inbox.err.not_ready")
+	default:
+		return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
+	}
+	if it.DraftVersion != version {
+		return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
+	}
+	return nil
+}
+
+func (s *Skill) approve(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, v, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	return s.startSend(ctx, e.User, id, v, nil)
+}
+
+// startSend approves draft version v of item id (replacing its text with
+// edited when given), then sends it now or after the send delay.
+func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int, edited *string) (*bot.Reply, error) {
+	st, err := s.Settings.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	delay := time.Duration(st.SendDelay)
+	now := s.Now()
+	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+		if err := checkApprovable(it, v); err != nil {
+			return err
+		}
+		if edited != nil {
+			it.Draft, it.DraftSource, it.DraftNote = *edited, "edited", ""
+			it.DraftVersion++
+			it.Log(now, by, "edited", "")
+		}
+		it.Approver = by
+		it.Reason = ""
+		if delay > 0 {
+			it.State, it.SendAt = bot.ItemPending, now.Add(delay)
+		} else {
+			it.State = bot.ItemSending
+		}
+		it.Log(now, by, "approved", "v"+strconv.Itoa(it.DraftVersion))
+		return nil
+	})
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	if edited != nil {
+		s.audit(ctx, by, "inbox.edit", id, "")
+	}
+	s.audit(ctx, by, "inbox.approve", id, "v"+strconv.Itoa(it.DraftVersion))
+	if it.State == bot.ItemPending {
+		s.schedule(it.ID, it.SendAt)
+		s.refreshCard(ctx, it)
+		return s.t(ctx, "inbox.ok.pending", int(delay.Seconds())), nil
+	}
+	it = s.send(ctx, it)
+	return s.sendReply(ctx, it), nil
+}
+
+// send sends the approved draft of an item in state sending, records the
+// outcome and refreshes the card. It never retries.
+func (s *Skill) send(ctx context.Context, it bot.Item) bot.Item {
+	ref, err := s.Sender.Do(ctx, bot.Action{Kind: bot.ActReply, Target: it.Last().Ref, Text: it.Draft})
+	now := s.Now()
+	next, uerr := s.Store.UpdateItem(context.WithoutCancel(ctx), it.ID, func(cur *bot.Item) error {
+		if cur.State != bot.ItemSending {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
+		}
+		switch {
+		case err == nil:
+			cur.State, cur.Sent, cur.SentBy, cur.SentAt = bot.ItemSent, ref, cur.Approver, now
+			cur.Log(now, cur.Approver, "sent", ref.ID)
+		case errors.Is(err, bot.ErrUnknownOutcome) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+			cur.State, cur.Reason = bot.ItemUnknown, "unknown"
+			cur.Log(now, cur.Approver, "send outcome unknown", "")
+		default:
+			cur.State, cur.Reason = bot.ItemDrafted, "failed"
+			cur.Log(now, cur.Approver, "send failed", "")
+		}
+		return nil
+	})
+	if uerr != nil {
+		s.log.Error("record send outcome", "id", it.ID, "sent", err == nil, "err", uerr)
+		return it
+	}
+	if err != nil {
+		s.log.Warn("reply not sent", "id", it.ID, "state", next.State, "err", err)
+	} else {
+		s.audit(ctx, next.SentBy, "inbox.sent", next.ID, ref.ID)
+		if lerr := s.Store.LinkConversation(ctx, next.ID, convKey(ref)); lerr != nil {
+			s.log.Warn("link sent reply", "id", next.ID, "err", lerr)
+		}
+	}
+	s.refreshCard(context.WithoutCancel(ctx), next)
+	return next
+}
+
+// sendReply tells the approver how the send went.
+func (s *Skill) sendReply(ctx context.Context, it bot.Item) *bot.Reply {
+	switch it.State {
+	case bot.ItemSent:
+		return s.t(ctx, "inbox.ok.sent", it.ID)
+	case bot.ItemUnknown:
+		return s.t(ctx, "inbox.status.unknown")
+	default:
+		return s.t(ctx, "inbox.err.send_failed")
+	}
+}
+
+func (s *Skill) openEdit(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, v, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.Store.Item(ctx, id)
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	if err := checkApprovable(&it, v); err != nil {
+		return nil, err
+	}
+	l := s.lang(ctx)
+	return &bot.Reply{Form: &bot.Form{
+		ID:     formID(formEdit, id, v),
+		Title:  s.Catalog.T(l, "inbox.form.edit_title", id),
+		Submit: s.Catalog.T(l, "inbox.form.edit_submit"),
+		Fields: []bot.FormField{{ID: fieldDraft, Label: s.Catalog.T(l, "inbox.form.edit_label"), Value: it.Draft,
+			Multiline: true, Required: true, MaxLen: MaxReply}},
+	}}, nil
+}
+
+func (s *Skill) submitEdit(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, v, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimSpace(e.Option(fieldDraft))
+	l := s.lang(ctx)
+	switch {
+	case text == "":
+		return &bot.Reply{FieldErrors: map[string]string{fieldDraft: s.Catalog.T(l, "inbox.err.empty_draft")}}, nil
+	case len([]rune(text)) > MaxReply:
+		return &bot.Reply{FieldErrors: map[string]string{fieldDraft: s.Catalog.T(l, "inbox.err.long_draft", MaxReply)}}, nil
+	}
+	return s.startSend(ctx, e.User, id, v, &text)
+}
+
+func (s *Skill) openRegen(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, v, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	l := s.lang(ctx)
+	return &bot.Reply{Form: &bot.Form{
+		ID:     formID(formRegen, id, v),
+		Title:  s.Catalog.T(l, "inbox.form.regen_title", id),
+		Submit: s.Catalog.T(l, "inbox.form.regen_submit"),
+		Fields: []bot.FormField{{ID: fieldInstruct, Label: s.Catalog.T(l, "inbox.form.regen_label"),
+			Placeholder: s.Catalog.T(l, "inbox.form.regen_placeholder"), MaxLen: 300}},
+	}}, nil
+}
+
+func (s *Skill) submitRegen(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, v, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Settings.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.Store.Item(ctx, id)
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	if err := checkApprovable(&it, v); err != nil {
+		return nil, err
+	}
+	instruction := strings.TrimSpace(e.Option(fieldInstruct))
+	it, err = s.redraft(ctx, st, it, instruction, it.Draft)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, e.User, "inbox.regenerate", id, instruction)
+	s.refreshCard(ctx, it)
+	return s.t(ctx, "inbox.ok.regenerated", id), nil
+}
+
+func (s *Skill) openReject(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, _, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	l := s.lang(ctx)
+	return &bot.Reply{Form: &bot.Form{
+		ID:     formID(formReject, id, -1),
+		Title:  s.Catalog.T(l, "inbox.form.reject_title", id),
+		Submit: s.Catalog.T(l, "inbox.form.reject_submit"),
+		Fields: []bot.FormField{{ID: fieldReason, Label: s.Catalog.T(l, "inbox.form.reject_label"), MaxLen: 300}},
+	}}, nil
+}
+
+func (s *Skill) submitReject(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, _, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(e.Option(fieldReason))
+	return s.finish(ctx, e.User, id, bot.ItemRejected, reason, "inbox.reject", "inbox.ok.rejected")
+}
+
+// finish closes or rejects an item that is not being sent.
+func (s *Skill) finish(ctx context.Context, by bot.UserRef, id uint64, to bot.ItemState, reason, action, okKey string) (*bot.Reply, error) {
+	now := s.Now()
+	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+		switch it.State {
+		case bot.ItemSending, bot.ItemPending:
+			return bot.Errorf(bot.CodeConflict, "inbox.err.already_sending", it.Approver.Display())
+		case bot.ItemSent, bot.ItemRejected, bot.ItemClosed:
+			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
+		}
+		it.State, it.Reason = to, reason
+		it.Log(now, by, string(to), reason)
+		return nil
+	})
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	s.audit(ctx, by, action, id, reason)
+	s.refreshCard(ctx, it)
+	return s.t(ctx, okKey, id), nil
+}
+
+func (s *Skill) assignToMe(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, _, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	return s.assign(ctx, e.User, id, e.User)
+}
+
+func (s *Skill) assign(ctx context.Context, by bot.UserRef, id uint64, to bot.UserRef) (*bot.Reply, error) {
+	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+		if !it.State.Open() {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
+		}
+		it.Assignee = to
+		it.Log(s.Now(), by, "assigned", to.Key())
+		return nil
+	})
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	s.audit(ctx, by, "inbox.assign", id, to.Key())
+	s.refreshCard(ctx, it)
+	return s.t(ctx, "inbox.ok.assigned", id, to.Display()), nil
+}
+
+func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, _, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+		if it.State != bot.ItemPending {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.too_late")
+		}
+		it.State, it.SendAt = bot.ItemDrafted, time.Time{}
+		it.Log(s.Now(), e.User, "undone", "")
+		return nil
+	})
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	s.unschedule(id)
+	s.audit(ctx, e.User, "inbox.undo", id, "")
+	s.refreshCard(ctx, it)
+	return s.t(ctx, "inbox.ok.undone", id), nil
+}
+
+// markSent records, on a person's word, that an unknown send did go out.
+func (s *Skill) markSent(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, _, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+		if it.State != bot.ItemUnknown {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.not_unknown")
+		}
+		it.State, it.SentBy, it.SentAt, it.Reason = bot.ItemSent, e.User, now, ""
+		it.Log(now, e.User, "confirmed sent", "")
+		return nil
+	})
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	s.audit(ctx, e.User, "inbox.mark-sent", id, "")
+	s.refreshCard(ctx, it)
+	return s.t(ctx, "inbox.ok.marked_sent", id), nil
+}
+
+// resend sends an unknown item again, on a person's explicit decision.
+func (s *Skill) resend(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, v, err := ids(e)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+		if it.State != bot.ItemUnknown {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.not_unknown")
+		}
+		if it.DraftVersion != v {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
+		}
+		it.State, it.Approver = bot.ItemSending, e.User
+		it.Log(s.Now(), e.User, "resend", "")
+		return nil
+	})
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	s.audit(ctx, e.User, "inbox.resend", id, "")
+	it = s.send(ctx, it)
+	return s.sendReply(ctx, it), nil
+}
+
+// formID fills a pattern's {id} and {v}; v < 0 means the pattern has none.
+func formID(pattern string, id uint64, v int) string {
+	out := strings.Replace(pattern, "{id}", strconv.FormatUint(id, 10), 1)
+	if v >= 0 {
+		out = strings.Replace(out, "{v}", strconv.Itoa(v), 1)
+	}
+	return out
+}

@@ -1,0 +1,207 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/commpilot/commpilot/bot"
+)
+
+// listLimit bounds /cm inbox.
+const listLimit = 20
+
+func (s *Skill) registerCommands(r *bot.Router) {
+	idOpt := bot.Option{Name: "id", Type: bot.OptInt, Required: true, Description: "Inbox item number", Autocomplete: "inbox.items"}
+	r.Command(bot.Command{Route: "inbox list", Default: true, Staff: true, Description: "Open items, oldest unanswered first",
+		Handler: bot.HandlerFunc(s.list)})
+	r.Command(bot.Command{Route: "inbox show", Staff: true, Description: "Show one item with its draft and buttons",
+		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.show)})
+	r.Command(bot.Command{Route: "inbox assign", Staff: true, Description: "Assign an item to someone",
+		Options: []bot.Option{idOpt, {Name: "user", Type: bot.OptUser, Required: true, Description: "Who takes it"}},
+		Handler: bot.HandlerFunc(s.assignCmd)})
+	r.Command(bot.Command{Route: "inbox close", Staff: true, Description: "Close an item without replying",
+		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.closeCmd)})
+	r.Completer("inbox.items", s.completeItems)
+
+	r.Command(bot.Command{Route: "faq add", Staff: true, Description: "Add a FAQ entry: question | answer",
+		Options: []bot.Option{{Name: "entry", Type: bot.OptText, Required: true, Description: "Question | answer"}},
+		Handler: bot.HandlerFunc(s.faqAdd)})
+	r.Command(bot.Command{Route: "faq list", Description: "List the FAQ that grounds drafted replies",
+		Handler: bot.HandlerFunc(s.faqList)})
+	r.Command(bot.Command{Route: "faq remove", Staff: true, Description: "Remove a FAQ entry",
+		Options: []bot.Option{{Name: "id", Type: bot.OptInt, Required: true, Description: "FAQ entry number"}},
+		Handler: bot.HandlerFunc(s.faqRemove)})
+}
+
+func (s *Skill) openItems(ctx context.Context) ([]bot.Item, error) {
+	items, err := s.Store.Items(ctx, func(it *bot.Item) bool { return it.State.Open() })
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Created.Before(items[j].Created) })
+	return items, nil
+}
+
+func (s *Skill) list(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
+	items, err := s.openItems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := s.lang(ctx)
+	if len(items) == 0 {
+		return bot.Text(s.Catalog.T(l, "inbox.list.empty")), nil
+	}
+	lines := []string{s.Catalog.T(l, "inbox.list.title", len(items))}
+	now := s.Now()
+	for i, it := range items {
+		if i == listLimit {
+			lines = append(lines, s.Catalog.T(l, "inbox.list.more", len(items)-listLimit))
+			break
+		}
+		line := fmt.Sprintf("#%d · %s · %s · %s · %s: %s", it.ID, s.Catalog.T(l, "kind."+string(it.Triage.Kind)),
+			s.Catalog.T(l, "urgency."+string(it.Triage.Urgency)), age(now.Sub(it.Created)), it.Author.Display(), snippet(it.First().Text, 80))
+		if it.State != bot.ItemDrafted {
+			line += " [" + s.Catalog.T(l, "state."+string(it.State)) + "]"
+		}
+		if it.Assignee.ID != "" {
+			line += " → " + it.Assignee.Mention()
+		}
+		lines = append(lines, line)
+	}
+	return bot.Text(strings.Join(lines, "\n")), nil
+}
+
+func (s *Skill) show(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, err := parseID(e.Option("id"))
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.Store.Item(ctx, id)
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	st, err := s.Settings.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Reply{Card: s.render(st, it)}, nil
+}
+
+func (s *Skill) assignCmd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, err := parseID(e.Option("id"))
+	if err != nil {
+		return nil, err
+	}
+	p, uid, _ := strings.Cut(e.Option("user"), ":")
+	return s.assign(ctx, e.User, id, bot.UserRef{Platform: bot.PlatformID(p), ID: uid})
+}
+
+func (s *Skill) closeCmd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, err := parseID(e.Option("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, e.User, id, bot.ItemClosed, "", "inbox.close", "inbox.ok.closed")
+}
+
+func (s *Skill) completeItems(ctx context.Context, _ bot.Event, prefix string) ([]bot.Choice, error) {
+	items, err := s.openItems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []bot.Choice
+	for i := len(items) - 1; i >= 0; i-- {
+		id := strconv.FormatUint(items[i].ID, 10)
+		if strings.HasPrefix(id, strings.TrimPrefix(prefix, "#")) {
+			out = append(out, bot.Choice{Name: "#" + id + " " + snippet(items[i].First().Text, 80), Value: id})
+		}
+	}
+	return out, nil
+}
+
+// FAQ entry limits.
+const (
+	maxQuestion = 300
+	maxAnswer   = 1500
+)
+
+func (s *Skill) faqAdd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	q, a, ok := strings.Cut(e.Option("entry"), "|")
+	q, a = strings.TrimSpace(q), strings.TrimSpace(a)
+	switch {
+	case !ok || q == "" || a == "":
+		return nil, &bot.Error{Code: bot.CodeInvalid, Key: "faq.err.format", Usage: "/cm faq add <question | answer>"}
+	case len([]rune(q)) > maxQuestion:
+		return nil, bot.Invalid("faq.err.question_len", maxQuestion)
+	case len([]rune(a)) > maxAnswer:
+		return nil, bot.Invalid("faq.err.answer_len", maxAnswer)
+	}
+	entry, err := s.Store.AddFAQ(ctx, q, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Audit.Audit(ctx, bot.AuditEntry{Time: s.Now(), Actor: e.User, Action: "faq.add",
+		Target: "faq " + strconv.FormatUint(entry.ID, 10), Detail: q}); err != nil {
+		return nil, fmt.Errorf("audit faq.add: %w", err)
+	}
+	return s.t(ctx, "faq.ok.added", entry.ID), nil
+}
+
+func (s *Skill) faqList(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
+	faq, err := s.Store.FAQ(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := s.lang(ctx)
+	if len(faq) == 0 {
+		return bot.Text(s.Catalog.T(l, "faq.list.empty")), nil
+	}
+	lines := []string{s.Catalog.T(l, "faq.list.title", len(faq))}
+	for _, f := range faq {
+		lines = append(lines, fmt.Sprintf("#%d %s → %s", f.ID, f.Question, snippet(f.Answer, 200)))
+	}
+	return bot.Text(strings.Join(lines, "\n")), nil
+}
+
+func (s *Skill) faqRemove(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	id, err := strconv.ParseUint(e.Option("id"), 10, 64)
+	if err != nil {
+		return nil, bot.Invalid("inbox.err.bad_id", e.Option("id"))
+	}
+	if err := s.Store.RemoveFAQ(ctx, id); err != nil {
+		if errorsIsNotFound(err) {
+			return nil, bot.Errorf(bot.CodeNotFound, "faq.err.no_entry", id)
+		}
+		return nil, err
+	}
+	if err := s.Audit.Audit(ctx, bot.AuditEntry{Time: s.Now(), Actor: e.User, Action: "faq.remove",
+		Target: "faq " + strconv.FormatUint(id, 10)}); err != nil {
+		return nil, fmt.Errorf("audit faq.remove: %w", err)
+	}
+	return s.t(ctx, "faq.ok.removed", id), nil
+}
+
+func errorsIsNotFound(err error) bool { return notFound(err, 0) != err }
+
+func snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// age renders a duration as "5m", "3h", "2d".
+func age(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + "m"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + "h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + "d"
+}

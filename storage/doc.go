@@ -1,0 +1,31 @@
+// Package storage keeps all of commpilot's state in one bbolt file.
+//
+// # Opening
+//
+// Open takes the file's lock with a timeout, so a second process gets
+// ErrInUse instead of hanging; it refuses files that are not commpilot
+// databases (ErrForeign) and files written by a newer commpilot (ErrTooNew),
+// then brings older files forward with the migrations in schema.go. All
+// buckets exist once Open returns.
+//
+// # Typed stores
+//
+// Settings (bot.SettingsStore), AuditLog (bot.Auditor) and MessageLog (the
+// watched community messages) live here; stores written later (inbox, faq)
+// build on DB.Bolt, the bucket names in schema.go and the key and JSON
+// helpers in keys.go.
+//
+// # Discipline
+//
+// Values are JSON; bytes are copied out of a transaction before it ends;
+// state machines move in one read-check-write transaction; DB.Batch is used
+// only for idempotent functions, because bbolt may run a batched function
+// twice.
+//
+// # Backups
+//
+// DB.Backup and DB.ServeBackup copy a consistent snapshot while the bot runs;
+// BackupFile copies a file no process holds; FetchBackup downloads what
+// ServeBackup serves. Every copy is written to a temporary file, synced and
+// renamed, so a backup file is either complete or absent.
+package storage

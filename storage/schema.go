@@ -1,0 +1,66 @@
+package storage
+
+import (
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// Bucket names. They are FROZEN once released: a file written by one version
+// is read by every later one, so a name may be added, never renamed or
+// reused. Every bucket is created by a migration below, so all of them exist
+// once Open returns.
+const (
+	BucketMeta         = "meta"          // schema version and the commpilot marker
+	BucketSettings     = "settings"      // one key per settings field changed by a command
+	BucketAudit        = "audit"         // audit entries by sequence
+	BucketMessages     = "messages"      // watched community messages by time
+	BucketFAQ          = "faq"           // FAQ entries (filled by the faq store)
+	BucketInboxItems   = "inbox_items"   // inbox items (filled by the inbox store)
+	BucketInboxThreads = "inbox_threads" // conversation → item (filled by the inbox store)
+	BucketInboxSeq     = "inbox_seq"     // inbox id sequence (filled by the inbox store)
+)
+
+// Keys of the meta bucket, frozen like the bucket names.
+const (
+	metaApp     = "app"            // value appName marks a commpilot file
+	metaVersion = "schema_version" // U64Key of the schema version
+	appName     = "commpilot"
+)
+
+// migration brings the schema from version i to i+1, where i is its index in
+// migrations(). It runs once, in its own write transaction, which also
+// stores the new version: a crash leaves the file at the old or new version,
+// never in between.
+type migration struct {
+	name string
+	up   func(tx *bbolt.Tx) error
+}
+
+// migrations is the ordered, append-only history of the schema. Never edit or
+// reorder a released step: add a new one at the end.
+func migrations() []migration {
+	return []migration{
+		{"v1: meta, settings, audit and message log", func(tx *bbolt.Tx) error {
+			if err := createBuckets(tx, BucketMeta, BucketSettings, BucketAudit, BucketMessages); err != nil {
+				return err
+			}
+			return tx.Bucket([]byte(BucketMeta)).Put([]byte(metaApp), []byte(appName))
+		}},
+		{"v2: faq and inbox", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketFAQ, BucketInboxItems, BucketInboxThreads, BucketInboxSeq)
+		}},
+	}
+}
+
+// SchemaVersion is the schema version this binary writes.
+func SchemaVersion() uint64 { return uint64(len(migrations())) }
+
+func createBuckets(tx *bbolt.Tx, names ...string) error {
+	for _, n := range names {
+		if _, err := tx.CreateBucketIfNotExists([]byte(n)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", n, err)
+		}
+	}
+	return nil
+}
