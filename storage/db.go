@@ -244,3 +244,15 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	}
 	return c.w.Write(p)
 }
+
+// Check reports whether the database answers: a read transaction that finds
+// the commpilot marker. /healthz calls it.
+func (db *DB) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(tx *bbolt.Tx) error {
+		_, err := schemaOf(tx, db.path)
+		return err
+	})
+}

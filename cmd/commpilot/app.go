@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/discord"
+	"github.com/commpilot/commpilot/bot/llm"
+	"github.com/commpilot/commpilot/bot/slack"
+	"github.com/commpilot/commpilot/skills/history"
+	"github.com/commpilot/commpilot/skills/inbox"
+	"github.com/commpilot/commpilot/skills/setup"
+	"github.com/commpilot/commpilot/skills/triage"
+	"github.com/commpilot/commpilot/storage"
+)
+
+// Main is the running program: Run wires and starts everything and returns;
+// Close shuts it down in order. Tests reuse it against fake services.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	// HTTPClient, when set, is used by the adapters and the LLM client.
+	HTTPClient *http.Client
+
+	DB       *storage.DB
+	Engine   *bot.Engine
+	Settings *storage.Settings
+	// HTTPAddr is the address /healthz and /metrics listen on once Run returns.
+	HTTPAddr string
+
+	registry *prometheus.Registry
+	http     *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	done     chan struct{}
+	runErr   error
+}
+
+// eventTimeout bounds the handling of one event: classifying and drafting
+// with an LLM may take two attempts of 8 s each.
+const eventTimeout = 45 * time.Second
+
+// NewMain returns a Main for cfg.
+func NewMain(cfg Config, logger *slog.Logger) *Main {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Main{Config: cfg, Logger: logger, done: make(chan struct{})}
+}
+
+// Run opens the database, wires the skills and platforms, starts the HTTP
+// server and the engine, and returns. Errors that stop the bot later (a
+// rejected token) close Done and are returned by Err.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	db, err := storage.Open(ctx, cfg.DBPath, storage.Options{Logger: m.Logger})
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	m.registry = prometheus.NewRegistry()
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	m.Settings = storage.NewSettings(db, cfg.Initial)
+	audit := storage.NewAuditLog(db)
+
+	platforms, err := m.platforms()
+	if err != nil {
+		return err
+	}
+
+	var (
+		classifier bot.Classifier = triage.New()
+		drafter    bot.Drafter    = inbox.OfflineDrafter{}
+	)
+	if cfg.HasLLM() {
+		client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
+			Logger: m.Logger, Metrics: m.registry, HTTPClient: m.HTTPClient})
+		if err != nil {
+			return fmt.Errorf("llm: %w", err)
+		}
+		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
+	}
+
+	catalog := bot.NewCatalog(setup.Messages, inbox.Messages)
+	router := &bot.Router{}
+	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
+		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})
+	if err != nil {
+		return err
+	}
+	// Skills register after the engine exists: the inbox sends through it.
+	// Message handlers run in this order.
+	skills := []bot.Skill{
+		setup.New(m.Settings, audit, catalog),
+		history.New(storage.NewMessageLog(db), m.Settings, m.Logger),
+		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
+			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
+	}
+	var runners []bot.Runner
+	for _, s := range skills {
+		s.Register(router)
+		if r, ok := s.(bot.Runner); ok {
+			runners = append(runners, r)
+		}
+	}
+
+	if err := m.serveHTTP(platforms); err != nil {
+		return err
+	}
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	m.wg.Go(func() {
+		defer close(m.done)
+		if err := m.Engine.Run(runCtx, runners...); err != nil {
+			m.runErr = err
+			m.Logger.Error("stopped", "err", err)
+		}
+	})
+	m.Logger.Info("commpilot started", "version", Version(), "platforms", m.Engine.PlatformNames(),
+		"llm", cfg.HasLLM(), "db", cfg.DBPath, "http", m.HTTPAddr)
+	return nil
+}
+
+// platforms builds the configured platform adapters.
+func (m *Main) platforms() ([]bot.Platform, error) {
+	cfg := m.Config
+	var out []bot.Platform
+	if cfg.HasDiscord() {
+		d, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID,
+			APIURL: cfg.DiscordAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient})
+		if err != nil {
+			return nil, fmt.Errorf("discord: %w", err)
+		}
+		out = append(out, d)
+	}
+	if cfg.HasSlack() {
+		s, err := slack.New(slack.Config{BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken,
+			SigningSecret: cfg.SlackSigningSecret, APIURL: cfg.SlackAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient})
+		if err != nil {
+			return nil, fmt.Errorf("slack: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// serveHTTP starts /healthz, /metrics, /backup (loopback only) and, in Slack
+// HTTP mode, the Slack endpoints.
+func (m *Main) serveHTTP(platforms []bot.Platform) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", m.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /backup", loopbackOnly(m.DB.ServeBackup()))
+	for _, p := range platforms {
+		if s, ok := p.(*slack.Platform); ok {
+			if h := s.HTTPHandler(); h != nil {
+				mux.Handle("/slack/", h)
+			}
+		}
+	}
+	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on COMMPILOT_HTTP_ADDR %s: %w", m.Config.HTTPAddr, err)
+	}
+	m.listener = ln
+	m.HTTPAddr = ln.Addr().String()
+	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	m.wg.Go(func() {
+		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server", "err", err)
+		}
+	})
+	return nil
+}
+
+// Health is the /healthz document.
+type Health struct {
+	Status    string                       `json:"status"` // "ok" or "degraded"
+	Version   string                       `json:"version"`
+	Platforms map[bot.PlatformID]bot.ConnState `json:"platforms"`
+	Database  string                       `json:"database"`
+}
+
+func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
+	h := Health{Status: "ok", Version: Version(), Platforms: m.Engine.Health(), Database: "ok"}
+	if err := m.DB.Check(r.Context()); err != nil {
+		h.Database = "error: " + err.Error()
+		h.Status = "degraded"
+	}
+	for _, st := range h.Platforms {
+		if st != bot.StateConnected {
+			h.Status = "degraded"
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if h.Status != "ok" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(h)
+}
+
+// loopbackOnly refuses requests that do not come from this machine: the
+// backup holds everything, and the admin address may be public in a container.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			http.Error(w, "backups are served to this machine only", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Done is closed when the bot stops on its own (a fatal platform error).
+func (m *Main) Done() <-chan struct{} { return m.done }
+
+// Err is the error that stopped the bot on its own, once Done is closed.
+func (m *Main) Err() error {
+	select {
+	case <-m.done:
+		return m.runErr
+	default:
+		return nil
+	}
+}
+
+// Close shuts down in order: stop taking events (platforms and HTTP), let
+// in-flight events finish within shutdownGrace, then close the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.cancel != nil {
+		m.cancel()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if m.http != nil {
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http: %w", err))
+		}
+	}
+	if m.Engine != nil {
+		if err := m.Engine.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.wg.Wait()
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close db: %w", err))
+		}
+	}
+	m.Logger.Info("commpilot stopped")
+	return errors.Join(errs...)
+}

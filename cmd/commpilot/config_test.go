@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		errs []string // every one must appear; none means valid
+	}{
+		{"discord only", map[string]string{"DISCORD_TOKEN": "abc.def.ghi"}, nil},
+		{"slack socket mode", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, nil},
+		{"slack http mode", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cr3t"}, nil},
+		{"bad app token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-oops"},
+			[]string{"SLACK_APP_TOKEN must start with xapp-"}},
+		{"bad bot token", map[string]string{"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_APP_TOKEN": "xapp-1"},
+			[]string{"SLACK_BOT_TOKEN must start with xoxb-"}},
+		{"app token alone", map[string]string{"SLACK_APP_TOKEN": "xapp-1"},
+			[]string{"SLACK_BOT_TOKEN is required"}},
+		{"bot token alone", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"},
+			[]string{"SLACK_APP_TOKEN is required for Socket Mode"}},
+		{"bad urls and ids", map[string]string{"DISCORD_TOKEN": "t", "DISCORD_GUILD_ID": "myguild",
+			"DISCORD_API_URL": "ftp://x", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:1/api"},
+			[]string{"DISCORD_GUILD_ID must be a numeric Discord id", "DISCORD_API_URL must be an http(s) URL", "SLACK_API_URL must end with /"}},
+		{"bad initial settings", map[string]string{"DISCORD_TOKEN": "t", "COMMPILOT_TEAM_CHANNEL": "general",
+			"COMMPILOT_STAFF": "slack:U1, bob", "COMMPILOT_TZ": "Mars/Base", "COMMPILOT_LANG": "de", "COMMPILOT_HTTP_ADDR": "8080"},
+			[]string{`COMMPILOT_TEAM_CHANNEL must be slack:CHANNELID or discord:CHANNELID, got "general"`, `COMMPILOT_STAFF entry "bob"`,
+				`COMMPILOT_TZ "Mars/Base" is not a time zone`, `COMMPILOT_LANG "de" is not supported: use en, fr or nl`, "COMMPILOT_HTTP_ADDR must be host:port"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(env(tt.env))
+			if len(tt.errs) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, want := range tt.errs {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+			for k, v := range tt.env {
+				if secretVars[k] && len(v) > 3 && strings.Contains(err.Error(), v) {
+					t.Errorf("error prints the secret %s", k)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadConfigDefaultsAndInitialSettings(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"DISCORD_TOKEN": "t", "COMMPILOT_TEAM_CHANNEL": "slack:C0123",
+		"COMMPILOT_BRAND": "Acme, ACME Cloud", "COMMPILOT_STAFF": "slack:U0123,discord-role:777777777777777777",
+		"COMMPILOT_TZ": "Europe/Paris", "COMMPILOT_LANG": "fr"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBPath != DefaultDBPath || c.HTTPAddr != DefaultHTTPAddr {
+		t.Errorf("defaults %q %q", c.DBPath, c.HTTPAddr)
+	}
+	in := c.Initial
+	if in.TeamChannel.String() != "slack:C0123" || strings.Join(in.Brand, "|") != "Acme|ACME Cloud" ||
+		strings.Join(in.Staff, "|") != "slack:U0123|discord-role:777777777777777777" || in.Timezone != "Europe/Paris" || in.Language != "fr" {
+		t.Errorf("initial settings %+v", in)
+	}
+}
+
+func TestNoPlatform(t *testing.T) {
+	_, err := LoadConfig(env(map[string]string{"OPENAI_API_KEY": "sk-x"}))
+	if !errors.Is(err, ErrNoPlatform) {
+		t.Fatalf("err %v, want ErrNoPlatform", err)
+	}
+}

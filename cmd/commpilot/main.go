@@ -1,0 +1,173 @@
+// Command commpilot is the community-management copilot: one process that
+// joins Discord and Slack, triages the community's messages into a team
+// channel with drafted replies, and keeps its state in one bbolt file.
+//
+// # Subcommands
+//
+//	commpilot [run]          run the bot (the default)
+//	commpilot classify ...   classify messages offline
+//	commpilot backup FILE    write a consistent copy of the database
+//	commpilot health         exit 0 when the running bot's /healthz is ok
+//	commpilot version        print the version
+//	commpilot help           list the subcommands
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches a subcommand and returns the process exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Existing environment variables win over .env (godotenv.Load never
+	// overrides). A missing .env is normal.
+	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "commpilot: read .env: %v\n", err)
+		return 2
+	}
+	cmd := "run"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	ctx := context.Background()
+	switch cmd {
+	case "run":
+		return runBot(ctx, stderr)
+	case "classify":
+		return runClassify(ctx, args, stdin, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, stdout, stderr)
+	case "health":
+		return runHealth(ctx, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "commpilot", Version())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "commpilot: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+const usage = `Usage: commpilot [command]
+
+Commands:
+  run                   run the bot (default); configuration from the environment and .env
+  classify [FILE|-]     classify messages offline (JSON lines, CSV or plain lines); --help for flags
+  backup FILE           write a consistent copy of the database to FILE (works while the bot runs)
+  health                check the running bot's /healthz (for container health checks)
+  version               print the version
+  help                  this text
+
+Configuration: see .env.example and README.md.
+`
+
+// Version is the build's version: -ldflags, else the module version, else "dev".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// runBot runs the bot until SIGINT or SIGTERM; a second signal exits at once.
+func runBot(ctx context.Context, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
+	cfg, err := LoadConfig(os.Getenv)
+	if errors.Is(err, ErrNoPlatform) {
+		fmt.Fprint(stderr, noPlatformHelp)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "commpilot: configuration:\n%v\n", indent(err))
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := NewMain(cfg, logger)
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "commpilot: %v\n", err)
+		_ = m.Close()
+		return 1
+	}
+	select {
+	case <-ctx.Done():
+	case <-m.Done():
+	}
+	stop()
+
+	// A second signal during the ordered shutdown exits at once.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			fmt.Fprintf(stderr, "commpilot: shutdown: %v\n", err)
+			return 1
+		}
+		if err := m.Err(); err != nil {
+			fmt.Fprintf(stderr, "commpilot: %v\n", err)
+			return 1
+		}
+		return 0
+	case <-again:
+		fmt.Fprintln(stderr, "commpilot: second signal, exiting now")
+		return 130
+	}
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("COMMPILOT_LOG_LEVEL"))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+func indent(err error) string {
+	var out string
+	for _, line := range splitLines(err.Error()) {
+		out += "  - " + line + "\n"
+	}
+	return out
+}
+
+func splitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// shutdownGrace bounds how long in-flight events may take at shutdown.
+const shutdownGrace = 10 * time.Second
