@@ -190,10 +190,10 @@ func (m *Main) serveHTTP(platforms []bot.Platform) error {
 
 // Health is the /healthz document.
 type Health struct {
-	Status    string                       `json:"status"` // "ok" or "degraded"
-	Version   string                       `json:"version"`
+	Status    string                           `json:"status"` // "ok" or "degraded"
+	Version   string                           `json:"version"`
 	Platforms map[bot.PlatformID]bot.ConnState `json:"platforms"`
-	Database  string                       `json:"database"`
+	Database  string                           `json:"database"`
 }
 
 func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
