@@ -167,14 +167,16 @@ func renderForm(f *bot.Form, metadata string) slack.ModalViewRequest {
 		PrivateMetadata: metadata,
 	}
 	for _, fld := range f.Fields {
+		limit := maxInputValue
+		if fld.MaxLen > 0 {
+			limit = min(fld.MaxLen, maxInputValue)
+		}
 		in := slack.NewPlainTextInputBlockElement(nil, fld.ID).
-			WithInitialValue(truncate(fld.Value, maxInputValue)).
-			WithMultiline(fld.Multiline)
+			WithInitialValue(truncate(fld.Value, limit)).
+			WithMultiline(fld.Multiline).
+			WithMaxLength(limit)
 		if fld.Placeholder != "" {
 			in.Placeholder = plain(fld.Placeholder, maxPlaceholder)
-		}
-		if fld.MaxLen > 0 {
-			in = in.WithMaxLength(min(fld.MaxLen, maxInputValue))
 		}
 		block := slack.NewInputBlock(fld.ID, plain(fld.Label, maxInputLabel), nil, in)
 		block.Optional = !fld.Required

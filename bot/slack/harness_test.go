@@ -24,12 +24,13 @@ const (
 	alice = "U0ALICE" // staff
 	bob   = "U0BOB"   // member
 	carol = "U0CAROL" // workspace admin, not listed as staff
+	dave  = "U0DAVE"  // in the user group S0MODS, which is staff
 )
 
 // harness is a real Platform against the fake Slack, with a real Engine
 // and Router whose test routes record what they receive.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *slacktest.Server
 	p       *Platform
 	engine  *bot.Engine
@@ -40,9 +41,15 @@ type harness struct {
 	seen   chan struct{}
 
 	release chan struct{} // closed to let the slow form handler finish
+	tunes   []func(*Platform)
 }
 
 type option func(*harness, *Config)
+
+// tune changes the platform before it runs.
+func tune(f func(*Platform)) option {
+	return func(h *harness, _ *Config) { h.tunes = append(h.tunes, f) }
+}
 
 // httpMode runs the platform in HTTP mode behind an httptest server, and
 // makes the fake deliver to it.
@@ -50,12 +57,14 @@ func httpMode(secret string) option {
 	return func(h *harness, c *Config) { c.SigningSecret = secret }
 }
 
-func start(t *testing.T, opts ...option) *harness {
+func start(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	h := &harness{t: t, srv: slacktest.New(t), seen: make(chan struct{}, 1), release: make(chan struct{})}
 	h.srv.AddUser(alice, "alice", false)
 	h.srv.AddUser(bob, "bob", false)
 	h.srv.AddUser(carol, "carol", true)
+	h.srv.AddUser(dave, "dave", false)
+	h.srv.AddUserGroup("S0MODS", "mods", dave)
 	cfg := Config{
 		BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: h.srv.APIURL(),
 		Logger: slog.New(slog.DiscardHandler),
@@ -69,11 +78,14 @@ func start(t *testing.T, opts ...option) *harness {
 	}
 	p.backoffMin = 20 * time.Millisecond
 	p.submitWait = 500 * time.Millisecond
+	for _, f := range h.tunes {
+		f(p)
+	}
 	h.p = p
 	h.metrics = prometheus.NewRegistry()
 	engine, err := bot.NewEngine(bot.EngineConfig{
 		Router: h.router(), Platforms: []bot.Platform{p},
-		Settings: bottest.NewMemSettings(bot.Settings{Staff: []string{"slack:" + alice}}),
+		Settings: bottest.NewMemSettings(bot.Settings{Staff: []string{"slack:" + alice, "slack-role:S0MODS"}}),
 		Catalog:  bot.NewCatalog(Messages()),
 		Logger:   slog.New(slog.DiscardHandler), Metrics: h.metrics,
 	})
@@ -275,7 +287,7 @@ func draftForm(id, value string) *bot.Form {
 	}}
 }
 
-// post performs a post action through the engine, as a skill would.
+// do performs an action through the engine, as a skill would.
 func (h *harness) do(a bot.Action) (bot.MessageRef, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -98,7 +98,7 @@ func (s *session) receiveEvent(e *slackevents.EventsAPIEvent) func() {
 	return nil
 }
 
-// deliveredSubtypes are the message subtypes that carry a person's words.
+// deliveredSubtype reports whether a message subtype carries a person's words.
 func deliveredSubtype(st string) bool {
 	switch st {
 	case "", "thread_broadcast", "file_share", "me_message", "message_changed":
@@ -149,7 +149,8 @@ func messageEvent(m *slackevents.MessageEvent, t team) (bot.Event, bool) {
 // mentionEvent translates an app_mention; its id is the one the same
 // message gets as a message event, so the engine handles it once.
 func mentionEvent(m *slackevents.AppMentionEvent, t team) (bot.Event, bool) {
-	if m.BotID != "" || m.User == "" || m.User == t.botUserID {
+	// Edits arrive as message_changed too, which carries them.
+	if m.BotID != "" || m.User == "" || m.User == t.botUserID || m.Edited != nil {
 		return bot.Event{}, false
 	}
 	ch := bot.ChannelRef{Platform: bot.Slack, ID: m.Channel}
@@ -161,9 +162,6 @@ func mentionEvent(m *slackevents.AppMentionEvent, t team) (bot.Event, bool) {
 		Text:      decodeText(m.Text),
 		Mentioned: true,
 		Time:      tsTime(m.TimeStamp),
-	}
-	if m.Edited != nil {
-		return bot.Event{}, false // the message_changed event carries edits
 	}
 	setThread(&ev, m.ThreadTimeStamp)
 	return ev, true
@@ -330,7 +328,7 @@ func (s *session) receiveSubmission(cb *slack.InteractionCallback) (any, func())
 	case <-timer.C:
 		s.p.log.Debug("slow form submission: closing the modal first", "form", ev.Action)
 		return nil, func() {
-			s.spawn(func(ctx context.Context) {
+			s.spawnUnbounded(func(ctx context.Context) {
 				select {
 				case res := <-done:
 					s.p.respondSubmit(ctx, ev, resp, res)

@@ -94,8 +94,7 @@ func classify(method string, err error, sent bool) error {
 // msgOptions turns a rendered message into chat.* options. Without blocks
 // the message's blocks are cleared (an update from a card to text).
 func msgOptions(m message, extra ...slack.MsgOption) []slack.MsgOption {
-	opts := append([]slack.MsgOption{slack.MsgOptionText(m.text, false), slack.MsgOptionBlocks(m.blocks...)}, extra...)
-	return opts
+	return append([]slack.MsgOption{slack.MsgOptionText(m.text, false), slack.MsgOptionBlocks(m.blocks...)}, extra...)
 }
 
 // Do performs a on Slack. See bot.Sender for the contract. Posts, replies,

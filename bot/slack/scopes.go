@@ -9,6 +9,7 @@ func methodScopes() map[string][]string {
 		"auth.test":                    nil,
 		"apps.connections.open":        nil,
 		"users.info":                   {"users:read"},
+		"usergroups.list":              {"usergroups:read"},
 		"chat.postMessage":             {"chat:write"},
 		"chat.update":                  {"chat:write"},
 		"chat.delete":                  {"chat:write"},

@@ -31,7 +31,14 @@ func newSession(ctx context.Context, p *Platform, h bot.Handler) *session {
 // spawn runs fn in a goroutine owned by the session, with at most
 // maxConcurrent running at once. It reports false, and does nothing, once
 // the session is closing.
-func (s *session) spawn(fn func(ctx context.Context)) bool {
+func (s *session) spawn(fn func(ctx context.Context)) bool { return s.run(true, fn) }
+
+// spawnUnbounded is spawn without the concurrency bound, for goroutines
+// that mostly wait on work spawned with spawn (a modal submission waiting
+// for its handler), so they cannot starve it.
+func (s *session) spawnUnbounded(fn func(ctx context.Context)) bool { return s.run(false, fn) }
+
+func (s *session) run(bounded bool, fn func(ctx context.Context)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -40,12 +47,14 @@ func (s *session) spawn(fn func(ctx context.Context)) bool {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		select {
-		case s.sem <- struct{}{}:
-		case <-s.ctx.Done():
-			return
+		if bounded {
+			select {
+			case s.sem <- struct{}{}:
+			case <-s.ctx.Done():
+				return
+			}
+			defer func() { <-s.sem }()
 		}
-		defer func() { <-s.sem }()
 		fn(s.ctx)
 	}()
 	return true

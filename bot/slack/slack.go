@@ -74,12 +74,13 @@ type Config struct {
 
 // Platform is Slack as a bot.Platform. Create it with New.
 type Platform struct {
-	cfg   Config
-	api   *slack.Client
-	http  *http.Client
-	log   *slog.Logger
-	users *userCache
-	pacer *pacer
+	cfg    Config
+	api    *slack.Client
+	http   *http.Client
+	log    *slog.Logger
+	users  *userCache
+	groups *groupCache
+	pacer  *pacer
 
 	state   atomic.Value // bot.ConnState
 	running atomic.Bool
@@ -150,6 +151,7 @@ func New(cfg Config) (*Platform, error) {
 		http:         cfg.HTTPClient,
 		log:          log,
 		users:        newUserCache(api, 10*time.Minute),
+		groups:       newGroupCache(api, 10*time.Minute),
 		pacer:        newPacer(time.Second),
 		submitWait:   2500 * time.Millisecond,
 		pingInterval: 30 * time.Second,

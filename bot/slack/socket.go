@@ -105,7 +105,7 @@ func (p *Platform) onSocketEvent(ctx context.Context, s *session, smc *socketmod
 		}
 		id := evt.Request.EnvelopeID
 		if r.synchronous() {
-			s.spawn(func(context.Context) {
+			s.spawnUnbounded(func(context.Context) {
 				ack, then := s.receive(r)
 				p.ack(ctx, smc, id, ack)
 				if then != nil {

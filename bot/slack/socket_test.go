@@ -64,6 +64,17 @@ func TestSlashHelpIsEphemeral(t *testing.T) {
 	if msgs := h.srv.Messages("C0TEAM"); len(msgs) != 0 {
 		t.Errorf("help posted in the channel: %+v", msgs)
 	}
+	// The second command's author comes from the cache.
+	h.srv.SlashCommand("C0TEAM", bob, "help")
+	n := 0
+	for _, c := range h.srv.CallsTo("users.info") {
+		if c.Params.Get("user") == bob {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("users.info called %d times for the same user, want 1 (cached)", n)
+	}
 }
 
 func TestMalformedCommandGetsSpecificEphemeralError(t *testing.T) {
@@ -210,6 +221,12 @@ func TestButtonClickBecomesActionEvent(t *testing.T) {
 	if !e.User.Admin {
 		t.Errorf("admin flag not set: %+v", e.User)
 	}
+	// So may a member of a user group listed as staff.
+	h.srv.ClickButton("C0TEAM", card.ID, dave, "card/approve/42")
+	e = h.waitEvent("group approve", func(e bot.Event) bool { return e.Kind == bot.EventAction && e.User.ID == dave })
+	if len(e.User.Roles) != 1 || e.User.Roles[0] != "S0MODS" || e.User.Admin {
+		t.Errorf("group member = %+v", e.User)
+	}
 	if n := h.count(func(e bot.Event) bool { return e.Kind == bot.EventAction && e.User.ID == bob }); n != 0 {
 		t.Errorf("member's click reached the handler")
 	}
@@ -281,6 +298,24 @@ func TestReconnectsAfterDisconnectAndDrop(t *testing.T) {
 	ts = h.srv.PostUserMessage("C0GEN", bob, "after drop", "")
 	h.waitEvent("after drop", func(e bot.Event) bool { return e.Message.ID == ts })
 	h.waitState(bot.StateConnected)
+}
+
+func TestReconnectsWhenSlackStopsPinging(t *testing.T) {
+	h := start(t, tune(func(p *Platform) { p.pingInterval = 200 * time.Millisecond }))
+	// The fake pings every 2 s, too rarely for this platform: the first socket
+	// is reopened. The next ones get one ping and then silence: reopened too.
+	h.srv.SetPingInterval(time.Hour)
+	h.srv.WaitConnections(3)
+}
+
+func TestUnknownEventsAreAcknowledged(t *testing.T) {
+	h := start(t)
+	// The helper fails the test unless the envelope is acknowledged.
+	h.srv.SendEvent(map[string]any{"type": "future_event_nobody_knows", "event_ts": "1700000000.000001"})
+	h.srv.SendEvent(map[string]any{"type": "reaction_added", "user": bob, "reaction": "thumbsup",
+		"item": map[string]any{"type": "message", "channel": "C0GEN", "ts": "1700000000.000001"}, "event_ts": "1700000000.000002"})
+	ts := h.srv.PostUserMessage("C0GEN", bob, "still here", "")
+	h.waitEvent("message after unknown events", func(e bot.Event) bool { return e.Message.ID == ts })
 }
 
 func TestRejectedTokensAreFatalAndNamed(t *testing.T) {

@@ -90,8 +90,55 @@ func isSlackError(err error, code string) bool {
 	return errors.As(err, &se) && se.Err == code
 }
 
-// fillUser completes u with the name and admin flag from users.info. If
-// Slack cannot be asked, u keeps what the event said and is not admin.
+// groupCache knows which user groups each user is in, from one
+// usergroups.list call refreshed after ttl. Without the usergroups:read
+// scope it turns itself off.
+type groupCache struct {
+	api *slack.Client
+	ttl time.Duration
+
+	mu       sync.Mutex // held during a refresh, so one call refreshes
+	byUser   map[string][]string
+	expires  time.Time
+	disabled bool
+}
+
+func newGroupCache(api *slack.Client, ttl time.Duration) *groupCache {
+	return &groupCache{api: api, ttl: ttl}
+}
+
+// groupsOf returns the ids of the user groups userID belongs to. The
+// returned slice must not be modified.
+func (g *groupCache) groupsOf(ctx context.Context, userID string) ([]string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.disabled {
+		return nil, nil
+	}
+	if now := time.Now(); now.After(g.expires) {
+		groups, err := g.api.GetUserGroupsContext(ctx, slack.GetUserGroupsOptionIncludeUsers(true))
+		switch {
+		case isSlackError(err, "missing_scope"):
+			g.disabled = true
+			return nil, errors.New("usergroups.list: missing_scope usergroups:read; slack-role staff entries are ignored")
+		case err != nil:
+			g.expires = now.Add(time.Minute) // keep what we knew; ask again later
+			return g.byUser[userID], fmt.Errorf("usergroups.list: %w", err)
+		}
+		g.byUser = map[string][]string{}
+		for _, gr := range groups {
+			for _, u := range gr.Users {
+				g.byUser[u] = append(g.byUser[u], gr.ID)
+			}
+		}
+		g.expires = now.Add(g.ttl)
+	}
+	return g.byUser[userID], nil
+}
+
+// fillUser completes u with the name and admin flag from users.info and
+// its user groups (Roles, for "slack-role:S…" staff entries). If Slack
+// cannot be asked, u keeps what the event said and is not admin.
 func (p *Platform) fillUser(ctx context.Context, u *bot.UserRef) {
 	if u.ID == "" {
 		return
@@ -106,4 +153,9 @@ func (p *Platform) fillUser(ctx context.Context, u *bot.UserRef) {
 	}
 	u.Admin = info.admin
 	u.Bot = u.Bot || info.bot
+	groups, err := p.groups.groupsOf(ctx, u.ID)
+	if err != nil {
+		p.log.Warn("user group lookup failed", "err", err)
+	}
+	u.Roles = append(u.Roles[:0:0], groups...)
 }

@@ -94,8 +94,10 @@ func (s *Server) eventCallback(event map[string]any) map[string]any {
 	}
 }
 
-// sendEvent delivers an Events API event and waits for its ack.
-func (s *Server) sendEvent(event map[string]any) {
+// SendEvent delivers any Events API inner event (wrapped in an
+// event_callback) and waits for its ack. The helpers below build the usual
+// ones; use this for the others.
+func (s *Server) SendEvent(event map[string]any) {
 	s.tb.Helper()
 	s.deliver("events_api", s.eventCallback(event), false)
 }
@@ -116,14 +118,14 @@ func (s *Server) PostUserMessage(channel, user, text, threadTS string) string {
 	if threadTS != "" {
 		ev["thread_ts"] = threadTS
 	}
-	s.sendEvent(ev)
+	s.SendEvent(ev)
 	if strings.Contains(text, "<@"+BotUserID+">") && channelType(channel) != "im" {
 		mention := map[string]any{"type": "app_mention", "channel": channel, "user": user, "text": text,
 			"ts": ts, "event_ts": ts, "team": TeamID}
 		if threadTS != "" {
 			mention["thread_ts"] = threadTS
 		}
-		s.sendEvent(mention)
+		s.SendEvent(mention)
 	}
 	return ts
 }
@@ -148,7 +150,7 @@ func (s *Server) EditUserMessage(channel, ts, text string) {
 	if prev.ThreadTS != "" {
 		msg["thread_ts"] = prev.ThreadTS
 	}
-	s.sendEvent(map[string]any{"type": "message", "subtype": "message_changed", "hidden": true,
+	s.SendEvent(map[string]any{"type": "message", "subtype": "message_changed", "hidden": true,
 		"channel": channel, "ts": eventTS, "event_ts": eventTS, "channel_type": channelType(channel),
 		"message":          msg,
 		"previous_message": map[string]any{"type": "message", "user": prev.User, "text": prev.Text, "ts": ts},
@@ -174,7 +176,7 @@ func (s *Server) DeleteUserMessage(channel, ts string) {
 		s.tb.Fatalf("slacktest: DeleteUserMessage: no message %s in %s", ts, channel)
 		return
 	}
-	s.sendEvent(map[string]any{"type": "message", "subtype": "message_deleted", "hidden": true,
+	s.SendEvent(map[string]any{"type": "message", "subtype": "message_deleted", "hidden": true,
 		"channel": channel, "ts": eventTS, "deleted_ts": ts, "event_ts": eventTS, "channel_type": channelType(channel),
 		"previous_message": map[string]any{"type": "message", "user": prev.User, "text": prev.Text, "ts": ts},
 	})
@@ -189,7 +191,7 @@ func (s *Server) PostBotMessage(channel, botID, text string) string {
 	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, BotID: botID, Text: text})
 	s.notifyLocked()
 	s.mu.Unlock()
-	s.sendEvent(map[string]any{"type": "message", "subtype": "bot_message", "channel": channel, "text": text,
+	s.SendEvent(map[string]any{"type": "message", "subtype": "bot_message", "channel": channel, "text": text,
 		"ts": ts, "event_ts": ts, "bot_id": botID, "username": "other-bot", "channel_type": channelType(channel)})
 	return ts
 }

@@ -148,6 +148,11 @@ type user struct {
 	bot      bool
 }
 
+type group struct {
+	id, handle string
+	members    []string
+}
+
 // fault is an injected failure for the next call of a method.
 type fault struct {
 	retryAfter time.Duration // 429 with Retry-After
@@ -170,6 +175,7 @@ type Server struct {
 	seq        int
 	tsBase     int64
 	users      map[string]user
+	groups     []group
 	messages   []*Message
 	calls      []Call
 	faults     map[string][]fault
@@ -255,6 +261,14 @@ func (s *Server) close() {
 func (s *Server) AddUser(id, name string, admin bool) {
 	s.mu.Lock()
 	s.users[id] = user{id: id, name: name, admin: admin}
+	s.mu.Unlock()
+}
+
+// AddUserGroup adds a user group (shown as <!subteam^ID|@handle>) with
+// these members, for usergroups.list.
+func (s *Server) AddUserGroup(id, handle string, members ...string) {
+	s.mu.Lock()
+	s.groups = append(s.groups, group{id: id, handle: handle, members: slices.Clone(members)})
 	s.mu.Unlock()
 }
 
@@ -457,7 +471,7 @@ func (s *Server) notifyLocked() {
 	s.changed = make(chan struct{})
 }
 
-// nextID returns prefix and a fresh number; s.mu is held.
+// nextIDLocked returns prefix and a fresh number; s.mu is held.
 func (s *Server) nextIDLocked(prefix string) string {
 	s.seq++
 	return prefix + strconv.Itoa(s.seq)

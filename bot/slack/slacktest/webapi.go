@@ -133,6 +133,8 @@ func (s *Server) method(method string, p url.Values) apiResult {
 		return apiResult{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws?ticket=" + ticket}
 	case "users.info":
 		return s.usersInfo(p.Get("user"))
+	case "usergroups.list":
+		return s.userGroups(p.Get("include_users") == "true")
 	case "conversations.open":
 		u := p.Get("users")
 		if u == "" || strings.Contains(u, ",") {
@@ -177,6 +179,21 @@ func (s *Server) usersInfo(id string) apiResult {
 		"is_admin": u.admin, "is_owner": false, "is_primary_owner": false, "is_bot": u.bot,
 		"profile": map[string]any{"display_name": u.name, "real_name": u.name},
 	}}
+}
+
+func (s *Server) userGroups(withUsers bool) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []map[string]any{}
+	for _, g := range s.groups {
+		ug := map[string]any{"id": g.id, "team_id": TeamID, "is_usergroup": true, "name": g.handle,
+			"handle": g.handle, "user_count": len(g.members)}
+		if withUsers {
+			ug["users"] = g.members
+		}
+		out = append(out, ug)
+	}
+	return apiResult{"ok": true, "usergroups": out}
 }
 
 // messageContent checks text and blocks of chat.postMessage / update /
