@@ -23,13 +23,13 @@
 // #1333). A network failure after the request may have reached Discord wraps
 // bot.ErrUnknownOutcome; a 4xx is a definite failure.
 //
-// # Base URL
+// # Base URL and API version
 //
-// discordgo computes its endpoint strings once, from https://discord.com/.
-// When Config.APIURL is set, the session's HTTP client rewrites every request
-// for discord.com to that base, so REST and gateway discovery (GET
-// /api/v10/gateway) go there; the gateway itself is whatever URL that
-// discovery returns.
+// discordgo computes its endpoint strings once, from https://discord.com/api/v9/.
+// The session's HTTP client rewrites every request for discord.com to API
+// v10 and, when Config.APIURL is set, to that base, so REST and gateway
+// discovery (GET /api/v10/gateway) go there; the gateway itself is whatever
+// URL that discovery returns.
 package discord
 
 import (
@@ -106,17 +106,18 @@ func New(cfg Config) (*Platform, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 20 * time.Second}
 	}
-	webBase := "https://discord.com"
+	base := &url.URL{Scheme: "https", Host: "discord.com"}
 	if cfg.APIURL != "" {
-		base, err := url.Parse(strings.TrimRight(cfg.APIURL, "/"))
-		if err != nil || base.Scheme == "" || base.Host == "" {
+		b, err := url.Parse(strings.TrimRight(cfg.APIURL, "/"))
+		if err != nil || b.Scheme == "" || b.Host == "" {
 			return nil, fmt.Errorf("discord: DISCORD_API_URL %q: want an absolute URL such as https://proxy.example", cfg.APIURL)
 		}
-		c := *client
-		c.Transport = rebase{base: base, next: transportOf(client)}
-		client = &c
-		webBase = base.Scheme + "://" + base.Host
+		base = b
 	}
+	c := *client
+	c.Transport = rebase{base: base, next: transportOf(client)}
+	client = &c
+	webBase := base.Scheme + "://" + base.Host
 	s.Client = client
 	s.Identify.Intents = Intents
 	s.Identify.Compress = false
@@ -146,7 +147,8 @@ func transportOf(c *http.Client) http.RoundTripper {
 	return http.DefaultTransport
 }
 
-// rebase sends requests for discord.com to base instead.
+// rebase sends requests for discord.com to base instead, and moves
+// discordgo's API v9 paths to v10.
 type rebase struct {
 	base *url.URL
 	next http.RoundTripper
@@ -159,7 +161,11 @@ func (r rebase) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.Clone(req.Context())
 	u := *req.URL
 	u.Scheme, u.Host = r.base.Scheme, r.base.Host
-	u.Path = strings.TrimRight(r.base.Path, "/") + req.URL.Path
+	path := req.URL.Path
+	if rest, ok := strings.CutPrefix(path, "/api/v"+discordgo.APIVersion+"/"); ok {
+		path = "/api/v10/" + rest
+	}
+	u.Path = strings.TrimRight(r.base.Path, "/") + path
 	u.RawPath = ""
 	out.URL, out.Host = &u, ""
 	return r.next.RoundTrip(out)

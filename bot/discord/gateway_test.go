@@ -173,4 +173,3 @@ func TestLink(t *testing.T) {
 		t.Errorf("default link = %q", got)
 	}
 }
-

@@ -128,7 +128,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	s.seq = 0
 	s.log = nil
 	ready["session_id"] = s.session
-	ready["resume_gateway_url"] = "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway"
+	ready["resume_gateway_url"] = s.gatewayURL()
 	if old := s.conn; old != nil && old != c {
 		old.kill()
 	}
@@ -178,6 +178,9 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	s.notify()
 	return true
 }
+
+// gatewayURL is where the gateway listens: any websocket upgrade request.
+func (s *Server) gatewayURL() string { return "ws" + strings.TrimPrefix(s.srv.URL, "http") }
 
 func newSessionID() string {
 	var b [16]byte

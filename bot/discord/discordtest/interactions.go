@@ -111,14 +111,28 @@ func RoleOpt(name, roleID string) Option { return Option{Name: name, Type: 8, Va
 // Command dispatches "/cm <route>" with opts as u in channelID and waits for
 // the bot's answer (see WaitAnswer). The route must be registered.
 func (s *Server) Command(ctx context.Context, u User, channelID, route string, opts ...Option) (*Interaction, Result, error) {
-	return s.command(ctx, u, channelID, route, 2, opts)
+	ix, err := s.SendCommand(u, channelID, route, opts...)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	r, err := ix.WaitAnswer(ctx)
+	return ix, r, err
+}
+
+// SendCommand dispatches "/cm <route>" like Command but does not wait.
+func (s *Server) SendCommand(u User, channelID, route string, opts ...Option) (*Interaction, error) {
+	return s.command(u, channelID, route, 2, opts)
 }
 
 // Autocomplete dispatches an autocomplete for route while option focus is
 // being typed with value typed, and returns the suggestions.
 func (s *Server) Autocomplete(ctx context.Context, u User, channelID, route, focus, typed string, opts ...Option) ([]Choice, error) {
 	opts = append(slices.Clone(opts), Option{Name: focus, Type: 3, Value: typed, Focused: true})
-	_, r, err := s.command(ctx, u, channelID, route, 4, opts)
+	ix, err := s.command(u, channelID, route, 4, opts)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ix.WaitAnswer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -128,13 +142,13 @@ func (s *Server) Autocomplete(ctx context.Context, u User, channelID, route, foc
 	return r.Callback.Choices, nil
 }
 
-func (s *Server) command(ctx context.Context, u User, channelID, route string, typ int, opts []Option) (*Interaction, Result, error) {
+func (s *Server) command(u User, channelID, route string, typ int, opts []Option) (*Interaction, error) {
 	words := strings.Fields(route)
 	if len(words) == 0 || len(words) > 2 {
-		return nil, Result{}, fmt.Errorf("discordtest: bad route %q", route)
+		return nil, fmt.Errorf("discordtest: bad route %q", route)
 	}
 	if err := s.checkRegistered(words); err != nil {
-		return nil, Result{}, err
+		return nil, err
 	}
 	leaves := make([]map[string]any, 0, len(opts))
 	resolved := map[string]map[string]any{}
@@ -172,7 +186,7 @@ func (s *Server) command(ctx context.Context, u User, channelID, route string, t
 	if len(resolved) > 0 && typ == 2 {
 		data["resolved"] = resolved
 	}
-	return s.interact(ctx, p, u, channelID, typ)
+	return s.send(p, u, channelID, typ)
 }
 
 func addResolved(r map[string]map[string]any, kind, id string, v map[string]any) {
@@ -260,16 +274,26 @@ func (s *Server) Submit(ctx context.Context, u User, channelID, customID string,
 	return s.interact(ctx, p, u, channelID, 5)
 }
 
-// interact fills the payload's ids, user and channel, dispatches
-// INTERACTION_CREATE and waits for the answer.
+// interact sends the interaction and waits for the answer.
 func (s *Server) interact(ctx context.Context, p map[string]any, u User, channelID string, typ int) (*Interaction, Result, error) {
+	ix, err := s.send(p, u, channelID, typ)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	r, err := ix.WaitAnswer(ctx)
+	return ix, r, err
+}
+
+// send fills the payload's ids, user and channel and dispatches
+// INTERACTION_CREATE.
+func (s *Server) send(p map[string]any, u User, channelID string, typ int) (*Interaction, error) {
 	var tok [24]byte
 	_, _ = rand.Read(tok[:])
 	s.mu.Lock()
 	c, err := s.channel(channelID)
 	if err != nil {
 		s.mu.Unlock()
-		return nil, Result{}, fmt.Errorf("discordtest: channel %s: %w", channelID, err)
+		return nil, fmt.Errorf("discordtest: channel %s: %w", channelID, err)
 	}
 	id := s.snowflake(time.Now())
 	token := "aW50ZXJhY3Rpb246" + base64.RawURLEncoding.EncodeToString(tok[:])
@@ -304,9 +328,7 @@ func (s *Server) interact(ctx context.Context, p map[string]any, u User, channel
 	s.ixTokens[token] = in
 	s.sendLocked("INTERACTION_CREATE", p)
 	s.mu.Unlock()
-	ix := &Interaction{ID: id, Token: token, s: s}
-	r, err := ix.WaitAnswer(ctx)
-	return ix, r, err
+	return &Interaction{ID: id, Token: token, s: s}, nil
 }
 
 func userPayload(u User) map[string]any {

@@ -42,6 +42,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
 )
 
 //go:embed testdata/*.json
@@ -336,7 +338,7 @@ func errorf(status, code int, format string, args ...any) *apiError {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/gateway" {
+	if websocket.IsWebSocketUpgrade(r) {
 		s.serveGateway(w, r)
 		return
 	}
@@ -428,7 +430,7 @@ func (s *Server) handle(r *http.Request, path string, body []byte) (any, error) 
 	m := r.Method
 	switch {
 	case path == "/gateway" && m == "GET", path == "/gateway/bot" && m == "GET":
-		return map[string]any{"url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway",
+		return map[string]any{"url": s.gatewayURL(),
 			"shards": 1, "session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}}, nil
 	case reChannelMsgs.MatchString(path) && m == "POST":
 		return s.createMessage(reChannelMsgs.FindStringSubmatch(path)[1], r, body)
