@@ -112,7 +112,9 @@ var ErrNotFound = errors.New("not found")
 
 // InboxStore keeps inbox items and the FAQ. Every method that changes an
 // item does so in one transaction: fn sees the stored item, and nothing is
-// written when fn returns an error.
+// written when fn returns an error. fn may run more than once (stores group
+// concurrent transactions), so it must only change the item and set its
+// own results afresh on each run.
 type InboxStore interface {
 	// Conversation finds the item one of keys belongs to and runs fn on it,
 	// or, when none does, runs fn on a new item (isNew) with a fresh ID.

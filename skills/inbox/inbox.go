@@ -193,7 +193,7 @@ func (s *Skill) intake(ctx context.Context, st bot.Settings, e bot.Event, tr bot
 	if err != nil {
 		return fmt.Errorf("store item: %w", err)
 	}
-	s.log.Info("inbox item", "id", it.ID, "follow_up", followUp, "kind", it.Triage.Kind, "urgency", it.Triage.Urgency, "state", it.State)
+	s.log.Debug("inbox item", "id", it.ID, "follow_up", followUp, "kind", it.Triage.Kind, "urgency", it.Triage.Urgency, "state", it.State)
 	if redraft {
 		if it, err = s.redraft(ctx, st, it, "", ""); err != nil {
 			return err

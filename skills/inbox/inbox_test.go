@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ type fixture struct {
 	seq   int
 }
 
-func newFixture(t *testing.T, mutate ...func(*bot.Settings)) *fixture {
+func newFixture(t testing.TB, mutate ...func(*bot.Settings)) *fixture {
 	t.Helper()
 	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{})
 	if err != nil {
@@ -49,7 +50,8 @@ func newFixture(t *testing.T, mutate ...func(*bot.Settings)) *fixture {
 	f := &fixture{Env: env, store: storage.NewInbox(db), audit: storage.NewAuditLog(db)}
 	f.skill = inbox.New(inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
 		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat,
-		Link: func(m bot.MessageRef) string { return "https://chat.example/" + m.ID }})
+		Link:   func(m bot.MessageRef) string { return "https://chat.example/" + m.ID },
+		Logger: slog.New(slog.DiscardHandler)})
 	env.Add(f.skill)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -533,7 +535,7 @@ func TestRestartMarksInterruptedSendUnknown(t *testing.T) {
 	cat := bot.NewCatalog(inbox.Messages)
 	env := bottest.MustEngine(t, settings, cat)
 	skill := inbox.New(inbox.Config{Store: store, Settings: settings, Audit: storage.NewAuditLog(db), Sender: env.Engine,
-		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat})
+		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
 	env.Add(skill)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
