@@ -299,8 +299,7 @@ func (s *Skill) submitReject(ctx context.Context, e bot.Event) (*bot.Reply, erro
 
 // finish closes or rejects an item that is not being sent.
 func (s *Skill) finish(ctx context.Context, by bot.UserRef, id uint64, to bot.ItemState, reason, action, okKey string) (*bot.Reply, error) {
-	now := s.Now()
-	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+	return s.change(ctx, by, id, action, reason, func(it *bot.Item) error {
 		switch it.State {
 		case bot.ItemSending, bot.ItemPending:
 			return bot.Errorf(bot.CodeConflict, "inbox.err.already_sending", it.Approver.Display())
@@ -308,15 +307,21 @@ func (s *Skill) finish(ctx context.Context, by bot.UserRef, id uint64, to bot.It
 			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
 		}
 		it.State, it.Reason = to, reason
-		it.Log(now, by, string(to), reason)
+		it.Log(s.Now(), by, string(to), reason)
 		return nil
-	})
+	}, okKey, id)
+}
+
+// change runs one checked transition of item id, audits it, refreshes the
+// card and answers with okKey.
+func (s *Skill) change(ctx context.Context, by bot.UserRef, id uint64, action, detail string, fn func(*bot.Item) error, okKey string, args ...any) (*bot.Reply, error) {
+	it, err := s.Store.UpdateItem(ctx, id, fn)
 	if err != nil {
 		return nil, notFound(err, id)
 	}
-	s.audit(ctx, by, action, id, reason)
+	s.audit(ctx, by, action, id, detail)
 	s.refreshCard(ctx, it)
-	return s.t(ctx, okKey, id), nil
+	return s.t(ctx, okKey, args...), nil
 }
 
 func (s *Skill) assignToMe(ctx context.Context, e bot.Event) (*bot.Reply, error) {
@@ -328,20 +333,14 @@ func (s *Skill) assignToMe(ctx context.Context, e bot.Event) (*bot.Reply, error)
 }
 
 func (s *Skill) assign(ctx context.Context, by bot.UserRef, id uint64, to bot.UserRef) (*bot.Reply, error) {
-	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+	return s.change(ctx, by, id, "inbox.assign", to.Key(), func(it *bot.Item) error {
 		if !it.State.Open() {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
 		}
 		it.Assignee = to
 		it.Log(s.Now(), by, "assigned", to.Key())
 		return nil
-	})
-	if err != nil {
-		return nil, notFound(err, id)
-	}
-	s.audit(ctx, by, "inbox.assign", id, to.Key())
-	s.refreshCard(ctx, it)
-	return s.t(ctx, "inbox.ok.assigned", id, to.Display()), nil
+	}, "inbox.ok.assigned", id, to.Display())
 }
 
 func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
@@ -349,21 +348,18 @@ func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+	rep, err := s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
 		if it.State != bot.ItemPending {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.too_late")
 		}
 		it.State, it.SendAt = bot.ItemDrafted, time.Time{}
 		it.Log(s.Now(), e.User, "undone", "")
 		return nil
-	})
-	if err != nil {
-		return nil, notFound(err, id)
+	}, "inbox.ok.undone", id)
+	if err == nil {
+		s.unschedule(id)
 	}
-	s.unschedule(id)
-	s.audit(ctx, e.User, "inbox.undo", id, "")
-	s.refreshCard(ctx, it)
-	return s.t(ctx, "inbox.ok.undone", id), nil
+	return rep, err
 }
 
 // markSent records, on a person's word, that an unknown send did go out.
@@ -372,21 +368,15 @@ func (s *Skill) markSent(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := s.Now()
-	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+	return s.change(ctx, e.User, id, "inbox.mark-sent", "", func(it *bot.Item) error {
 		if it.State != bot.ItemUnknown {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.not_unknown")
 		}
+		now := s.Now()
 		it.State, it.SentBy, it.SentAt, it.Reason = bot.ItemSent, e.User, now, ""
 		it.Log(now, e.User, "confirmed sent", "")
 		return nil
-	})
-	if err != nil {
-		return nil, notFound(err, id)
-	}
-	s.audit(ctx, e.User, "inbox.mark-sent", id, "")
-	s.refreshCard(ctx, it)
-	return s.t(ctx, "inbox.ok.marked_sent", id), nil
+	}, "inbox.ok.marked_sent", id)
 }
 
 // resend sends an unknown item again, on a person's explicit decision.
