@@ -178,12 +178,17 @@ func (p *Platform) ID() bot.PlatformID { return bot.Discord }
 func (p *Platform) Status() bot.ConnState { return p.state.Load().(bot.ConnState) }
 
 // Link returns the web link of m: <base>/channels/GUILD/CHANNEL/MSG, with
-// @me for direct messages. The guild comes from the state cache; a channel
-// the bot has not seen links as a DM would.
+// @me for direct messages. The guild comes from the state cache (filled by
+// GUILD_CREATE at connect), else DISCORD_GUILD_ID; a channel known to
+// neither links as a DM would.
 func (p *Platform) Link(m bot.MessageRef) string {
 	guild := "@me"
-	if ch, err := p.s.State.Channel(m.Channel.ID); err == nil && ch.GuildID != "" {
-		guild = ch.GuildID
+	if ch, err := p.s.State.Channel(m.Channel.ID); err == nil {
+		if ch.GuildID != "" {
+			guild = ch.GuildID
+		}
+	} else if p.guildID != "" {
+		guild = p.guildID
 	}
 	return p.webBase + "/channels/" + guild + "/" + m.Channel.ID + "/" + m.ID
 }
@@ -241,6 +246,11 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 	for {
 		p.state.Store(bot.StateConnecting)
 		err := p.s.Open()
+		if errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			// A second Disconnect from one failure (read error and missed
+			// heartbeat both close) after the reconnect already happened.
+			err = nil
+		}
 		if err != nil {
 			p.state.Store(bot.StateDisconnected)
 			if tokenRejected(err) {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestIdentifyCarriesIntents(t *testing.T) {
+	t.Parallel()
 	e := start(t, discord.Config{}, nil)
 	d, err := e.srv.WaitIdentify(testCtx(t))
 	if err != nil {
@@ -40,6 +41,7 @@ func TestIdentifyCarriesIntents(t *testing.T) {
 }
 
 func TestRejectedTokenIsFatalAndNotPrinted(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	const bad = "not-the-token-1234"
 	p, err := discord.New(discord.Config{Token: bad, APIURL: srv.URL(), Logger: slog.New(slog.DiscardHandler)})
@@ -59,6 +61,7 @@ func TestRejectedTokenIsFatalAndNotPrinted(t *testing.T) {
 }
 
 func TestMessageCreateBecomesEvent(t *testing.T) {
+	t.Parallel()
 	e := start(t, discord.Config{}, nil)
 	parent := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Alice, "first")
 	id := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "hey <@"+discordtest.BotID+"> where is my order?", discordtest.ReplyingTo(parent))
@@ -101,11 +104,12 @@ func TestMessageCreateBecomesEvent(t *testing.T) {
 }
 
 func TestOwnAndBotMessagesAreIgnored(t *testing.T) {
+	t.Parallel()
 	e := start(t, discord.Config{}, nil)
 	e.srv.PostUserMessage(discordtest.ChannelID, discordtest.User{ID: discordtest.BotID, Username: "commpilot", Bot: true}, "my own post")
 	e.srv.PostUserMessage(discordtest.ChannelID, discordtest.OtherBot, "beep")
 	last := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "human")
-	e.seen.wait(t, 1, byID("m:"+last))
+	e.calls.wait(t, 1, byID("m:"+last))
 	// Gateway events are handed over in order, so the two before were seen
 	// (and dropped) before the third was handed to the engine.
 	if n := len(e.calls.all()); n != 1 {
@@ -117,6 +121,7 @@ func TestOwnAndBotMessagesAreIgnored(t *testing.T) {
 // come back without losing events; an event Discord redelivers around a
 // resume reaches the skills once.
 func TestReconnectResumesWithoutDuplicates(t *testing.T) {
+	t.Parallel()
 	e := start(t, discord.Config{}, nil)
 	ctx := testCtx(t)
 	before := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "before the drop")
@@ -158,7 +163,11 @@ func TestReconnectResumesWithoutDuplicates(t *testing.T) {
 }
 
 func TestLink(t *testing.T) {
+	t.Parallel()
 	e := start(t, discord.Config{}, nil)
+	// Gateway events are processed in order: once this message is seen,
+	// so is the GUILD_CREATE that listed the guild's channels.
+	e.seen.wait(t, 1, byID("m:"+e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "hi")))
 	ref := bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: "1310000000000000001"}
 	want := e.srv.URL() + "/channels/" + discordtest.GuildID + "/" + discordtest.ChannelID + "/1310000000000000001"
 	if got := e.p.Link(ref); got != want {
@@ -168,8 +177,9 @@ func TestLink(t *testing.T) {
 	if got := e.p.Link(dm); !strings.Contains(got, "/channels/@me/830000000000000009/1310000000000000002") {
 		t.Errorf("DM link = %q", got)
 	}
-	p, _ := discord.New(discord.Config{Token: "x"})
-	if got := p.Link(ref); !strings.HasPrefix(got, "https://discord.com/channels/") {
-		t.Errorf("default link = %q", got)
+	// Before the state knows the channel, the configured guild is used.
+	p, _ := discord.New(discord.Config{Token: "x", GuildID: discordtest.GuildID})
+	if got, want := p.Link(ref), "https://discord.com/channels/"+discordtest.GuildID+"/"+discordtest.ChannelID+"/1310000000000000001"; got != want {
+		t.Errorf("link before connecting = %q, want %q", got, want)
 	}
 }

@@ -96,8 +96,9 @@ func messageEvent(m *discordgo.Message, selfID string, edited bool, threadOf fun
 	return ev, true
 }
 
-// userRef builds the user of an event; member (may be nil) adds roles and
-// the guild permissions given with interactions.
+// userRef builds the user of an event: Name is the global display name, else
+// the username; member (may be nil) adds roles and, for interactions, Admin
+// from the member's permissions (Administrator or Manage Server).
 func userRef(u *discordgo.User, member *discordgo.Member) bot.UserRef {
 	ref := bot.UserRef{Platform: bot.Discord}
 	if u == nil && member != nil {
@@ -112,9 +113,6 @@ func userRef(u *discordgo.User, member *discordgo.Member) bot.UserRef {
 		ref.Bot = u.Bot
 	}
 	if member != nil {
-		if member.Nick != "" {
-			ref.Name = member.Nick
-		}
 		ref.Roles = member.Roles
 		ref.Admin = member.Permissions&(discordgo.PermissionAdministrator|discordgo.PermissionManageGuild) != 0
 	}
@@ -197,8 +195,6 @@ func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case bool:
 		return strconv.FormatBool(v)
-	case nil:
-		return ""
 	}
 	return ""
 }

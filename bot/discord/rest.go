@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -59,12 +60,20 @@ func (p *Platform) callRaw(ctx context.Context, method, endpoint, bucket, conten
 		}
 		resp, err := p.s.RequestRaw(method, endpoint, contentType, body, bucket, 0, opts...)
 		var rl *discordgo.RateLimitError
-		if errors.As(err, &rl) && attempt < maxRateLimitRetries {
+		if errors.As(err, &rl) {
+			// Its message holds the URL, which may hold an interaction token.
+			if attempt == maxRateLimitRetries {
+				return fmt.Errorf("%s %s: still rate limited after %d waits (retry_after %s)", method, bucket, attempt, rl.RetryAfter)
+			}
 			p.log.Info("rate limited", "bucket", bucket, "retry_after", rl.RetryAfter)
 			if werr := sleep(ctx, rl.RetryAfter); werr != nil {
 				return fmt.Errorf("%s %s: rate limited for %s: %w", method, bucket, rl.RetryAfter, werr)
 			}
 			continue
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = bucket // never log interaction tokens or the proxy's address
 		}
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", method, bucket, classify(err))

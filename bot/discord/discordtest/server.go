@@ -18,8 +18,12 @@
 //	go p.Run(ctx, engine)
 //	srv.WaitConnected(ctx)
 //	id := srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "hello @bot")
-//	res, _ := srv.Command(ctx, discordtest.Alice, discordtest.ChannelID, "help")
+//	_, res, _ := srv.Command(ctx, discordtest.Alice, discordtest.ChannelID, "help")
+//	res.Answer().Content                         // what Alice read (res.Answer().Ephemeral())
 //	srv.Messages(discordtest.TeamChannelID)      // what the bot posted
+//
+// Click, Submit and Autocomplete send the other interactions; every helper
+// that sends one waits for the bot's answer (see Interaction.WaitAnswer).
 package discordtest
 
 import (
@@ -526,9 +530,18 @@ func decodeMessage(r *http.Request, body []byte) (Message, error) {
 		data, _ := io.ReadAll(part)
 		switch {
 		case part.FormName() == "payload_json":
-			if err := json.Unmarshal(data, &msg); err != nil {
+			// attachments here describe the files by index: {id: 0, filename}.
+			var payload struct {
+				Message
+				Attachments []struct {
+					ID       json.RawMessage `json:"id"`
+					Filename string          `json:"filename"`
+				} `json:"attachments"`
+			}
+			if err := json.Unmarshal(data, &payload); err != nil {
 				return msg, errorf(400, 50109, "The request body contains invalid JSON.")
 			}
+			msg = payload.Message
 		case strings.HasPrefix(part.FormName(), "files["):
 			files = append(files, Attachment{Filename: part.FileName(), ContentType: part.Header.Get("Content-Type"), Size: len(data), Data: data})
 		}
@@ -764,7 +777,7 @@ func validateCommandOptions(where string, opts []map[string]any) error {
 			return fmt.Errorf("%s: description must be 1..100 characters", w)
 		}
 		typ, _ := o["type"].(float64)
-		if typ == 1 || typ == 2 {
+		if where == "" || typ == 1 || typ == 2 { // commands, subcommands, groups hold options
 			var sub []map[string]any
 			raw, _ := json.Marshal(o["options"])
 			_ = json.Unmarshal(raw, &sub)
