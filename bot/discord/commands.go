@@ -23,7 +23,7 @@ var nameRE = regexp.MustCompile(`^[-_a-z0-9]{1,32}$`)
 // commands: a single-word route becomes a top-level subcommand, "group verb"
 // a subcommand group holding a subcommand, in registration order. Option
 // types map as OptWord, OptText, OptDuration → string; OptChannel → channel;
-// OptUser → user; OptRole → role; OptInt → integer; OptChoice → string with
+// OptUser → user; OptRole → role; OptMentionable → mentionable; OptInt → integer; OptChoice → string with
 // choices; Autocomplete set → autocomplete. It returns an error, instead of
 // a tree Discord would refuse, for a bad name, a description outside 1..100
 // characters, a required option after an optional one, or too many entries.
@@ -139,6 +139,8 @@ func option(o bot.Option) (*discordgo.ApplicationCommandOption, error) {
 		opt.Type = discordgo.ApplicationCommandOptionUser
 	case bot.OptRole:
 		opt.Type = discordgo.ApplicationCommandOptionRole
+	case bot.OptMentionable:
+		opt.Type = discordgo.ApplicationCommandOptionMentionable
 	case bot.OptInt:
 		opt.Type = discordgo.ApplicationCommandOptionInteger
 		zero := 0.0

@@ -142,7 +142,7 @@ func interactionEvent(i *discordgo.Interaction) (bot.Event, bool) {
 		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			ev.Kind = bot.EventAutocomplete
 		}
-		ev.Command, ev.Options, ev.Focus = commandOptions(data.Options)
+		ev.Command, ev.Options, ev.Focus = commandOptions(data.Options, data.Resolved)
 	case discordgo.InteractionMessageComponent:
 		ev.Kind = bot.EventAction
 		ev.Action = i.MessageComponentData().CustomID
@@ -166,8 +166,9 @@ func interactionEvent(i *discordgo.Interaction) (bot.Event, bool) {
 
 // commandOptions walks /cm's options: subcommand groups and subcommands
 // build the route, the leaves are the values (ids as given, integers in
-// decimal). focus is the option being typed in an autocomplete.
-func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption) (route string, values map[string]string, focus string) {
+// decimal; a mentionable as <@ID> or, for a role, <@&ID>, so the router can
+// tell them apart). focus is the option being typed in an autocomplete.
+func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, resolved *discordgo.ApplicationCommandInteractionDataResolved) (route string, values map[string]string, focus string) {
 	var words []string
 	values = map[string]string{}
 	for len(opts) > 0 {
@@ -183,8 +184,22 @@ func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption) (
 			focus = o.Name
 		}
 		values[o.Name] = optionString(o)
+		if o.Type == discordgo.ApplicationCommandOptionMentionable {
+			values[o.Name] = mentionable(values[o.Name], resolved)
+		}
 	}
 	return strings.Join(words, " "), values, focus
+}
+
+// mentionable renders a mentionable option's id as a role or user mention.
+func mentionable(id string, resolved *discordgo.ApplicationCommandInteractionDataResolved) string {
+	if id == "" {
+		return ""
+	}
+	if resolved != nil && resolved.Roles[id] != nil {
+		return "<@&" + id + ">"
+	}
+	return "<@" + id + ">"
 }
 
 func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {

@@ -95,7 +95,7 @@ func (m *Main) Run(ctx context.Context) error {
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
 
-	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages())
+	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages(), discord.Messages)
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
 		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})

@@ -87,10 +87,12 @@ func (ix *Interaction) WaitFollowups(ctx context.Context, n int) (Result, error)
 type Option struct {
 	Name string
 	// Type is Discord's option type: 3 string, 4 integer, 6 user, 7
-	// channel, 8 role.
+	// channel, 8 role, 9 mentionable.
 	Type    int
 	Value   any
 	Focused bool
+	// role marks a mentionable that resolves to a role (else a user).
+	role bool
 }
 
 // Str, Int, UserOpt, ChannelOpt and RoleOpt build options.
@@ -107,6 +109,11 @@ func ChannelOpt(name, channelID string) Option { return Option{Name: name, Type:
 
 // RoleOpt is a role picker's value.
 func RoleOpt(name, roleID string) Option { return Option{Name: name, Type: 8, Value: roleID} }
+
+// MentionableOpt is a user-or-role picker's value; role says which it is.
+func MentionableOpt(name, id string, role bool) Option {
+	return Option{Name: name, Type: 9, Value: id, role: role}
+}
 
 // Command dispatches "/cm <route>" with opts as u in channelID and waits for
 // the bot's answer (see WaitAnswer). The route must be registered.
@@ -160,6 +167,12 @@ func (s *Server) command(u User, channelID, route string, typ int, opts []Option
 		leaves = append(leaves, leaf)
 		id, _ := o.Value.(string)
 		switch o.Type {
+		case 9:
+			if o.role {
+				addResolved(resolved, "roles", id, map[string]any{"id": id, "name": "role", "permissions": "0"})
+			} else {
+				addResolved(resolved, "users", id, map[string]any{"id": id, "username": "user" + id[len(id)-3:]})
+			}
 		case 6:
 			addResolved(resolved, "users", id, map[string]any{"id": id, "username": "user" + id[len(id)-3:]})
 		case 7:

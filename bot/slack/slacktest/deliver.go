@@ -227,6 +227,19 @@ func (s *Server) SlashCommand(channel, user, text string) Response {
 // knows the message, the button must be on it.
 func (s *Server) ClickButton(channel, messageTS, user, actionID string) *Interaction {
 	s.tb.Helper()
+	return s.click(channel, messageTS, user, actionID, false)
+}
+
+// ClickStaleButton presses a button that the message no longer has, as a
+// client still showing an older version of the message does (the update
+// raced the click): Slack delivers the click with the action id the user saw.
+func (s *Server) ClickStaleButton(channel, messageTS, user, actionID string) *Interaction {
+	s.tb.Helper()
+	return s.click(channel, messageTS, user, actionID, true)
+}
+
+func (s *Server) click(channel, messageTS, user, actionID string, stale bool) *Interaction {
+	s.tb.Helper()
 	s.mu.Lock()
 	m := s.findLocked(channel, messageTS)
 	var msg map[string]any
@@ -234,7 +247,7 @@ func (s *Server) ClickButton(channel, messageTS, user, actionID string) *Interac
 	if m != nil {
 		var found bool
 		blockID, label, found = findButton(m.Blocks, actionID)
-		if !found {
+		if !found && !stale {
 			s.mu.Unlock()
 			s.tb.Fatalf("slacktest: ClickButton: no button %q on message %s", actionID, messageTS)
 			return nil
@@ -273,12 +286,11 @@ func (s *Server) ClickButton(channel, messageTS, user, actionID string) *Interac
 // findButton finds the button with actionID in blocks.
 func findButton(blocks json.RawMessage, actionID string) (blockID, label string, ok bool) {
 	var bs []struct {
-		Type     string `json:"type"`
-		BlockID  string `json:"block_id"`
-		Elements []struct {
-			ActionID string   `json:"action_id"`
-			Text     *textObj `json:"text"`
-		} `json:"elements"`
+		Type    string `json:"type"`
+		BlockID string `json:"block_id"`
+		// Elements stay raw: a context block's elements have a string
+		// "text", an actions block's a text object.
+		Elements []json.RawMessage `json:"elements"`
 	}
 	if json.Unmarshal(blocks, &bs) != nil {
 		return "", "", false
@@ -287,13 +299,18 @@ func findButton(blocks json.RawMessage, actionID string) (blockID, label string,
 		if b.Type != "actions" {
 			continue
 		}
-		for _, e := range b.Elements {
-			if e.ActionID == actionID {
-				if e.Text != nil {
-					label = e.Text.Text
-				}
-				return b.BlockID, label, true
+		for _, raw := range b.Elements {
+			var e struct {
+				ActionID string   `json:"action_id"`
+				Text     *textObj `json:"text"`
 			}
+			if json.Unmarshal(raw, &e) != nil || e.ActionID != actionID {
+				continue
+			}
+			if e.Text != nil {
+				label = e.Text.Text
+			}
+			return b.BlockID, label, true
 		}
 	}
 	return "", "", false
