@@ -130,7 +130,9 @@ func New(tb testing.TB) *Server {
 	} {
 		s.channels[c.ID] = c
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	// Assign srv before serving: handlers read s.srv.URL.
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.Start()
 	tb.Cleanup(s.close)
 	return s
 }
