@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -66,8 +65,8 @@ func (p *Platform) callRaw(ctx context.Context, method, endpoint, bucket, conten
 				return fmt.Errorf("%s %s: still rate limited after %d waits (retry_after %s)", method, bucket, attempt, rl.RetryAfter)
 			}
 			p.log.Info("rate limited", "bucket", bucket, "retry_after", rl.RetryAfter)
-			if werr := sleep(ctx, rl.RetryAfter); werr != nil {
-				return fmt.Errorf("%s %s: rate limited for %s: %w", method, bucket, rl.RetryAfter, werr)
+			if !bot.Sleep(ctx, rl.RetryAfter) {
+				return fmt.Errorf("%s %s: rate limited for %s: %w", method, bucket, rl.RetryAfter, ctx.Err())
 			}
 			continue
 		}
@@ -103,21 +102,9 @@ func (p *Platform) waitBucket(ctx context.Context, bucket string) error {
 		if wait <= 0 {
 			return nil
 		}
-		if err := sleep(ctx, wait); err != nil {
-			return &bot.Error{Code: bot.CodeUnavailable, Key: "err.timeout", Err: err}
+		if !bot.Sleep(ctx, wait) {
+			return &bot.Error{Code: bot.CodeUnavailable, Key: "err.timeout", Err: ctx.Err()}
 		}
-	}
-}
-
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -40,6 +40,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/commpilot/commpilot/bot"
 )
 
 // Defaults for Config.
@@ -189,7 +191,7 @@ func (c *Client) complete(ctx context.Context, op string, req openai.ChatComplet
 	var f *failure
 	for attempt := 1; attempt <= 2; attempt++ {
 		if attempt > 1 {
-			if !f.retry || !sleep(ctx, retryDelay) {
+			if !f.retry || !bot.Sleep(ctx, retryDelay) {
 				break
 			}
 			c.log.DebugContext(ctx, "llm attempt failed, retrying", "op", op, "reason", f.reason, "err", c.redact(f.err))
@@ -315,18 +317,6 @@ func roundLimit(d time.Duration) string {
 		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Millisecond).String()
-}
-
-// sleep waits d, or less if ctx ends first; it reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // fellBack logs and counts a fallback. The message text is never logged.

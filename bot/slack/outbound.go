@@ -62,7 +62,7 @@ func (p *Platform) call(ctx context.Context, method, channel string, idempotent 
 		if errors.As(err, &rl) && attempt < maxRateLimitWaits {
 			wait := max(rl.RetryAfter, time.Second)
 			p.log.Info("slack rate limited, waiting", "method", method, "retry_after", wait)
-			if !sleep(ctx, wait) {
+			if !bot.Sleep(ctx, wait) {
 				return fmt.Errorf("slack %s: rate limited: %w", method, ctx.Err())
 			}
 			continue

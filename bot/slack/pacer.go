@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/commpilot/commpilot/bot"
 )
 
 // maxPacedChannels bounds the pacer's memory; past slots are forgotten when
@@ -42,7 +44,7 @@ func (p *pacer) wait(ctx context.Context, channel string) error {
 	}
 	p.next[channel] = slot.Add(p.interval)
 	p.mu.Unlock()
-	if d := slot.Sub(now); d > 0 && !sleep(ctx, d) {
+	if d := slot.Sub(now); d > 0 && !bot.Sleep(ctx, d) {
 		return ctx.Err()
 	}
 	return nil

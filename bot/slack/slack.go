@@ -280,21 +280,9 @@ func (p *Platform) authenticate(ctx context.Context) error {
 		}
 		p.setState(bot.StateDisconnected)
 		p.log.Warn("slack auth.test failed, retrying", "err", err, "in", delay)
-		if !sleep(ctx, delay) {
+		if !bot.Sleep(ctx, delay) {
 			return nil
 		}
 		delay = min(delay*2, p.backoffMax)
-	}
-}
-
-// sleep waits for d or ctx, and reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

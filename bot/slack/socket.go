@@ -62,7 +62,7 @@ func (p *Platform) runClient(ctx context.Context, smc *socketmode.Client) error 
 		}
 		p.setState(bot.StateDisconnected)
 		p.log.Warn("slack socket mode stopped, restarting", "err", err, "in", delay)
-		if !sleep(ctx, delay) {
+		if !bot.Sleep(ctx, delay) {
 			return nil
 		}
 		delay = min(delay*2, p.backoffMax)

@@ -130,10 +130,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.Initial.TeamChannel = ref
 	}
-	for _, k := range splitList(get("COMMPILOT_BRAND")) {
+	for _, k := range bot.SplitList(get("COMMPILOT_BRAND")) {
 		c.Initial.Brand = append(c.Initial.Brand, k)
 	}
-	for _, s := range splitList(get("COMMPILOT_STAFF")) {
+	for _, s := range bot.SplitList(get("COMMPILOT_STAFF")) {
 		ref, ok := bot.ParseStaffRef(s)
 		if !ok {
 			bad("COMMPILOT_STAFF entry %q must be slack:USERID, discord:USERID or discord-role:ROLEID", s)
@@ -185,16 +185,6 @@ func checkURL(errs *[]error, name, v string, wantSlash bool) {
 	if wantSlash && !strings.HasSuffix(v, "/") {
 		*errs = append(*errs, fmt.Errorf("%s must end with / (like https://slack.com/api/), got %q", name, v))
 	}
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func isSnowflake(s string) bool {

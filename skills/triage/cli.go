@@ -500,7 +500,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fs.Usage()
 		return 2
 	}
-	opts.Brand, opts.Competitors = splitList(brand), splitList(competitors)
+	opts.Brand, opts.Competitors = bot.SplitList(brand), bot.SplitList(competitors)
 	opts.Report = stderr
 	if opts.Quiet {
 		opts.Report = stdout
@@ -532,16 +532,6 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return 1
 	}
 	return 0
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func isTerminal(w io.Writer) bool {
