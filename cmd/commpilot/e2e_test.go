@@ -77,18 +77,22 @@ func (w *world) start() {
 		w.t.Fatalf("discord commands: %v", err)
 	}
 	w.slack.WaitConnections(1)
-	for time.Now().Before(time.Now().Add(10*time.Second)) && !w.healthy() {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitUntil(w.t, "/healthz to report both platforms connected", w.healthy)
 }
 
+// healthy reports whether /healthz says ok with both platforms connected.
 func (w *world) healthy() bool {
 	resp, err := http.Get("http://" + w.main.HTTPAddr + "/healthz")
 	if err != nil {
 		return false
 	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	defer resp.Body.Close()
+	var h Health
+	if json.NewDecoder(resp.Body).Decode(&h) != nil {
+		return false
+	}
+	return resp.StatusCode == http.StatusOK && h.Status == "ok" && h.Database == "ok" &&
+		h.Platforms[bot.Discord] == bot.StateConnected && h.Platforms[bot.Slack] == bot.StateConnected
 }
 
 func (w *world) ctx() context.Context {
