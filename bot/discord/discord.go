@@ -82,6 +82,9 @@ type Platform struct {
 	// deferAfter is how long an interaction handler may run before the
 	// interaction is deferred (Discord allows 3 s for the first answer).
 	deferAfter time.Duration
+
+	// answering holds the ids of interactions being answered (see respond).
+	answering sync.Map
 }
 
 var (

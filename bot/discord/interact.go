@@ -90,6 +90,14 @@ func (p *Platform) respond(ctx context.Context, h bot.Handler, i *discordgo.Inte
 	if !ok {
 		return
 	}
+	// A copy of an interaction redelivered while the first is still being
+	// answered is dropped here: answering it ("Done." for the engine's
+	// duplicate) could take the one acknowledgement Discord allows.
+	if _, busy := p.answering.LoadOrStore(i.ID, struct{}{}); busy {
+		p.log.Debug("redelivered interaction ignored while answering", "interaction", i.ID)
+		return
+	}
+	defer p.answering.Delete(i.ID)
 	c := &interactionCall{p: p, i: i, ev: ev, lang: localeLang(i.Locale), bucket: interactionBucket(i.ID)}
 	if ev.Kind == bot.EventAutocomplete {
 		actx, cancel := context.WithTimeout(ctx, autocompleteBudget)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/discord"
@@ -501,5 +503,43 @@ func TestFormAfterDeferralAsksToPressAgain(t *testing.T) {
 	}
 	if f := res.Followups[0]; !f.Ephemeral() || !strings.Contains(f.Content, "Press the button again") {
 		t.Errorf("follow-up = %+v", f)
+	}
+}
+
+func TestInteractionRedeliveredWhileAnsweringIsAnsweredOnce(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var runs atomic.Int32
+	e := start(t, discord.Config{}, func(r *bot.Router, seen *recorder) {
+		r.Command(bot.Command{Route: "digest now", Description: "Post the digest now", Handler: bot.HandlerFunc(func(ctx context.Context, ev bot.Event) (*bot.Reply, error) {
+			runs.Add(1)
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return bot.Text("Digest posted."), nil
+		})})
+	})
+	ctx := testCtx(t)
+	ix, err := e.srv.SendCommand(discordtest.Alice, discordtest.ChannelID, "digest now")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the handler runs, then deliver the same interaction again.
+	for runs.Load() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	ix.Redeliver()
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	res, err := ix.WaitAnswer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Answer(); a.Content != "Digest posted." {
+		t.Errorf("answer = %q, want the handler's reply (not a duplicate's)", a.Content)
+	}
+	if n := runs.Load(); n != 1 {
+		t.Errorf("handler ran %d times", n)
 	}
 }

@@ -22,6 +22,7 @@ type interaction struct {
 	kind                 int // interaction type
 	sent                 time.Time
 	res                  Result
+	payload              map[string]any // the INTERACTION_CREATE data, for Redeliver
 }
 
 // Interaction is a dispatched interaction; read what the bot answered with
@@ -29,6 +30,16 @@ type interaction struct {
 type Interaction struct {
 	ID, Token string
 	s         *Server
+}
+
+// Redeliver dispatches the same INTERACTION_CREATE again, as Discord may
+// around a resume; the bot must still answer it exactly once.
+func (ix *Interaction) Redeliver() {
+	ix.s.mu.Lock()
+	defer ix.s.mu.Unlock()
+	if in := ix.s.ix[ix.ID]; in != nil {
+		ix.s.sendLocked("INTERACTION_CREATE", in.payload)
+	}
 }
 
 // Result returns what the bot has answered so far.
@@ -336,7 +347,7 @@ func (s *Server) send(p map[string]any, u User, channelID string, typ int) (*Int
 		p["member"] = member
 		p["guild_id"] = c.GuildID
 	}
-	in := &interaction{id: id, token: token, channelID: channelID, kind: typ, sent: time.Now()}
+	in := &interaction{id: id, token: token, channelID: channelID, kind: typ, sent: time.Now(), payload: p}
 	s.ix[id] = in
 	s.ixTokens[token] = in
 	s.sendLocked("INTERACTION_CREATE", p)
