@@ -218,7 +218,7 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 		}
 	}
 	disconnected := make(chan struct{}, 1)
-	in := &inbound{p: p, h: h, ctx: ctx, wg: &wg}
+	in := newInbound(ctx, p, h, &wg)
 	registered := tree == nil
 	removers := []func(){
 		p.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {

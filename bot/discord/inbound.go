@@ -12,26 +12,58 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
+// Messages are handled by messageWorkers goroutines from a queue of
+// messageQueue, so a burst of slow messages (an LLM taking seconds) neither
+// spawns unbounded goroutines nor holds up the gateway reader, which also
+// carries interactions that must be answered within 3 s. Only a full queue
+// makes the reader wait.
+const (
+	messageWorkers = 32
+	messageQueue   = 4096
+)
+
 // inbound hands gateway events to the handler on goroutines that Run owns:
 // each runs under Run's context and Run waits for all of them.
 type inbound struct {
-	p   *Platform
-	h   bot.Handler
-	ctx context.Context
-	wg  *sync.WaitGroup
+	p        *Platform
+	h        bot.Handler
+	ctx      context.Context
+	wg       *sync.WaitGroup
+	messages chan bot.Event
 }
 
-// message delivers a MESSAGE_CREATE (or MESSAGE_UPDATE with edited set).
+func newInbound(ctx context.Context, p *Platform, h bot.Handler, wg *sync.WaitGroup) *inbound {
+	in := &inbound{p: p, h: h, ctx: ctx, wg: wg, messages: make(chan bot.Event, messageQueue)}
+	for range messageWorkers {
+		wg.Go(in.work)
+	}
+	return in
+}
+
+// work handles queued messages until Run's context is done.
+func (in *inbound) work() {
+	for {
+		select {
+		case <-in.ctx.Done():
+			return
+		case ev := <-in.messages:
+			if _, err := in.h.HandleEvent(in.ctx, ev); err != nil {
+				in.p.log.Error("message handling failed", "event", ev.ID, "err", err)
+			}
+		}
+	}
+}
+
+// message queues a MESSAGE_CREATE (or MESSAGE_UPDATE with edited set).
 func (in *inbound) message(m *discordgo.Message, edited bool) {
 	ev, ok := messageEvent(m, in.p.selfID.Load().(string), edited, in.p.threadOf)
 	if !ok {
 		return
 	}
-	in.wg.Go(func() {
-		if _, err := in.h.HandleEvent(in.ctx, ev); err != nil {
-			in.p.log.Error("message handling failed", "event", ev.ID, "err", err)
-		}
-	})
+	select {
+	case in.messages <- ev:
+	case <-in.ctx.Done():
+	}
 }
 
 // interaction answers one INTERACTION_CREATE (see respond).
