@@ -111,16 +111,16 @@ func (w *world) slackCard(n int) slacktest.Message {
 	return msgs[n-1]
 }
 
-// actionIDs lists the action_ids of a Block Kit message's buttons.
-func actionIDs(t *testing.T, blocks json.RawMessage) []string {
+// stringsUnder lists, depth first, every string value of key in a JSON document.
+func stringsUnder(t *testing.T, doc json.RawMessage, key string) []string {
 	t.Helper()
-	var ids []string
+	var out []string
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			if id, ok := x["action_id"].(string); ok {
-				ids = append(ids, id)
+			if s, ok := x[key].(string); ok {
+				out = append(out, s)
 			}
 			for _, c := range x {
 				walk(c)
@@ -132,39 +132,23 @@ func actionIDs(t *testing.T, blocks json.RawMessage) []string {
 		}
 	}
 	var v any
-	if err := json.Unmarshal(blocks, &v); err != nil {
+	if err := json.Unmarshal(doc, &v); err != nil {
 		t.Fatal(err)
 	}
 	walk(v)
-	return ids
+	return out
+}
+
+// actionIDs lists the action_ids of a Block Kit message's buttons.
+func actionIDs(t *testing.T, blocks json.RawMessage) []string {
+	t.Helper()
+	return stringsUnder(t, blocks, "action_id")
 }
 
 // blockText joins every text of a Block Kit message, as a reader sees it.
 func blockText(t *testing.T, blocks json.RawMessage) string {
 	t.Helper()
-	var b strings.Builder
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if s, ok := x["text"].(string); ok {
-				b.WriteString(s + "\n")
-			}
-			for _, c := range x {
-				walk(c)
-			}
-		case []any:
-			for _, c := range x {
-				walk(c)
-			}
-		}
-	}
-	var v any
-	if err := json.Unmarshal(blocks, &v); err != nil {
-		t.Fatal(err)
-	}
-	walk(v)
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(b.String())
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(strings.Join(stringsUnder(t, blocks, "text"), "\n"))
 }
 
 func actionID(t *testing.T, blocks json.RawMessage, prefix string) string {

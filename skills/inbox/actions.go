@@ -195,18 +195,29 @@ func (s *Skill) sendReply(ctx context.Context, it bot.Item) *bot.Reply {
 	}
 }
 
-func (s *Skill) openEdit(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+// approvable reads the item and draft version a button or form names, and
+// refuses unless that draft is still the one to approve.
+func (s *Skill) approvable(ctx context.Context, e bot.Event) (bot.Item, int, error) {
 	id, v, err := ids(e)
 	if err != nil {
-		return nil, err
+		return bot.Item{}, 0, err
 	}
 	it, err := s.Store.Item(ctx, id)
 	if err != nil {
-		return nil, notFound(err, id)
+		return bot.Item{}, 0, notFound(err, id)
 	}
 	if err := checkApprovable(&it, v); err != nil {
+		return bot.Item{}, 0, err
+	}
+	return it, v, nil
+}
+
+func (s *Skill) openEdit(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	it, v, err := s.approvable(ctx, e)
+	if err != nil {
 		return nil, err
 	}
+	id := it.ID
 	l := s.lang(ctx)
 	return &bot.Reply{Form: &bot.Form{
 		ID:     formID(formEdit, id, v),
@@ -249,19 +260,13 @@ func (s *Skill) openRegen(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 }
 
 func (s *Skill) submitRegen(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	id, v, err := ids(e)
+	it, _, err := s.approvable(ctx, e)
 	if err != nil {
 		return nil, err
 	}
+	id := it.ID
 	st, err := s.Settings.Settings(ctx)
 	if err != nil {
-		return nil, err
-	}
-	it, err := s.Store.Item(ctx, id)
-	if err != nil {
-		return nil, notFound(err, id)
-	}
-	if err := checkApprovable(&it, v); err != nil {
 		return nil, err
 	}
 	instruction := strings.TrimSpace(e.Option(fieldInstruct))
