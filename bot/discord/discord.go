@@ -217,6 +217,10 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 			return fmt.Errorf("discord: register /cm: %w", err)
 		}
 	}
+	if p.guildID == "" {
+		p.log.Warn("DISCORD_GUILD_ID is unset: /cm works in every server the bot is added to, and the admins of each count as staff; " +
+			"keep the bot private (Developer Portal → Bot → Public Bot off) or set DISCORD_GUILD_ID")
+	}
 	disconnected := make(chan struct{}, 1)
 	in := newInbound(ctx, p, h, &wg)
 	registered := tree == nil

@@ -56,6 +56,9 @@ func (in *inbound) work() {
 
 // message queues a MESSAGE_CREATE (or MESSAGE_UPDATE with edited set).
 func (in *inbound) message(m *discordgo.Message, edited bool) {
+	if in.p.guildID != "" && m.GuildID != "" && m.GuildID != in.p.guildID {
+		return // another server the bot was added to
+	}
 	ev, ok := messageEvent(m, in.p.selfID.Load().(string), edited, in.p.threadOf)
 	if !ok {
 		return

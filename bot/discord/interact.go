@@ -26,6 +26,7 @@ var Messages = bot.Messages{
 		"discord.no_permission":  "The bot is missing a Discord permission to do that.",
 		"discord.not_in_guild":   "That channel is not in a Discord server.",
 		"discord.nothing_to_say": "There is nothing to send.",
+		"discord.other_guild":    "commpilot is not set up for this server.",
 	},
 	bot.French: {
 		"discord.done":           "C'est fait.",
@@ -37,6 +38,7 @@ var Messages = bot.Messages{
 		"discord.no_permission":  "Il manque au bot une permission Discord pour faire cela.",
 		"discord.not_in_guild":   "Ce salon n'appartient pas à un serveur Discord.",
 		"discord.nothing_to_say": "Il n'y a rien à envoyer.",
+		"discord.other_guild":    "commpilot n'est pas configuré pour ce serveur.",
 	},
 	bot.Dutch: {
 		"discord.done":           "Klaar.",
@@ -48,6 +50,7 @@ var Messages = bot.Messages{
 		"discord.no_permission":  "De bot mist een Discord-machtiging om dat te doen.",
 		"discord.not_in_guild":   "Dat kanaal hoort niet bij een Discord-server.",
 		"discord.nothing_to_say": "Er is niets om te versturen.",
+		"discord.other_guild":    "commpilot is niet ingesteld voor deze server.",
 	},
 }
 
@@ -99,6 +102,15 @@ func (p *Platform) respond(ctx context.Context, h bot.Handler, i *discordgo.Inte
 	}
 	defer p.answering.Delete(i.ID)
 	c := &interactionCall{p: p, i: i, ev: ev, lang: localeLang(i.Locale), bucket: interactionBucket(i.ID)}
+	// With DISCORD_GUILD_ID set, other servers the bot was added to get no
+	// /cm at all: their admins must not count as this team's staff.
+	if p.guildID != "" && i.GuildID != "" && i.GuildID != p.guildID {
+		p.log.Warn("interaction from another server refused", "guild", i.GuildID)
+		if ev.Kind != bot.EventAutocomplete {
+			c.send(ctx, false, bot.Text(c.t("discord.other_guild")))
+		}
+		return
+	}
 	if ev.Kind == bot.EventAutocomplete {
 		actx, cancel := context.WithTimeout(ctx, autocompleteBudget)
 		reply, err := h.HandleEvent(actx, ev)

@@ -482,3 +482,20 @@ func TestEndToEndSetupFromDiscord(t *testing.T) {
 		t.Errorf("slack non-staff: %q", got.Shown())
 	}
 }
+
+func TestEndToEndOtherDiscordServerIsRefused(t *testing.T) {
+	w := newWorld(t)
+	ctx := w.ctx()
+	// The owner administers the guild; in another server the bot was added
+	// to, /cm is refused and changes nothing.
+	_, res, err := w.discord.Command(ctx, discordtest.Owner, discordtest.OtherChannelID, "setup team-channel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Answer(); !got.Ephemeral() || got.Content != "commpilot is not set up for this server." {
+		t.Errorf("answer %+v", got)
+	}
+	if got := w.slack.SlashCommand(slackTeam, slackAlice, "setup show"); !strings.Contains(got.Shown(), "Team channel: <#"+slackTeam+"> (slack)") {
+		t.Errorf("team channel changed: %s", got.Shown())
+	}
+}

@@ -127,6 +127,7 @@ func New(tb testing.TB) *Server {
 		{ID: ChannelID, Type: 0, GuildID: GuildID, Name: "general"},
 		{ID: TeamChannelID, Type: 0, GuildID: GuildID, Name: "team"},
 		{ID: ThreadID, Type: 11, GuildID: GuildID, Name: "help thread", Parent: ChannelID},
+		{ID: OtherChannelID, Type: 0, GuildID: OtherGuildID, Name: "elsewhere"},
 	} {
 		s.channels[c.ID] = c
 	}

@@ -20,6 +20,10 @@ const (
 	TeamChannelID = "810000000000000002"
 	// ThreadID is a public thread under #general.
 	ThreadID = "810000000000000003"
+	// OtherGuildID is another server the bot was added to, with one text
+	// channel, OtherChannelID.
+	OtherGuildID   = "800000000000000002"
+	OtherChannelID = "810000000000000009"
 	// RoleStaff and RoleMember are guild roles.
 	RoleStaff  = "820000000000000001"
 	RoleMember = "820000000000000002"
