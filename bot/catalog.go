@@ -70,8 +70,22 @@ func (c *Catalog) Add(msgs Messages) {
 	}
 }
 
+// Key is a catalogue key given as an argument to T: it is rendered in the
+// same language before formatting ("This item is %s" with Key("state.sent")).
+type Key string
+
 // T renders key in lang with args, falling back to English, then to the key.
+// Args of type Key are translated first.
 func (c *Catalog) T(lang Lang, key string, args ...any) string {
+	copied := false
+	for i, a := range args {
+		if k, ok := a.(Key); ok {
+			if !copied { // the caller's slice stays as it was
+				args, copied = append([]any(nil), args...), true
+			}
+			args[i] = c.T(lang, string(k))
+		}
+	}
 	f, ok := c.m[lang][key]
 	if !ok {
 		f, ok = c.m[English][key]

@@ -172,3 +172,27 @@ func TestStaff(t *testing.T) {
 		}
 	}
 }
+
+func TestAutocompleteOfStaffCommandsIsForStaffOnly(t *testing.T) {
+	reg := skillFunc(func(r *bot.Router) {
+		r.Command(bot.Command{Route: "inbox show", Staff: true, Handler: bot.HandlerFunc(echo),
+			Options: []bot.Option{{Name: "id", Type: bot.OptInt, Autocomplete: "items"}}})
+		r.Completer("items", func(context.Context, bot.Event, string) ([]bot.Choice, error) {
+			return []bot.Choice{{Name: "#1 private: my email is marie@example.com", Value: "1"}}, nil
+		})
+	})
+	env := bottest.MustEngine(t, nil, nil, reg)
+	ask := func(u bot.UserRef) []bot.Choice {
+		r := env.Send(t, bot.Event{Kind: bot.EventAutocomplete, Command: "inbox show", Focus: "id", User: u})
+		if r == nil {
+			return nil
+		}
+		return r.Choices
+	}
+	if got := ask(bottest.Member); len(got) != 0 {
+		t.Errorf("a member sees %v", got)
+	}
+	if got := ask(bottest.Staff); len(got) != 1 {
+		t.Errorf("staff sees %v", got)
+	}
+}

@@ -130,6 +130,10 @@ type InboxStore interface {
 	// Items returns the items keep accepts, in id order.
 	Items(ctx context.Context, keep func(*Item) bool) ([]Item, error)
 
+	// DeleteItems deletes the items match accepts, and the conversation keys
+	// that lead to them; it returns how many it deleted.
+	DeleteItems(ctx context.Context, match func(*Item) bool) (int, error)
+
 	AddFAQ(ctx context.Context, question, answer string) (FAQEntry, error)
 	FAQ(ctx context.Context) ([]FAQEntry, error)
 	RemoveFAQ(ctx context.Context, id uint64) error

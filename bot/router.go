@@ -264,7 +264,14 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 		e.Vars = vars
 		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern, Staff: a.staff}, a.chain, e)
 	case EventAutocomplete:
-		return r.complete(ctx, e)
+		c, ok := r.byRoute[e.Command]
+		if !ok {
+			return &Reply{}, nil
+		}
+		// Suggestions go through the middleware too: a staff-only
+		// command's ids (inbox items) are not shown to everyone.
+		h := r.wrap(HandlerFunc(func(ctx context.Context, e Event) (*Reply, error) { return r.complete(ctx, c, e) }))
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, h, e)
 	}
 	return nil, fmt.Errorf("route event %s: unknown kind", e.Kind)
 }
@@ -346,11 +353,7 @@ next:
 	return nil, nil
 }
 
-func (r *Router) complete(ctx context.Context, e Event) (*Reply, error) {
-	c, ok := r.byRoute[e.Command]
-	if !ok {
-		return &Reply{}, nil
-	}
+func (r *Router) complete(ctx context.Context, c *Command, e Event) (*Reply, error) {
 	for _, o := range c.Options {
 		if o.Name != e.Focus {
 			continue

@@ -139,6 +139,56 @@ func (s *Inbox) Items(ctx context.Context, keep func(*bot.Item) bool) ([]bot.Ite
 	return out, err
 }
 
+// DeleteItems implements bot.InboxStore, in one transaction.
+func (s *Inbox) DeleteItems(ctx context.Context, match func(*bot.Item) bool) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.db.bolt.Update(func(tx *bbolt.Tx) error {
+		items := tx.Bucket([]byte(BucketInboxItems))
+		gone := map[uint64]bool{}
+		err := items.ForEach(func(k, v []byte) error {
+			var it bot.Item
+			if err := json.Unmarshal(v, &it); err != nil {
+				return fmt.Errorf("decode item %d: %w", KeyU64(k), err)
+			}
+			if match(&it) {
+				gone[KeyU64(k)] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for id := range gone {
+			if err := items.Delete(U64Key(id)); err != nil {
+				return fmt.Errorf("delete item %d: %w", id, err)
+			}
+		}
+		// Deleting while iterating skips keys in bbolt: collect, then delete.
+		threads := tx.Bucket([]byte(BucketInboxThreads))
+		var keys [][]byte
+		err = threads.ForEach(func(k, v []byte) error {
+			if gone[KeyU64(v)] {
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := threads.Delete(k); err != nil {
+				return fmt.Errorf("delete conversation key: %w", err)
+			}
+		}
+		n = len(gone)
+		return nil
+	})
+	return n, err
+}
+
 // AddFAQ implements bot.InboxStore.
 func (s *Inbox) AddFAQ(ctx context.Context, question, answer string) (bot.FAQEntry, error) {
 	var e bot.FAQEntry

@@ -85,7 +85,7 @@ func checkApprovable(it *bot.Item, version int) error {
 	case bot.ItemNew:
 		return bot.Errorf(bot.CodeConflict, "inbox.err.not_ready")
 	default:
-		return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
+		return bot.Errorf(bot.CodeConflict, "inbox.err.closed", bot.Key("state."+string(it.State)))
 	}
 	if it.DraftVersion != version {
 		return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
@@ -309,7 +309,7 @@ func (s *Skill) finish(ctx context.Context, by bot.UserRef, id uint64, to bot.It
 		case bot.ItemSending, bot.ItemPending:
 			return bot.Errorf(bot.CodeConflict, "inbox.err.already_sending", it.Approver.Display())
 		case bot.ItemSent, bot.ItemRejected, bot.ItemClosed:
-			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
+			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", bot.Key("state."+string(it.State)))
 		}
 		it.State, it.Reason = to, reason
 		it.Log(s.Now(), by, string(to), reason)
@@ -340,7 +340,7 @@ func (s *Skill) assignToMe(ctx context.Context, e bot.Event) (*bot.Reply, error)
 func (s *Skill) assign(ctx context.Context, by bot.UserRef, id uint64, to bot.UserRef) (*bot.Reply, error) {
 	return s.change(ctx, by, id, "inbox.assign", to.Key(), func(it *bot.Item) error {
 		if !it.State.Open() {
-			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", string(it.State))
+			return bot.Errorf(bot.CodeConflict, "inbox.err.closed", bot.Key("state."+string(it.State)))
 		}
 		it.Assignee = to
 		it.Log(s.Now(), by, "assigned", to.Key())
@@ -353,7 +353,10 @@ func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
+	// The timer stays armed: when it fires, sendDue finds the item no longer
+	// pending and sends nothing. Removing it here could remove the timer of
+	// an Approve that followed this Undo.
+	return s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
 		if it.State != bot.ItemPending {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.too_late")
 		}
@@ -361,10 +364,6 @@ func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		it.Log(s.Now(), e.User, "undone", "")
 		return nil
 	}, "inbox.ok.undone", id)
-	if err == nil {
-		s.unschedule(id)
-	}
-	return rep, err
 }
 
 // markSent records, on a person's word, that an unknown send did go out.

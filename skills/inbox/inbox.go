@@ -181,6 +181,13 @@ func (s *Skill) intake(ctx context.Context, st bot.Settings, e bot.Event, tr bot
 		switch it.State {
 		case bot.ItemDrafted:
 			redraft = true
+		case bot.ItemNew:
+			// Another message of this conversation is being drafted and will
+			// post the card; only an item stuck in "new" (its drafting
+			// failed or timed out) is drafted again here.
+			if now.Sub(it.Created) > 2*s.DraftTimeout {
+				redraft, newCard = true, it.Card.IsZero()
+			}
 		case bot.ItemSent, bot.ItemRejected, bot.ItemClosed:
 			// The member came back: the conversation needs a person again,
 			// on a fresh card under the old one.
@@ -199,7 +206,7 @@ func (s *Skill) intake(ctx context.Context, st bot.Settings, e bot.Event, tr bot
 			return err
 		}
 	}
-	if newCard || redraft || followUp {
+	if newCard || redraft || (followUp && !it.Card.IsZero()) {
 		return s.showCard(ctx, st, it)
 	}
 	return nil

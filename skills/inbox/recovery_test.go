@@ -1,0 +1,195 @@
+package inbox_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
+	"github.com/commpilot/commpilot/skills/inbox"
+	"github.com/commpilot/commpilot/skills/triage"
+	"github.com/commpilot/commpilot/storage"
+)
+
+// restartWith stores items as a stopped process left them, then starts the
+// skill on the same file and returns it once recovery ran.
+func restartWith(t *testing.T, st bot.Settings, items ...func(*bot.Item)) (*bottest.Env, *storage.Inbox) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	store := storage.NewInbox(db)
+	for i, fill := range items {
+		key := "discord:1:" + string(rune('a'+i))
+		if _, err := store.Conversation(ctx, []string{key}, func(it *bot.Item, _ bool) error {
+			*it = bot.Item{Author: member, Created: time.Now().Add(-time.Hour), Updated: time.Now().Add(-time.Minute),
+				Messages: []bot.ItemMessage{{Ref: bot.MessageRef{Channel: community, ID: "9" + string(rune('0'+i))}, Text: "My Acme order never arrived"}},
+				Triage:   bot.Triage{Lang: "en", Kind: bot.KindComplaint, Urgency: bot.UrgencyNormal}}
+			fill(it)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settings := storage.NewSettings(db, st)
+	cat := bot.NewCatalog(inbox.Messages)
+	env := bottest.MustEngine(t, settings, cat)
+	skill := inbox.New(inbox.Config{Store: store, Settings: settings, Audit: storage.NewAuditLog(db), Sender: env.Engine,
+		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
+	env.Add(skill)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = skill.Run(rctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return env, store
+}
+
+func waitState(t *testing.T, store *storage.Inbox, id uint64, want bot.ItemState) bot.Item {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		it, err := store.Item(context.Background(), id)
+		if err == nil && it.State == want {
+			return it
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("item %d: state %s, want %s", id, it.State, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRestartDraftsAnItemLeftWithoutDraft(t *testing.T) {
+	env, store := restartWith(t, bot.Settings{TeamChannel: team},
+		func(it *bot.Item) { it.State = bot.ItemNew })
+	it := waitState(t, store, 1, bot.ItemDrafted)
+	if it.Draft == "" {
+		t.Fatal("no draft")
+	}
+	waitUntil(t, func() bool { return len(env.Slack.Of(bot.ActPost)) == 1 })
+	if c := env.Slack.Of(bot.ActPost)[0].Card; len(c.Buttons) == 0 || !strings.HasPrefix(c.Buttons[0].ID, "inbox/approve/1/") {
+		t.Errorf("card %+v", c)
+	}
+}
+
+func TestRestartExpiresApprovalsPastTheCatchUpWindow(t *testing.T) {
+	env, store := restartWith(t, bot.Settings{TeamChannel: team},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion, it.SendAt = bot.ItemPending, "Sorry!", 1, time.Now().Add(-2*time.Hour)
+			it.Card = bot.MessageRef{Channel: team, ID: "card"}
+		},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion, it.SendAt = bot.ItemPending, "On it!", 1, time.Now().Add(100*time.Millisecond)
+		})
+	late := waitState(t, store, 1, bot.ItemDrafted)
+	if late.Reason != "late" {
+		t.Errorf("late approval: %+v", late)
+	}
+	waitState(t, store, 2, bot.ItemSent)
+	replies := env.Discord.Of(bot.ActReply)
+	if len(replies) != 1 || replies[0].Text != "On it!" {
+		t.Errorf("replies %+v: only the approval within the window goes out", replies)
+	}
+}
+
+func TestUndoThenApproveAgainSends(t *testing.T) {
+	f := newFixture(t, func(s *bot.Settings) { s.SendDelay = bot.Duration(200 * time.Millisecond) })
+	f.post(t, community, member, "Acme, my invoice is wrong")
+	approve := button(t, f.lastCard(t), "inbox/approve/")
+	f.click(t, alice, approve)
+	f.click(t, alice, button(t, f.lastCard(t), "inbox/undo/"))
+	f.click(t, alice, approve) // same version: still valid
+	waitState(t, f.store, 1, bot.ItemSent)
+	if n := len(f.Discord.Of(bot.ActReply)); n != 1 {
+		t.Errorf("%d replies", n)
+	}
+}
+
+func TestPurgeDeletesFinishedItemsPastRetention(t *testing.T) {
+	old := time.Now().Add(-40 * 24 * time.Hour)
+	_, store := restartWith(t, bot.Settings{},
+		func(it *bot.Item) { it.State, it.Updated = bot.ItemSent, old },
+		func(it *bot.Item) { it.State, it.Updated = bot.ItemDrafted, old },
+		func(it *bot.Item) { it.State, it.Updated = bot.ItemClosed, time.Now().Add(-time.Hour) })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		items, err := store.Items(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) == 2 {
+			if items[0].ID != 2 || items[1].ID != 3 {
+				t.Errorf("kept %d and %d, want the open item 2 and the recent item 3", items[0].ID, items[1].ID)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d items left", len(items))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, found, _ := store.Find(context.Background(), []string{"discord:1:a"}); found {
+		t.Error("the purged item's conversation key still leads somewhere")
+	}
+}
+
+// gatedDrafter blocks the first draft until released.
+type gatedDrafter struct {
+	once    sync.Once
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedDrafter) Draft(ctx context.Context, r bot.DraftRequest) (bot.Draft, error) {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.started)
+		<-g.release
+	}
+	return inbox.OfflineDrafter{}.Draft(ctx, r)
+}
+
+func TestFollowUpWhileDraftingMakesNoSecondCard(t *testing.T) {
+	f := newFixture(t)
+	g := &gatedDrafter{started: make(chan struct{}), release: make(chan struct{})}
+	f.skill.Drafter = g
+	slackCommunity := bot.ChannelRef{Platform: bot.Slack, ID: "C0COMMUNITY"}
+	u := bot.UserRef{Platform: bot.Slack, ID: "U0X", Name: "x"}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.Send(t, bot.Event{Kind: bot.EventMessage, User: u, Text: "Acme order 123 not delivered",
+			Message: bot.MessageRef{Channel: slackCommunity, ID: "1700000000.000100"}})
+	}()
+	<-g.started
+	f.Send(t, bot.Event{Kind: bot.EventMessage, User: u, Text: "hello?? still nothing",
+		Message: bot.MessageRef{Channel: slackCommunity, ID: "1700000000.000200", ThreadID: "1700000000.000100"}})
+	close(g.release)
+	<-done
+	if n := len(f.Slack.Of(bot.ActPost)); n != 1 {
+		t.Fatalf("%d cards for one conversation", n)
+	}
+	if it := f.item(t, 1); len(it.Messages) != 2 {
+		t.Errorf("follow-up not kept: %d messages", len(it.Messages))
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
