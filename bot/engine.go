@@ -49,6 +49,10 @@ type Engine struct {
 	life     context.Context
 	end      context.CancelFunc
 	inflight sync.WaitGroup
+	// gate orders inflight.Add before Shutdown's Wait: once closing is set,
+	// events are dropped instead of counted.
+	gate    sync.RWMutex
+	closing bool
 
 	events   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -65,7 +69,7 @@ type eventLabels struct {
 	outcome  string
 }
 
-var eventOutcomes = []string{"ok", "duplicate", "timeout", string(CodeInvalid), string(CodeForbidden),
+var eventOutcomes = []string{"ok", "duplicate", "shutdown", "timeout", string(CodeInvalid), string(CodeForbidden),
 	string(CodeNotFound), string(CodeConflict), string(CodeUnavailable), string(CodeInternal)}
 
 // counter returns the events counter for the labels, from the cache when known.
@@ -162,7 +166,7 @@ func (e *Engine) Catalog() *Catalog { return e.catalog }
 // HandleEvent handles one event from a platform. Domain errors become a
 // translated reply with a nil error; an internal error is logged and the
 // user gets a generic message with a reference to find it in the log. A
-// redelivered event returns (nil, nil).
+// redelivered event, or one arriving after Shutdown, returns (nil, nil).
 //
 // The handler runs under the engine's own deadline, not ctx's cancellation:
 // an event accepted before a platform stops is finished (see Shutdown).
@@ -172,9 +176,16 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err e
 		e.counter(platform, ev.Kind, "duplicate").Inc()
 		return nil, nil
 	}
-	start := time.Now()
+	e.gate.RLock()
+	if e.closing {
+		e.gate.RUnlock()
+		e.counter(platform, ev.Kind, "shutdown").Inc()
+		return nil, nil
+	}
 	e.inflight.Add(1)
+	e.gate.RUnlock()
 	defer e.inflight.Done()
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(e.life, e.timeout)
 	defer cancel()
 	defer func() {
@@ -316,11 +327,15 @@ func (e *Engine) Run(ctx context.Context, runners ...Runner) error {
 }
 
 // Shutdown waits for the events being handled to finish, at most until ctx
-// is done, then cancels whatever is still running. Call it after the
-// platforms have stopped taking events.
+// is done; then it cancels whatever still runs and waits a little more
+// (afterCancel) for it to stop. Call it once the platforms have stopped
+// taking events; the engine handles nothing after it.
 func (e *Engine) Shutdown(ctx context.Context) error {
+	e.gate.Lock()
+	e.closing = true
+	e.gate.Unlock()
 	done := make(chan struct{})
-	go func() {
+	go func() { // ends when the last event does; afterCancel bounds the wait for it
 		e.inflight.Wait()
 		close(done)
 	}()
@@ -329,9 +344,17 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("shutdown: events still running: %w", ctx.Err())
 	}
+	e.end()
+	select {
+	case <-done:
+	case <-time.After(afterCancel):
+	}
+	return fmt.Errorf("shutdown: events still running after the grace period were cancelled: %w", ctx.Err())
 }
+
+// afterCancel is how long Shutdown waits for cancelled events to return.
+const afterCancel = 2 * time.Second
 
 // PlatformNames lists configured platform ids, for logs.
 func (e *Engine) PlatformNames() string {

@@ -196,3 +196,39 @@ func TestAutocompleteOfStaffCommandsIsForStaffOnly(t *testing.T) {
 		t.Errorf("staff sees %v", got)
 	}
 }
+
+func TestShutdownFinishesInFlightThenCancels(t *testing.T) {
+	release, entered := make(chan struct{}), make(chan struct{}, 2)
+	var finished, cancelled atomic.Int32
+	r := &bot.Router{}
+	r.Command(bot.Command{Route: "slow", Handler: bot.HandlerFunc(func(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
+		entered <- struct{}{}
+		select {
+		case <-release:
+			finished.Add(1)
+		case <-ctx.Done():
+			cancelled.Add(1)
+		}
+		return nil, nil
+	})})
+	e, err := bot.NewEngine(bot.EngineConfig{Router: r, Settings: bottest.NewMemSettings(bot.Settings{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	go func() {
+		_, _ = e.HandleEvent(context.Background(), bot.Event{ID: "a", Kind: bot.EventCommand, Text: "slow"})
+	}()
+	<-entered
+	go func() { time.Sleep(50 * time.Millisecond); close(release) }()
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a finishing event: %v", err)
+	}
+	if finished.Load() != 1 {
+		t.Error("shutdown returned before the in-flight event finished")
+	}
+	// After Shutdown, events are dropped.
+	if rep, _ := e.HandleEvent(ctx, bot.Event{ID: "b", Kind: bot.EventCommand, Text: "slow"}); rep != nil || finished.Load()+cancelled.Load() != 1 {
+		t.Errorf("event handled after shutdown: %+v", rep)
+	}
+}

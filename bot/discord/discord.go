@@ -85,6 +85,9 @@ type Platform struct {
 
 	// answering holds the ids of interactions being answered (see respond).
 	answering sync.Map
+
+	// gates serialises the adapter's calls per rate-limit bucket (see callRaw).
+	gates gates
 }
 
 var (
@@ -158,6 +161,14 @@ type rebase struct {
 }
 
 func (r rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.roundTrip(req)
+	if tr, ok := req.Context().Value(trackerKey{}).(*tracker); ok && resp != nil {
+		tr.status.Store(int32(resp.StatusCode))
+	}
+	return resp, err
+}
+
+func (r rebase) roundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Host != "discord.com" {
 		return r.next.RoundTrip(req)
 	}

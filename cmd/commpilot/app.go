@@ -179,7 +179,9 @@ func (m *Main) serveHTTP(platforms []bot.Platform) error {
 	}
 	m.listener = ln
 	m.HTTPAddr = ln.Addr().String()
-	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// ReadTimeout bounds a request body (Slack HTTP mode) from a slow client;
+	// there is no WriteTimeout because /backup streams the whole database.
+	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	m.wg.Go(func() {
 		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Logger.Error("http server", "err", err)
@@ -240,18 +242,24 @@ func (m *Main) Err() error {
 	}
 }
 
-// Close shuts down in order: stop taking events (platforms and HTTP), let
-// in-flight events finish within shutdownGrace, then close the database.
+// Close shuts down in order: stop taking events (HTTP, then the platforms,
+// whose Run returns once the events they delivered are handled), let those
+// finish within shutdownGrace (then cancel them), and close the database
+// only when nothing uses it any more.
 func (m *Main) Close() error {
 	var errs []error
-	if m.cancel != nil {
-		m.cancel()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if m.http != nil {
 		if err := m.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http: %w", err))
+		}
+	}
+	if m.cancel != nil {
+		m.cancel()
+		select {
+		case <-m.done:
+		case <-ctx.Done():
 		}
 	}
 	if m.Engine != nil {

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -110,12 +111,20 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 	}
 	delay := time.Duration(st.SendDelay)
 	now := s.Now()
+	var editedFlags []string
+	if edited != nil {
+		faq, err := s.Store.FAQ(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read faq: %w", err)
+		}
+		editedFlags = Flags(*edited, faq)
+	}
 	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
 		if err := checkApprovable(it, v); err != nil {
 			return err
 		}
 		if edited != nil {
-			it.Draft, it.DraftSource, it.DraftNote = *edited, "edited", ""
+			it.Draft, it.DraftSource, it.DraftNote, it.Flags = *edited, "edited", "", editedFlags
 			it.DraftVersion++
 			it.Log(now, by, "edited", "")
 		}
@@ -171,15 +180,18 @@ func (s *Skill) send(ctx context.Context, it bot.Item) bot.Item {
 		s.log.Error("record send outcome", "id", it.ID, "sent", err == nil, "err", uerr)
 		return it
 	}
+	// What happened is recorded even if ctx ended during the send.
+	bctx := context.WithoutCancel(ctx)
 	if err != nil {
 		s.log.Warn("reply not sent", "id", it.ID, "state", next.State, "err", err)
+		s.audit(bctx, next.Approver, "inbox.send-"+string(next.State), next.ID, "")
 	} else {
-		s.audit(ctx, next.SentBy, "inbox.sent", next.ID, ref.ID)
-		if lerr := s.Store.LinkConversation(ctx, next.ID, convKey(ref)); lerr != nil {
+		s.audit(bctx, next.SentBy, "inbox.sent", next.ID, ref.ID)
+		if lerr := s.Store.LinkConversation(bctx, next.ID, convKey(ref)); lerr != nil {
 			s.log.Warn("link sent reply", "id", next.ID, "err", lerr)
 		}
 	}
-	s.refreshCard(context.WithoutCancel(ctx), next)
+	s.refreshCard(bctx, next)
 	return next
 }
 
