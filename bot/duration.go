@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// maxDuration bounds ParseDuration (ten years), far below overflow.
+const maxDuration = 10 * 365 * 24 * time.Hour
+
 // ParseDuration reads Go durations plus days and weeks: "10m", "2h30m",
 // "1d", "2w", "30d".
 func ParseDuration(s string) (time.Duration, error) {
@@ -47,6 +50,9 @@ func ParseDuration(s string) (time.Duration, error) {
 			return 0, errors.New("duration unit " + strconv.Quote(s[i:j]) + ": want s, m, h, d or w")
 		}
 		total += time.Duration(n) * unit
+		if total > maxDuration {
+			return 0, errors.New("duration too large")
+		}
 		s = s[j:]
 	}
 	return total, nil

@@ -222,7 +222,7 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %s", in, d, err, want)
 		}
 	}
-	for _, in := range []string{"", "m", "10x", "abc", "99999999999d"} {
+	for _, in := range []string{"", "m", "10x", "abc", "99999999999d", "1000000w1000000w1000000w", "5000w"} {
 		if _, err := bot.ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q): no error", in)
 		}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -372,5 +373,83 @@ func TestUnknownOutcome(t *testing.T) {
 	_, err = p.Do(testCtx(t), bot.Action{Kind: bot.ActPost, Channel: channel(discordtest.ChannelID), Text: "hello"})
 	if err == nil || isUnknown(err) {
 		t.Errorf("post to a closed port: %v, want a definite error (never sent)", err)
+	}
+}
+
+// A post waiting behind a slow one in the same channel gives up when its
+// context ends, without being sent: a definite failure the caller may retry.
+func TestCallQueuedBehindSlowOneFailsDefinitely(t *testing.T) {
+	t.Parallel()
+	e := start(t, discord.Config{}, nil)
+	ctx := testCtx(t)
+	hold := e.srv.Hold("POST", "/channels/"+discordtest.ChannelID+"/messages")
+	first := make(chan error, 1)
+	go func() {
+		_, err := e.p.Do(ctx, bot.Action{Kind: bot.ActPost, Channel: channel(discordtest.ChannelID), Text: "first"})
+		first <- err
+	}()
+	if err := hold.WaitArrived(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan error, 1)
+	go func() {
+		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err := e.p.Do(short, bot.Action{Kind: bot.ActPost, Channel: channel(discordtest.ChannelID), Text: "second"})
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		if err == nil || isUnknown(err) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("queued post whose deadline passed = %v, want a definite failure naming the deadline", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the queued post did not return while the first was still in flight")
+	}
+	hold.Release()
+	if err := <-first; err != nil {
+		t.Fatalf("first post: %v", err)
+	}
+	if n := len(e.srv.RequestsTo("POST", "/channels/"+discordtest.ChannelID+"/messages")); n != 1 {
+		t.Errorf("Discord saw %d posts, want only the first", n)
+	}
+	if msgs := e.srv.Messages(discordtest.ChannelID); len(msgs) != 1 || msgs[0].Content != "first" {
+		t.Errorf("channel holds %+v, want only the first post", msgs)
+	}
+}
+
+// A 2xx whose body cannot be read may still have created the message; a
+// 429 that is not Discord's JSON is a refusal, and is not retried.
+func TestOutcomeOfUnreadableAnswers(t *testing.T) {
+	t.Parallel()
+	var patches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		switch r.Method {
+		case http.MethodPost:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"id": "13100000`)) // cut off
+		case http.MethodPatch:
+			patches.Add(1)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte("<html>slow down</html>"))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	p, err := discord.New(discord.Config{Token: "t", APIURL: srv.URL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Do(testCtx(t), bot.Action{Kind: bot.ActPost, Channel: channel(discordtest.ChannelID), Text: "hello"})
+	if !isUnknown(err) {
+		t.Errorf("post answered 200 with a cut-off body: %v, want ErrUnknownOutcome", err)
+	}
+	_, err = p.Do(testCtx(t), bot.Action{Kind: bot.ActUpdate, Target: bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: "1"}, Text: "x"})
+	if err == nil || isUnknown(err) {
+		t.Errorf("update refused with an HTML 429: %v, want a definite error", err)
+	}
+	if n := patches.Load(); n != 1 {
+		t.Errorf("the refused update was sent %d times, want 1", n)
 	}
 }

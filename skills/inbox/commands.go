@@ -144,10 +144,8 @@ func (s *Skill) faqAdd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Audit.Audit(ctx, bot.AuditEntry{Time: s.Now(), Actor: e.User, Action: "faq.add",
-		Target: "faq " + strconv.FormatUint(entry.ID, 10), Detail: q}); err != nil {
-		return nil, fmt.Errorf("audit faq.add: %w", err)
-	}
+	s.auditEntry(ctx, bot.AuditEntry{Time: s.Now(), Actor: e.User, Action: "faq.add",
+		Target: "faq " + strconv.FormatUint(entry.ID, 10), Detail: q})
 	return s.t(ctx, "faq.ok.added", entry.ID), nil
 }
 
@@ -178,10 +176,8 @@ func (s *Skill) faqRemove(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 		}
 		return nil, err
 	}
-	if err := s.Audit.Audit(ctx, bot.AuditEntry{Time: s.Now(), Actor: e.User, Action: "faq.remove",
-		Target: "faq " + strconv.FormatUint(id, 10)}); err != nil {
-		return nil, fmt.Errorf("audit faq.remove: %w", err)
-	}
+	s.auditEntry(ctx, bot.AuditEntry{Time: s.Now(), Actor: e.User, Action: "faq.remove",
+		Target: "faq " + strconv.FormatUint(id, 10)})
 	return s.t(ctx, "faq.ok.removed", id), nil
 }
 

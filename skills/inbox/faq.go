@@ -83,10 +83,15 @@ var stopwords = func() map[string]bool {
 	return m
 }()
 
+// massMentionRE finds platform markup that pings many people: Slack's
+// <!channel>, <!here>, <!everyone>, user groups, and Discord role mentions.
+var massMentionRE = regexp.MustCompile(`<!(?:channel|here|everyone)\b|<!subteam\^|<@&\d+>`)
+
 var linkRE = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"')\]]+|\b(?:www\.)[^\s<>"')\]]+|\bdiscord\.gg/\S+`)
 
 // Flags lists what a person must look at before sending draft: "everyone",
-// "here", "link:URL" for each link no FAQ answer contains, "too_long".
+// "here", "mass_mention" (channel, group or role pings in platform markup),
+// "link:URL" for each link no FAQ answer contains, "too_long".
 func Flags(draft string, faq []bot.FAQEntry) []string {
 	var flags []string
 	if strings.Contains(draft, "@everyone") {
@@ -94,6 +99,9 @@ func Flags(draft string, faq []bot.FAQEntry) []string {
 	}
 	if strings.Contains(draft, "@here") {
 		flags = append(flags, "here")
+	}
+	if massMentionRE.MatchString(draft) {
+		flags = append(flags, "mass_mention")
 	}
 	for _, link := range linkRE.FindAllString(draft, -1) {
 		link = strings.TrimRight(link, ".,;:!?")

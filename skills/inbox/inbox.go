@@ -375,9 +375,15 @@ func (s *Skill) refreshCard(ctx context.Context, it bot.Item) {
 }
 
 func (s *Skill) audit(ctx context.Context, actor bot.UserRef, action string, id uint64, detail string) {
-	if err := s.Audit.Audit(ctx, bot.AuditEntry{Time: s.Now(), Actor: actor, Action: action,
-		Target: "item " + strconv.FormatUint(id, 10), Detail: detail}); err != nil {
-		s.log.Error("audit", "action", action, "id", id, "err", err)
+	s.auditEntry(ctx, bot.AuditEntry{Time: s.Now(), Actor: actor, Action: action,
+		Target: "item " + strconv.FormatUint(id, 10), Detail: detail})
+}
+
+// auditEntry records e. The change it describes is already saved, so a
+// failed write is logged, not reported to the user as a failed change.
+func (s *Skill) auditEntry(ctx context.Context, e bot.AuditEntry) {
+	if err := s.Audit.Audit(ctx, e); err != nil {
+		s.log.Error("audit entry lost", "action", e.Action, "target", e.Target, "err", err)
 	}
 }
 

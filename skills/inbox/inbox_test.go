@@ -460,7 +460,12 @@ func TestFlags(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("flags %v, want %v", got, want)
 	}
-	if got := inbox.Flags("Thanks, see https://acme.example/help.", faq); len(got) != 0 {
+	for _, ping := range []string{"<!channel> hi", "hey <!subteam^S0MODS|@mods>", "ping <@&777777777777777777>"} {
+		if got := inbox.Flags(ping, faq); len(got) != 1 || got[0] != "mass_mention" {
+			t.Errorf("Flags(%q) = %v", ping, got)
+		}
+	}
+	if got := inbox.Flags("Thanks <@U123>, see https://acme.example/help.", faq); len(got) != 0 {
 		t.Errorf("FAQ link flagged: %v", got)
 	}
 }
@@ -540,14 +545,8 @@ func TestRestartMarksInterruptedSendUnknown(t *testing.T) {
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = skill.Run(rctx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		it, _ := store.Item(ctx, 1)
-		if it.State == bot.ItemUnknown || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitState(t, store, 1, bot.ItemUnknown)
+	waitUntil(t, func() bool { return len(env.Slack.Of(bot.ActUpdate)) > 0 })
 	cancel()
 	<-done
 	db.Close()

@@ -4,7 +4,7 @@ package setup
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +14,7 @@ import (
 
 // Skill serves /cm help and /cm setup.
 type Skill struct {
+	log      *slog.Logger
 	settings bot.SettingsStore
 	audit    bot.Auditor
 	catalog  *bot.Catalog
@@ -25,8 +26,11 @@ type Skill struct {
 var _ bot.Skill = (*Skill)(nil)
 
 // New returns the setup skill.
-func New(settings bot.SettingsStore, audit bot.Auditor, catalog *bot.Catalog) *Skill {
-	return &Skill{settings: settings, audit: audit, catalog: catalog, now: time.Now}
+func New(settings bot.SettingsStore, audit bot.Auditor, catalog *bot.Catalog, logger *slog.Logger) *Skill {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Skill{log: logger.With("component", "setup"), settings: settings, audit: audit, catalog: catalog, now: time.Now}
 }
 
 // Name is "setup".
@@ -86,8 +90,10 @@ func (s *Skill) change(ctx context.Context, e bot.Event, action, detail string, 
 	if err != nil {
 		return nil, err
 	}
+	// The change is saved: a failed audit write must not tell the user
+	// that nothing changed.
 	if err := s.audit.Audit(ctx, bot.AuditEntry{Time: s.now(), Actor: e.User, Action: action, Detail: detail}); err != nil {
-		return nil, fmt.Errorf("audit %s: %w", action, err)
+		s.log.Error("audit entry lost", "action", action, "actor", e.User.Key(), "err", err)
 	}
 	return bot.Text(s.catalog.T(st.Lang(), okKey, args...)), nil
 }

@@ -2,6 +2,7 @@ package setup_test
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func newEnv(t *testing.T) (*bottest.Env, *bottest.MemAudit) {
 	audit := &bottest.MemAudit{}
 	store := bottest.NewMemSettings(bot.Settings{Staff: []string{"slack:UADMIN"}})
 	cat := bot.NewCatalog(setup.Messages)
-	return bottest.MustEngine(t, store, cat, setup.New(store, audit, cat)), audit
+	return bottest.MustEngine(t, store, cat, setup.New(store, audit, cat, slog.New(slog.DiscardHandler))), audit
 }
 
 func settings(t *testing.T, env *bottest.Env) bot.Settings {

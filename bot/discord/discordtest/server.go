@@ -67,6 +67,7 @@ type Server struct {
 	snow     int64
 	requests []Request
 	inject   []injection
+	holds    []*Hold
 	channels map[string]*channel
 	messages map[string][]*Message // by channel, oldest first
 	commands []byte                // last bulk overwrite body
@@ -223,6 +224,65 @@ func (s *Server) Inject429(method, pathPrefix string, retryAfter time.Duration) 
 	s.inject = append(s.inject, injection{method, pathPrefix, retryAfter})
 }
 
+// Hold is a set of requests the fake keeps waiting, as a slow Discord
+// would, until Release.
+type Hold struct {
+	s              *Server
+	method, prefix string
+	arrived        int
+	released       chan struct{}
+	once           sync.Once
+}
+
+// Hold makes every request with method and a path starting with pathPrefix
+// (after /api/v10) wait, once read, until the hold is released; the request
+// is then answered as usual. Held requests are recorded when answered.
+func (s *Server) Hold(method, pathPrefix string) *Hold {
+	h := &Hold{s: s, method: method, prefix: pathPrefix, released: make(chan struct{})}
+	s.mu.Lock()
+	s.holds = append(s.holds, h)
+	s.mu.Unlock()
+	s.tb.Cleanup(h.Release)
+	return h
+}
+
+// WaitArrived waits until n requests are being held (or were).
+func (h *Hold) WaitArrived(ctx context.Context, n int) error {
+	return h.s.waitFor(ctx, fmt.Sprintf("%d held requests", n), func() bool { return h.arrived >= n })
+}
+
+// Release lets the held requests, and later matching ones, through.
+func (h *Hold) Release() {
+	h.once.Do(func() {
+		h.s.mu.Lock()
+		h.s.holds = slices.DeleteFunc(h.s.holds, func(x *Hold) bool { return x == h })
+		h.s.mu.Unlock()
+		close(h.released)
+	})
+}
+
+// hold blocks r while a matching Hold is active.
+func (s *Server) hold(r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/api/v10")
+	s.mu.Lock()
+	var h *Hold
+	for _, x := range s.holds {
+		if x.method == r.Method && strings.HasPrefix(path, x.prefix) {
+			h = x
+			h.arrived++
+			s.notify()
+			break
+		}
+	}
+	s.mu.Unlock()
+	if h != nil {
+		select {
+		case <-h.released:
+		case <-r.Context().Done():
+		}
+	}
+}
+
 // Messages returns the live messages of a channel (users' and the bot's,
 // public interaction answers included), oldest first.
 func (s *Server) Messages(channelID string) []Message {
@@ -350,6 +410,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
+	s.hold(r)
 	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: time.Now()}
 	status, out := s.route(r, body)
 	req.Status = status
