@@ -37,6 +37,9 @@ type Event struct {
 	Message MessageRef
 	// ReplyTo is the message this one replies to, when the platform says so.
 	ReplyTo MessageRef
+	// Within is the channel a thread belongs to, for messages in a Discord
+	// thread (whose Message.Channel is the thread itself).
+	Within ChannelRef
 	User    UserRef
 	Text    string
 	// Edited marks an edit of an earlier message (same Message.ID).

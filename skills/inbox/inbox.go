@@ -106,6 +106,10 @@ func lookupKeys(e bot.Event) []string {
 	if !e.ReplyTo.IsZero() {
 		keys = append(keys, convKey(e.ReplyTo))
 	}
+	if !e.Within.IsZero() {
+		// A Discord thread started from a message has that message's id.
+		keys = append(keys, convKey(bot.MessageRef{Channel: e.Within, ID: e.Message.Channel.ID}))
+	}
 	return keys
 }
 
@@ -118,7 +122,7 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	if err != nil {
 		return nil, err
 	}
-	if !e.DM && !st.IsWatched(e.Message.Channel) {
+	if !e.DM && !st.IsWatched(e.Message.Channel) && (e.Within.IsZero() || !st.IsWatched(e.Within)) {
 		return nil, nil
 	}
 	prev, found, err := s.Store.Find(ctx, append(lookupKeys(e), convKey(e.Message)))

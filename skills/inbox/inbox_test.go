@@ -430,6 +430,28 @@ func TestFollowUpUpdatesTheSameItem(t *testing.T) {
 	}
 }
 
+func TestDiscordThreadUnderWatchedChannelFollowsUp(t *testing.T) {
+	f := newFixture(t)
+	starter := f.post(t, community, member, "My Acme order never arrived")
+	thread := bot.ChannelRef{Platform: bot.Discord, ID: starter.ID} // a thread started from the message
+	f.post(t, thread, member, "Still nothing, and nobody answers!", func(e *bot.Event) {
+		e.Within = community
+		e.Message.ThreadID = thread.ID
+	})
+	if n := len(f.Slack.Of(bot.ActPost)); n != 1 {
+		t.Fatalf("%d cards", n)
+	}
+	if it := f.item(t, 1); len(it.Messages) != 2 {
+		t.Errorf("thread message not joined to the item: %d messages", len(it.Messages))
+	}
+	// A new question in a thread of a watched channel is an item of its own.
+	f.post(t, bot.ChannelRef{Platform: bot.Discord, ID: "600000000000000077"}, member, "Does Acme ship to Belgium?",
+		func(e *bot.Event) { e.Within = community })
+	if n := len(f.Slack.Of(bot.ActPost)); n != 2 {
+		t.Errorf("thread of a watched channel not watched: %d cards", n)
+	}
+}
+
 func TestWhatDoesNotBecomeAnItem(t *testing.T) {
 	f := newFixture(t)
 	f.post(t, community, bot.UserRef{Platform: bot.Discord, ID: "9", Name: "otherbot", Bot: true}, "Acme order never arrived")
