@@ -40,8 +40,8 @@ type Event struct {
 	// Within is the channel a thread belongs to, for messages in a Discord
 	// thread (whose Message.Channel is the thread itself).
 	Within ChannelRef
-	User    UserRef
-	Text    string
+	User   UserRef
+	Text   string
 	// Edited marks an edit of an earlier message (same Message.ID).
 	Edited bool
 	// Mentioned is set when the message mentions the bot itself.

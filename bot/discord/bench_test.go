@@ -29,6 +29,30 @@ func TestInteractionBucketsAreBounded(t *testing.T) {
 	}
 }
 
+// The per-bucket gates hold an entry only while a call holds or waits for
+// its bucket, however many buckets were used.
+func TestBucketGatesAreBounded(t *testing.T) {
+	var g gates
+	ctx := context.Background()
+	for i := range 10000 {
+		release, err := g.acquire(ctx, "channels/"+strconv.Itoa(i)+"/messages")
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+	}
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	hold, _ := g.acquire(ctx, "busy")
+	if _, err := g.acquire(ended, "busy"); err == nil {
+		t.Error("a call waiting behind another got the bucket after its context ended")
+	}
+	hold()
+	if n := len(g.m); n != 0 {
+		t.Errorf("%d gate entries left after every call returned, want 0", n)
+	}
+}
+
 func TestMessageFixtureDecodes(t *testing.T) {
 	var m discordgo.MessageCreate
 	if err := json.Unmarshal(discordtest.Fixture("message_create.json"), &m); err != nil {

@@ -7,21 +7,33 @@
 // guild members, direct messages and guild moderation intents, registers the
 // /cm command tree derived from the handler's routes (bot.CommandSource), and
 // delivers every message and interaction to the handler as a bot.Event. It
-// owns the reconnect loop: after a dropped connection, a RECONNECT or a
-// missed heartbeat it opens the gateway again, which RESUMEs the session, so
-// the events missed meanwhile are replayed. Event ids are stable across
-// redeliveries ("m:"+message id, "u:"+message id+":"+edit time, interaction
-// id), so the engine's dedupe handles a replayed event once.
+// owns the reconnect loop: after any disconnect it opens the gateway again,
+// and discordgo RESUMEs the session. After a RECONNECT or a connection cut
+// without a close frame the RESUME succeeds and the events missed meanwhile
+// are replayed. But when discordgo v0.29.0 gives up on a connection itself
+// (a read error, missed heartbeat ACKs) it closes the websocket with code
+// 1000, which invalidates the session if the frame reaches Discord: the
+// RESUME is refused (INVALID_SESSION), discordgo IDENTIFYs anew, and the
+// events sent between the failure and the new session are lost. Avoiding
+// that would take replacing discordgo's gateway code. Event ids are stable
+// across redeliveries ("m:"+message id, "u:"+message id+":"+edit time,
+// interaction id), so the engine's dedupe handles a replayed event once.
+// Close codes Discord documents as final (4004, 4010–4014) end Run with an
+// error naming the fix.
 //
 // # REST
 //
 // Every REST call goes through discordgo's request machinery with an
-// explicit, bounded rate-limit bucket and without discordgo's own retries:
-// waits for X-RateLimit-* resets and 429 retry_after honour the caller's
-// context, a 502 is never retried blindly, and interaction tokens never
-// become bucket keys (discordgo keeps one bucket per token forever, issue
-// #1333). A network failure after the request may have reached Discord wraps
-// bot.ErrUnknownOutcome; a 4xx is a definite failure.
+// explicit, bounded rate-limit bucket and without discordgo's own retries.
+// The adapter's calls in one bucket take turns through its own gate, so none
+// waits on discordgo's bucket lock, which ignores contexts: waiting for a
+// turn, for X-RateLimit-* resets and for a 429's retry_after honours the
+// caller's context. A 502 is never retried blindly, and interaction tokens
+// never become bucket keys (discordgo keeps one bucket per token forever,
+// issue #1333). Whether a failed request may have reached Discord is traced
+// with net/http/httptrace: a failure after that wraps bot.ErrUnknownOutcome,
+// as does a 2xx whose body cannot be read; a request that never left, a 4xx
+// and a 429 discordgo cannot read are definite failures.
 //
 // # Base URL and API version
 //
@@ -207,14 +219,26 @@ func (p *Platform) Link(m bot.MessageRef) string {
 	return p.webBase + "/channels/" + guild + "/" + m.Channel.ID + "/" + m.ID
 }
 
-// ErrTokenRejected is wrapped by Run's error when Discord refuses the token.
-var ErrTokenRejected = errors.New("discord: the DISCORD_TOKEN was rejected by Discord; check the bot token")
+// Errors Run returns when Discord refuses the connection for good; retrying
+// would not help until the operator changes something.
+var (
+	// ErrTokenRejected: HTTP 401 or gateway close 4004.
+	ErrTokenRejected = errors.New("discord: the DISCORD_TOKEN was rejected by Discord; check the bot token")
+	// ErrIntentsDisallowed: gateway close 4014.
+	ErrIntentsDisallowed = errors.New("discord: Discord refused the privileged intents (gateway close 4014): " +
+		"enable Message Content Intent and Server Members Intent in the Developer Portal → your application → Bot → Privileged Gateway Intents")
+	// ErrGatewayRefused: gateway close 4010–4013.
+	ErrGatewayRefused = errors.New("discord: Discord refused the gateway connection")
+)
 
 // Run connects, registers /cm from h's commands when h is a
 // bot.CommandSource, delivers events to h and reconnects on its own until
-// ctx is done; then it closes the gateway, waits for the events in flight and
-// returns nil. It returns early only when the token is rejected (HTTP 401,
-// gateway close 4004) or the command tree is invalid.
+// ctx is done; then it closes the gateway, hands the messages already read
+// to h, waits for the events in flight and their answers, and returns nil.
+// It returns early only when the command tree is invalid or Discord refuses
+// the connection for good: the token (ErrTokenRejected), the privileged
+// intents (ErrIntentsDisallowed) or the shard, API version or intents
+// (ErrGatewayRefused, gateway close 4010–4013).
 func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -258,6 +282,7 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 		for _, rm := range removers {
 			rm()
 		}
+		in.close() // no handler runs now: drain the queue (wg.Wait waits)
 	}()
 
 	backoff := time.Second
@@ -271,8 +296,8 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 		}
 		if err != nil {
 			p.state.Store(bot.StateDisconnected)
-			if tokenRejected(err) {
-				return ErrTokenRejected
+			if ferr := fatal(err); ferr != nil {
+				return ferr
 			}
 			p.log.Warn("gateway connect failed", "err", err, "retry_in", backoff)
 			select {
@@ -325,12 +350,31 @@ func (p *Platform) register(ctx context.Context, cmd *discordgo.ApplicationComma
 	return nil
 }
 
-// tokenRejected reports a 401 from REST or close code 4004 from the gateway.
-func tokenRejected(err error) bool {
+// fatal returns the error Run returns for a connection failure that
+// retrying cannot fix, or nil: a 401 from REST, or a gateway close code
+// Discord documents as not to be reconnected after.
+func fatal(err error) error {
 	var rest *discordgo.RESTError
 	if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
-		return true
+		return ErrTokenRejected
 	}
 	var ce *websocket.CloseError
-	return errors.As(err, &ce) && ce.Code == 4004
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	switch ce.Code {
+	case 4004:
+		return ErrTokenRejected
+	case 4014:
+		return ErrIntentsDisallowed
+	case 4010:
+		return fmt.Errorf("%w: invalid shard (close 4010)", ErrGatewayRefused)
+	case 4011:
+		return fmt.Errorf("%w: sharding required (close 4011); commpilot runs one connection, for bots in fewer than 2,500 servers", ErrGatewayRefused)
+	case 4012:
+		return fmt.Errorf("%w: invalid API version (close 4012)", ErrGatewayRefused)
+	case 4013:
+		return fmt.Errorf("%w: invalid intents %d (close 4013)", ErrGatewayRefused, Intents)
+	}
+	return nil
 }

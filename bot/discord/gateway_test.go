@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/discord"
@@ -87,7 +89,8 @@ func TestMessageCreateBecomesEvent(t *testing.T) {
 
 	// A thread message names its thread; a DM is marked as such.
 	th := e.srv.PostUserMessage(discordtest.ThreadID, discordtest.Bob, "in a thread")
-	if ev := e.seen.wait(t, 1, byID("m:"+th))[0]; ev.Message.ThreadID != discordtest.ThreadID || ev.Mentioned {
+	if ev := e.seen.wait(t, 1, byID("m:"+th))[0]; ev.Message.ThreadID != discordtest.ThreadID || ev.Mentioned ||
+		ev.Within != (bot.ChannelRef{Platform: bot.Discord, ID: discordtest.ChannelID}) {
 		t.Errorf("thread message = %+v", ev.Message)
 	}
 	dm := e.srv.PostUserMessage(e.srv.DMChannel(discordtest.Bob.ID), discordtest.Bob, "psst")
@@ -182,4 +185,104 @@ func TestLink(t *testing.T) {
 	if got, want := p.Link(ref), "https://discord.com/channels/"+discordtest.GuildID+"/"+discordtest.ChannelID+"/1310000000000000001"; got != want {
 		t.Errorf("link before connecting = %q, want %q", got, want)
 	}
+}
+
+// Messages read from the gateway before Run's context ended are handled
+// before Run returns, even those still queued behind busy workers.
+func TestQueuedMessagesAreHandledAtShutdown(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	e := start(t, discord.Config{}, func(r *bot.Router, _ *recorder) {
+		r.Message("block", bot.HandlerFunc(func(_ context.Context, ev bot.Event) (*bot.Reply, error) {
+			if ev.Text == "busy" {
+				<-release
+			}
+			return nil, nil
+		}))
+		r.Command(bot.Command{Route: "help", Description: "Help", Handler: reply("help")})
+	})
+	ctx := testCtx(t)
+	isText := func(text string) func(bot.Event) bool { return func(ev bot.Event) bool { return ev.Text == text } }
+	const workers, queued = 32, 200 // every worker busy, then a queue
+	for range workers {
+		e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "busy")
+	}
+	e.seen.wait(t, workers, isText("busy"))
+	for range queued {
+		e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "queued")
+	}
+	// Gateway events are read in order: once this command is answered, the
+	// messages before it are in the queue.
+	if _, _, err := e.srv.Command(ctx, discordtest.Bob, discordtest.ChannelID, "help"); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.seen.count(isText("queued")); n != 0 {
+		t.Fatalf("%d queued messages were handled while every worker was busy", n)
+	}
+	e.stop()
+	close(release)
+	if err := e.wait(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if n := e.seen.count(isText("queued")); n != queued {
+		t.Errorf("%d of the %d queued messages were handled before Run returned", n, queued)
+	}
+}
+
+// Close codes Discord sends for a session it will never accept end Run with
+// an error that says what to fix, instead of reconnecting forever.
+func TestRefusedSessionIsFatal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		code   int
+		reason string
+		want   string
+	}{
+		{4014, "Disallowed intent(s).", "enable Message Content Intent and Server Members Intent in the Developer Portal"},
+		{4013, "Invalid intent(s).", "invalid intents"},
+		{4011, "Sharding required.", "sharding required"},
+		{4004, "Authentication failed.", "DISCORD_TOKEN was rejected"},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.code), func(t *testing.T) {
+			t.Parallel()
+			srv := discordtest.New(t)
+			srv.RefuseIdentify(tt.code, tt.reason)
+			p, err := discord.New(discord.Config{Token: discordtest.Token, APIURL: srv.URL(), Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = p.Run(testCtx(t), bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Run after close %d = %v, want an error saying %q", tt.code, err, tt.want)
+			}
+			if conns, _, _ := srv.Stats(); conns != 1 {
+				t.Errorf("%d gateway connections, want 1 (no retry)", conns)
+			}
+		})
+	}
+}
+
+// What a zombie connection costs: discordgo gives up on a connection whose
+// heartbeats go unanswered by closing it with code 1000, which ends the
+// session, so the reconnect cannot RESUME and the bot IDENTIFYs again
+// (events sent in between are not replayed). It keeps working afterwards.
+func TestMissedHeartbeatACKsStartANewSession(t *testing.T) {
+	t.Parallel()
+	e := start(t, discord.Config{}, nil)
+	ctx := testCtx(t)
+	e.srv.SetHeartbeatInterval(50 * time.Millisecond)
+	e.srv.DropConnection() // the next connection uses the short interval
+	if err := e.srv.WaitResumes(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.WithholdHeartbeatACKs()
+	if err := e.srv.WaitIdentifies(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, resumes := e.srv.Stats(); resumes != 1 {
+		t.Errorf("%d resumes, want only the one before the zombie connection", resumes)
+	}
+	after := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "after the new session")
+	e.seen.wait(t, 1, byID("m:"+after))
 }

@@ -22,6 +22,18 @@ type env struct {
 	engine *bot.Engine
 	seen   *recorder // every event the router's handlers ran for
 	calls  *recorder // every event the adapter handed to the engine (after it returned)
+
+	// stop ends Run's context; wait returns what Run returned.
+	stop   context.CancelFunc
+	done   chan error
+	once   sync.Once
+	runErr error
+}
+
+// wait waits for Run to return and returns its error.
+func (e *env) wait() error {
+	e.once.Do(func() { e.runErr = <-e.done })
+	return e.runErr
 }
 
 // recorder remembers events and lets tests wait for them.
@@ -102,7 +114,7 @@ func (c counting) Commands() []bot.Command { return c.next.(bot.CommandSource).C
 
 // start wires register's routes into an Engine, connects a Platform to a
 // new fake Discord and waits for the command registration. The platform
-// stops at cleanup, and Run must then return nil.
+// stops at cleanup (or e.stop), and Run must then return nil.
 func start(t *testing.T, cfg discord.Config, register func(r *bot.Router, seen *recorder)) *env {
 	t.Helper()
 	srv := discordtest.New(t)
@@ -132,13 +144,12 @@ func start(t *testing.T, cfg discord.Config, register func(r *bot.Router, seen *
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{srv: srv, p: p, engine: eng, seen: seen, calls: newRecorder()}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx, counting{next: eng, rec: e.calls}) }()
+	e := &env{srv: srv, p: p, engine: eng, seen: seen, calls: newRecorder(), stop: cancel, done: make(chan error, 1)}
+	go func() { e.done <- p.Run(ctx, counting{next: eng, rec: e.calls}) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
+		if err := e.wait(); err != nil {
 			t.Errorf("Run returned %v after the context ended, want nil", err)
 		}
 	})

@@ -22,8 +22,12 @@ const (
 	messageQueue   = 4096
 )
 
-// inbound hands gateway events to the handler on goroutines that Run owns:
-// each runs under Run's context and Run waits for all of them.
+// inbound hands gateway events to the handler on goroutines that Run owns;
+// Run waits for all of them. An event read from the gateway is handled even
+// when Run's context ends meanwhile: queued messages are drained and
+// interactions answered before Run returns. The handler gets Run's context
+// without its cancellation and bounds its own work (the engine runs
+// handlers under its own lifetime and deadline).
 type inbound struct {
 	p        *Platform
 	h        bot.Handler
@@ -40,21 +44,24 @@ func newInbound(ctx context.Context, p *Platform, h bot.Handler, wg *sync.WaitGr
 	return in
 }
 
-// work handles queued messages until Run's context is done.
+// work handles queued messages until close, then returns once the queue
+// is empty.
 func (in *inbound) work() {
-	for {
-		select {
-		case <-in.ctx.Done():
-			return
-		case ev := <-in.messages:
-			if _, err := in.h.HandleEvent(in.ctx, ev); err != nil {
-				in.p.log.Error("message handling failed", "event", ev.ID, "err", err)
-			}
+	ctx := context.WithoutCancel(in.ctx)
+	for ev := range in.messages {
+		if _, err := in.h.HandleEvent(ctx, ev); err != nil {
+			in.p.log.Error("message handling failed", "event", ev.ID, "err", err)
 		}
 	}
 }
 
-// message queues a MESSAGE_CREATE (or MESSAGE_UPDATE with edited set).
+// close ends the queue: the workers handle what it holds and return. Call it
+// once, after the gateway handlers were removed: discordgo runs handlers
+// under a lock that removing one waits for, so none can queue afterwards.
+func (in *inbound) close() { close(in.messages) }
+
+// message queues a MESSAGE_CREATE (or MESSAGE_UPDATE with edited set). A
+// full queue makes the gateway reader wait.
 func (in *inbound) message(m *discordgo.Message, edited bool) {
 	if in.p.guildID != "" && m.GuildID != "" && m.GuildID != in.p.guildID {
 		return // another server the bot was added to
@@ -63,10 +70,7 @@ func (in *inbound) message(m *discordgo.Message, edited bool) {
 	if !ok {
 		return
 	}
-	select {
-	case in.messages <- ev:
-	case <-in.ctx.Done():
-	}
+	in.messages <- ev
 }
 
 // interaction answers one INTERACTION_CREATE (see respond).
@@ -74,10 +78,11 @@ func (in *inbound) interaction(i *discordgo.Interaction) {
 	in.wg.Go(func() { in.p.respond(in.ctx, in.h, i) })
 }
 
-// threadOf returns channelID when the state cache knows it as a thread.
+// threadOf returns the channel a thread belongs to when the state cache
+// knows channelID as a thread, else "".
 func (p *Platform) threadOf(channelID string) string {
 	if ch, err := p.s.State.Channel(channelID); err == nil && ch.IsThread() {
-		return channelID
+		return ch.ParentID
 	}
 	return ""
 }
@@ -85,6 +90,7 @@ func (p *Platform) threadOf(channelID string) string {
 // messageEvent translates a gateway message. It returns false for messages
 // commpilot ignores: its own, other bots', webhooks', system messages, and
 // updates that are not edits of the text.
+// threadOf, when given, returns the parent channel of a thread channel.
 func messageEvent(m *discordgo.Message, selfID string, edited bool, threadOf func(string) string) (bot.Event, bool) {
 	if m == nil || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" || m.Author.ID == selfID {
 		return bot.Event{}, false
@@ -105,7 +111,10 @@ func messageEvent(m *discordgo.Message, selfID string, edited bool, threadOf fun
 		Time: m.Timestamp,
 	}
 	if threadOf != nil {
-		ev.Message.ThreadID = threadOf(m.ChannelID)
+		if parent := threadOf(m.ChannelID); parent != "" {
+			ev.Message.ThreadID = m.ChannelID
+			ev.Within = bot.ChannelRef{Platform: bot.Discord, ID: parent}
+		}
 	}
 	if edited {
 		if m.EditedTimestamp == nil {

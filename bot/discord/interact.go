@@ -58,6 +58,18 @@ var Messages = bot.Messages{
 // after 3 s and autocomplete cannot be deferred.
 const autocompleteBudget = 2500 * time.Millisecond
 
+// answerBudget bounds the REST calls of one answer (the initial response,
+// or the deferral, edits and follow-ups). Answers are sent under it rather
+// than under Run's context, so a handler that finishes while Run stops is
+// still answered; an initial response is refused after 3 s anyway.
+const answerBudget = 5 * time.Second
+
+// answerContext returns the context to send an answer under: ctx's values
+// without its cancellation, for at most answerBudget.
+func answerContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), answerBudget)
+}
+
 // localeLang maps a Discord client locale to the bot's languages.
 func localeLang(l discordgo.Locale) bot.Lang {
 	switch {
@@ -88,6 +100,9 @@ type interactionCall struct {
 // (commands: an ephemeral "thinking" message; components and modal submits:
 // a deferred update) and the reply is delivered as an edit or follow-up.
 // respond returns once the handler has returned and the answer was sent.
+// The handler gets ctx without its cancellation, and answers are sent under
+// answerContext: an interaction that arrived before Run's context ended is
+// still answered.
 func (p *Platform) respond(ctx context.Context, h bot.Handler, i *discordgo.Interaction) {
 	ev, ok := interactionEvent(i)
 	if !ok {
@@ -101,19 +116,22 @@ func (p *Platform) respond(ctx context.Context, h bot.Handler, i *discordgo.Inte
 		return
 	}
 	defer p.answering.Delete(i.ID)
+	ctx = context.WithoutCancel(ctx)
 	c := &interactionCall{p: p, i: i, ev: ev, lang: localeLang(i.Locale), bucket: interactionBucket(i.ID)}
 	// With DISCORD_GUILD_ID set, other servers the bot was added to get no
 	// /cm at all: their admins must not count as this team's staff.
 	if p.guildID != "" && i.GuildID != "" && i.GuildID != p.guildID {
 		p.log.Warn("interaction from another server refused", "guild", i.GuildID)
 		if ev.Kind != bot.EventAutocomplete {
-			c.send(ctx, false, bot.Text(c.t("discord.other_guild")))
+			actx, cancel := answerContext(ctx)
+			defer cancel()
+			c.send(actx, false, bot.Text(c.t("discord.other_guild")))
 		}
 		return
 	}
 	if ev.Kind == bot.EventAutocomplete {
-		actx, cancel := context.WithTimeout(ctx, autocompleteBudget)
-		reply, err := h.HandleEvent(actx, ev)
+		hctx, cancel := context.WithTimeout(ctx, autocompleteBudget)
+		reply, err := h.HandleEvent(hctx, ev)
 		cancel()
 		var choices []bot.Choice
 		if err != nil {
@@ -121,7 +139,9 @@ func (p *Platform) respond(ctx context.Context, h bot.Handler, i *discordgo.Inte
 		} else if reply != nil {
 			choices = reply.Choices
 		}
-		c.callback(ctx, discordgo.InteractionApplicationCommandAutocompleteResult,
+		actx, cancel := answerContext(ctx)
+		defer cancel()
+		c.callback(actx, discordgo.InteractionApplicationCommandAutocompleteResult,
 			&discordgo.InteractionResponseData{Choices: renderChoices(choices)})
 		return
 	}
@@ -133,13 +153,19 @@ func (p *Platform) respond(ctx context.Context, h bot.Handler, i *discordgo.Inte
 	}()
 	timer := time.NewTimer(p.deferAfter)
 	defer timer.Stop()
+	deferred := false
+	var res handled
 	select {
-	case res := <-done:
-		c.answer(ctx, res, false)
+	case res = <-done:
 	case <-timer.C:
-		deferred := c.deferResponse(ctx)
-		c.answer(ctx, <-done, deferred)
+		dctx, cancel := answerContext(ctx)
+		deferred = c.deferResponse(dctx)
+		cancel()
+		res = <-done
 	}
+	actx, cancel := answerContext(ctx)
+	defer cancel()
+	c.answer(actx, res, deferred)
 }
 
 // deferResponse acknowledges the interaction before the handler is done.

@@ -543,3 +543,31 @@ func TestInteractionRedeliveredWhileAnsweringIsAnsweredOnce(t *testing.T) {
 		t.Errorf("handler ran %d times", n)
 	}
 }
+
+// A handler that finishes while Run is stopping is still answered.
+func TestInteractionFinishedDuringShutdownIsAnswered(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	e := start(t, discord.Config{}, func(r *bot.Router, seen *recorder) {
+		r.Command(bot.Command{Route: "digest now", Description: "Post the digest now", Handler: bot.HandlerFunc(func(ctx context.Context, ev bot.Event) (*bot.Reply, error) {
+			seen.add(ev)
+			<-release
+			return bot.Text("Digest posted."), nil
+		})})
+	})
+	ix, err := e.srv.SendCommand(discordtest.Alice, discordtest.ChannelID, "digest now")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.seen.wait(t, 1, func(ev bot.Event) bool { return ev.Command == "digest now" })
+	e.stop()
+	close(release)
+	if err := e.wait(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	// Run waited for the answer.
+	res := ix.Result()
+	if a := res.Answer(); res.Callback == nil || a.Content != "Digest posted." {
+		t.Errorf("answer after shutdown = %+v, want the handler's reply", res)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -72,7 +73,7 @@ func (p *Platform) callRaw(ctx context.Context, method, endpoint, bucket, conten
 		tr := &tracker{}
 		rctx := httptrace.WithClientTrace(context.WithValue(ctx, trackerKey{}, tr), tr.trace())
 		resp, err := p.s.RequestRaw(method, endpoint, contentType, body, bucket, 0,
-			append(opts, discordgo.WithContext(rctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))...)
+			append(slices.Clip(opts), discordgo.WithContext(rctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))...)
 		var rl *discordgo.RateLimitError
 		if errors.As(err, &rl) {
 			// Its message holds the URL, which may hold an interaction token.

@@ -127,11 +127,21 @@ type message struct {
 	blocks []slack.Block
 }
 
-// renderMessage renders what an Action or Reply says. With a card, text
-// (if any) becomes a section above the card and the notification text is
-// text or the card's title.
+// renderMessage renders what an Action or Reply says in the bot's own words
+// (see escapeKeepRefs). With a card, text (if any) becomes a section above
+// the card and the notification text is text or the card's title.
 func renderMessage(text string, card *bot.Card) message {
-	text = escapeKeepRefs(text)
+	return render(escapeKeepRefs(text), card)
+}
+
+// renderDraft is renderMessage for a reply to a member whose text a person
+// or an LLM wrote: its user-group mentions do not ping (see escapeKeepUsers).
+func renderDraft(text string, card *bot.Card) message {
+	return render(escapeKeepUsers(text), card)
+}
+
+// render renders text, already escaped, with card.
+func render(text string, card *bot.Card) message {
 	if card == nil {
 		return message{text: truncate(text, maxMessageText)}
 	}

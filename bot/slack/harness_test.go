@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -35,6 +36,12 @@ type harness struct {
 	p       *Platform
 	engine  *bot.Engine
 	metrics *prometheus.Registry
+	logs    *logRecorder
+
+	// cancel ends Run's context; stop also waits for Run to return.
+	cancel  context.CancelFunc
+	runDone chan error
+	stopped sync.Once
 
 	mu     sync.Mutex
 	events []bot.Event
@@ -59,7 +66,7 @@ func httpMode(secret string) option {
 
 func start(t testing.TB, opts ...option) *harness {
 	t.Helper()
-	h := &harness{t: t, srv: slacktest.New(t), seen: make(chan struct{}, 1), release: make(chan struct{})}
+	h := &harness{t: t, srv: slacktest.New(t), seen: make(chan struct{}, 1), release: make(chan struct{}), logs: newLogRecorder()}
 	h.srv.AddUser(alice, "alice", false)
 	h.srv.AddUser(bob, "bob", false)
 	h.srv.AddUser(carol, "carol", true)
@@ -67,7 +74,7 @@ func start(t testing.TB, opts ...option) *harness {
 	h.srv.AddUserGroup("S0MODS", "mods", dave)
 	cfg := Config{
 		BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: h.srv.APIURL(),
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, o := range opts {
 		o(h, &cfg)
@@ -99,13 +106,10 @@ func start(t testing.TB, opts ...option) *harness {
 		h.srv.DeliverHTTP(web.URL, cfg.SigningSecret)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx, engine) }()
+	h.cancel, h.runDone = cancel, make(chan error, 1)
+	go func() { h.runDone <- p.Run(ctx, engine) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
+		h.stop()
 		h.checkMethodsKnown()
 	})
 	if cfg.SigningSecret == "" {
@@ -114,6 +118,54 @@ func start(t testing.TB, opts ...option) *harness {
 		h.waitState(bot.StateConnected)
 	}
 	return h
+}
+
+// stop ends Run's context and waits for Run to return; Run must return nil.
+func (h *harness) stop() {
+	h.stopped.Do(func() {
+		h.cancel()
+		if err := <-h.runDone; err != nil {
+			h.t.Errorf("Run: %v", err)
+		}
+	})
+}
+
+// logRecorder keeps what the platform logs, for tests of what operators
+// read.
+type logRecorder struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced on every write
+}
+
+func newLogRecorder() *logRecorder { return &logRecorder{changed: make(chan struct{})} }
+
+// Write records one log line.
+func (l *logRecorder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return l.buf.Write(p)
+}
+
+// wait waits for a logged line containing substr and returns it.
+func (l *logRecorder) wait(t testing.TB, substr string) string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		l.mu.Lock()
+		lines, ch := strings.Split(l.buf.String(), "\n"), l.changed
+		l.mu.Unlock()
+		if i := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, substr) }); i >= 0 {
+			return lines[i]
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("nothing logged with %q", substr)
+		}
+	}
 }
 
 // checkMethodsKnown fails if the adapter called a Web API method missing
@@ -167,6 +219,30 @@ func (h *harness) waitEvent(what string, match func(bot.Event) bool) bot.Event {
 		case <-h.seen:
 		case <-deadline:
 			h.t.Fatalf("no event %s", what)
+		}
+	}
+}
+
+// waitEvents waits for n recorded events matching match and returns them.
+func (h *harness) waitEvents(what string, n int, match func(bot.Event) bool) []bot.Event {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		h.mu.Lock()
+		var got []bot.Event
+		for _, e := range h.events {
+			if match(e) {
+				got = append(got, e)
+			}
+		}
+		h.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-h.seen:
+		case <-deadline:
+			h.t.Fatalf("%d events %s, want %d", len(got), what, n)
 		}
 	}
 }
@@ -246,6 +322,16 @@ func (h *harness) router() *bot.Router {
 	r.Command(bot.Command{Route: "setup watch", Options: []bot.Option{{Name: "channel", Type: bot.OptChannel, Required: true}},
 		Handler: bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 			return bot.Text("watching " + e.Option("channel")), nil
+		})})
+	r.Command(bot.Command{Route: "slow", Description: "answers once released",
+		Handler: bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+			h.record(e)
+			select {
+			case <-h.release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return bot.Text("slow answer"), nil
 		})})
 	r.Command(bot.Command{Route: "edit", Options: []bot.Option{{Name: "id", Type: bot.OptInt, Required: true}},
 		Handler: bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {

@@ -36,32 +36,39 @@ func (p *Platform) HTTPHandler() http.Handler {
 	return mux
 }
 
-// verified reads the body and checks its signature; on failure it has
-// written the error status and returns false.
+// verified checks the signature headers and the timestamp, then reads the
+// body and checks its signature. A request without the headers or with a
+// stale timestamp is refused before its body is read. On failure verified
+// has written the error status and returns false.
 func (p *Platform) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	refuse := func(err error) ([]byte, bool) {
+		p.log.Warn("slack request refused", "path", r.URL.Path, "err", err)
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	sv, err := slack.NewSecretsVerifier(r.Header, p.cfg.SigningSecret)
+	if err != nil {
+		return refuse(err)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return nil, false
 	}
-	sv, err := slack.NewSecretsVerifier(r.Header, p.cfg.SigningSecret)
-	if err == nil {
-		_, _ = sv.Write(body)
-		err = sv.Ensure()
-	}
-	if err != nil {
-		p.log.Warn("slack request refused", "path", r.URL.Path, "err", err)
-		http.Error(w, "invalid signature", http.StatusUnauthorized)
-		return nil, false
+	_, _ = sv.Write(body)
+	if err := sv.Ensure(); err != nil {
+		return refuse(err)
 	}
 	return body, true
 }
 
-// current returns the running session, or writes 503.
-func (p *Platform) current(w http.ResponseWriter) *session {
+// enter returns the running session, entered (the caller must call its
+// leave), or writes 503 so that Slack retries.
+func (p *Platform) enter(w http.ResponseWriter) *session {
 	s := p.sess.Load()
-	if s == nil {
+	if s == nil || !s.enter() {
 		http.Error(w, "not running", http.StatusServiceUnavailable)
+		return nil
 	}
 	return s
 }
@@ -84,10 +91,11 @@ func (p *Platform) serveEvents(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": outer.Challenge})
 		return
 	}
-	s := p.current(w)
+	s := p.enter(w)
 	if s == nil {
 		return
 	}
+	defer s.leave()
 	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
 		p.log.Debug("slack event redelivered", "retry", n, "reason", r.Header.Get("X-Slack-Retry-Reason"))
 	}
@@ -106,10 +114,11 @@ func (p *Platform) serveCommands(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s := p.current(w)
+	s := p.enter(w)
 	if s == nil {
 		return
 	}
+	defer s.leave()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	cmd, err := slack.SlashCommandParse(r)
 	if err != nil {
@@ -124,10 +133,11 @@ func (p *Platform) serveInteractivity(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s := p.current(w)
+	s := p.enter(w)
 	if s == nil {
 		return
 	}
+	defer s.leave()
 	cb, err := parseInteraction(body)
 	if err != nil {
 		http.Error(w, "bad payload", http.StatusBadRequest)

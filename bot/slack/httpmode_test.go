@@ -77,6 +77,47 @@ func TestHTTPModeSignatures(t *testing.T) {
 	h.waitEvent("signed event", func(e bot.Event) bool { return e.Text == "signed hello" })
 }
 
+// readSpy is a request body that records whether it was read.
+type readSpy struct {
+	r    io.Reader
+	read bool
+}
+
+func (s *readSpy) Read(p []byte) (int, error) {
+	s.read = true
+	return s.r.Read(p)
+}
+
+func TestHTTPModeRefusesBeforeReadingTheBody(t *testing.T) {
+	h := start(t, httpMode(secret))
+	handler := h.p.HTTPHandler()
+	body := eventBody("C0GEN", bob, "hello", "1700000000.000400")
+	tests := []struct {
+		name   string
+		header http.Header
+	}{
+		{"unsigned", http.Header{}},
+		{"no timestamp", http.Header{"X-Slack-Signature": slacktest.SignedRequest(secret, body, time.Now())["X-Slack-Signature"]}},
+		{"stale", slacktest.SignedRequest(secret, body, time.Now().Add(-6*time.Minute))},
+		{"future", slacktest.SignedRequest(secret, body, time.Now().Add(6*time.Minute))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spy := &readSpy{r: bytes.NewReader(body)}
+			req := httptest.NewRequest(http.MethodPost, "/slack/events", spy)
+			req.Header = tt.header
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("status %d, want 401", rec.Code)
+			}
+			if spy.read {
+				t.Error("the body was read before the request was refused")
+			}
+		})
+	}
+}
+
 func TestHTTPModeRetriedDeliveryHandledOnce(t *testing.T) {
 	h := start(t, httpMode(secret))
 	handler := h.p.HTTPHandler()

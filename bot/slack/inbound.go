@@ -63,7 +63,7 @@ func (s *session) receive(r request) (ack any, then func()) {
 func (s *session) later(ev bot.Event, resp responder) func() {
 	return func() {
 		s.spawn(func(ctx context.Context) {
-			s.p.fillUser(ctx, &ev.User)
+			s.fillUser(ctx, &ev.User)
 			reply, err := s.h.HandleEvent(ctx, ev)
 			if err != nil {
 				s.p.log.Error("handle event", "kind", ev.Kind.String(), "event", ev.ID, "err", err)
@@ -305,13 +305,11 @@ type handled struct {
 func (s *session) receiveSubmission(cb *slack.InteractionCallback) (any, func()) {
 	ev, resp := submitEvent(cb)
 	done := make(chan handled, 1)
-	if !s.spawn(func(ctx context.Context) {
-		s.p.fillUser(ctx, &ev.User)
+	s.spawn(func(ctx context.Context) {
+		s.fillUser(ctx, &ev.User)
 		r, err := s.h.HandleEvent(ctx, ev)
 		done <- handled{r, err}
-	}) {
-		return nil, nil
-	}
+	})
 	deliver := func(res handled) func() {
 		return func() {
 			s.spawn(func(ctx context.Context) { s.p.respondSubmit(ctx, ev, resp, res) })
@@ -328,16 +326,10 @@ func (s *session) receiveSubmission(cb *slack.InteractionCallback) (any, func())
 	case <-timer.C:
 		s.p.log.Debug("slow form submission: closing the modal first", "form", ev.Action)
 		return nil, func() {
-			s.spawnUnbounded(func(ctx context.Context) {
-				select {
-				case res := <-done:
-					s.p.respondSubmit(ctx, ev, resp, res)
-				case <-ctx.Done():
-				}
-			})
+			// The handler runs to the end, so it sends its result, within
+			// the engine's deadline.
+			s.spawnUnbounded(func(ctx context.Context) { s.p.respondSubmit(ctx, ev, resp, <-done) })
 		}
-	case <-s.ctx.Done():
-		return nil, nil
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptrace"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,21 +20,28 @@ import (
 // gives up.
 const maxRateLimitWaits = 5
 
+// answerTimeout bounds the delivery of one answer to the person who caused
+// an event (a modal, a response_url post, an ephemeral).
+const answerTimeout = 10 * time.Second
+
 // Messages are the adapter's own words for the catalogue; add them with
 // bot.NewCatalog(slack.Messages(), ...).
 func Messages() bot.Messages {
 	return bot.Messages{
 		bot.English: {
-			"slack.no_timeout": "Slack has no timeouts: remove the member from the channel (kick) instead.",
-			"slack.no_ban":     "Slack bots cannot ban members: ask a workspace admin to deactivate the account.",
+			"slack.no_timeout":  "Slack has no timeouts: remove the member from the channel (kick) instead.",
+			"slack.no_ban":      "Slack bots cannot ban members: ask a workspace admin to deactivate the account.",
+			"slack.form_failed": "The form could not be opened. Please try again.",
 		},
 		bot.French: {
-			"slack.no_timeout": "Slack ne permet pas d'exclure temporairement : retirez plutôt le membre du salon (kick).",
-			"slack.no_ban":     "Un bot Slack ne peut pas bannir : demandez à un administrateur de désactiver le compte.",
+			"slack.no_timeout":  "Slack ne permet pas d'exclure temporairement : retirez plutôt le membre du salon (kick).",
+			"slack.no_ban":      "Un bot Slack ne peut pas bannir : demandez à un administrateur de désactiver le compte.",
+			"slack.form_failed": "Le formulaire n'a pas pu être ouvert. Veuillez réessayer.",
 		},
 		bot.Dutch: {
-			"slack.no_timeout": "Slack kent geen time-outs: verwijder het lid in plaats daarvan uit het kanaal (kick).",
-			"slack.no_ban":     "Een Slack-bot kan niemand verbannen: vraag een workspacebeheerder het account te deactiveren.",
+			"slack.no_timeout":  "Slack kent geen time-outs: verwijder het lid in plaats daarvan uit het kanaal (kick).",
+			"slack.no_ban":      "Een Slack-bot kan niemand verbannen: vraag een workspacebeheerder het account te deactiveren.",
+			"slack.form_failed": "Het formulier kon niet worden geopend. Probeer het opnieuw.",
 		},
 	}
 }
@@ -40,9 +49,9 @@ func Messages() bot.Messages {
 // call runs one Web API call. When channel is set, it first waits for the
 // channel's posting slot. A 429 is waited out (Retry-After) and the call
 // repeated. The error says whether Slack refused (definite) or whether the
-// request left and no answer came back (wraps bot.ErrUnknownOutcome). Set
-// idempotent for calls that change nothing visible, whose failures are
-// never "unknown".
+// request left and may have taken effect (wraps bot.ErrUnknownOutcome, see
+// classify). Set idempotent for calls that change nothing visible, whose
+// failures are never "unknown".
 func (p *Platform) call(ctx context.Context, method, channel string, idempotent bool, fn func(ctx context.Context) error) error {
 	if channel != "" {
 		if err := p.pacer.wait(ctx, channel); err != nil {
@@ -72,8 +81,9 @@ func (p *Platform) call(ctx context.Context, method, channel string, idempotent 
 }
 
 // classify wraps err from method. Slack's own refusals (ok:false, 4xx, 429)
-// are definite; any other failure after the request was sent may or may not
-// have taken effect.
+// are definite, except the ok:false errors with which Slack says the
+// request may have partly succeeded (see partialErrors); any other failure
+// after the request was sent may or may not have taken effect.
 func classify(method string, err error, sent bool) error {
 	var (
 		se slack.SlackErrorResponse
@@ -81,6 +91,8 @@ func classify(method string, err error, sent bool) error {
 		rl *slack.RateLimitedError
 	)
 	switch {
+	case errors.As(err, &se) && sent && partialErrors[se.Err]:
+		// Slack may have done it: unknown, below.
 	case errors.As(err, &se), errors.As(err, &rl):
 		return fmt.Errorf("slack %s: %w", method, err)
 	case errors.As(err, &sc) && sc.Code < 500:
@@ -90,6 +102,44 @@ func classify(method string, err error, sent bool) error {
 	}
 	return fmt.Errorf("slack %s: %w: %w", method, bot.ErrUnknownOutcome, err)
 }
+
+// partialErrors are the ok:false errors after which Slack may have done the
+// request, in whole or in part (its documentation says so for
+// chat.postMessage's fatal_error and internal_error; request_timeout and
+// service_unavailable are its server failing mid-request).
+var partialErrors = map[string]bool{
+	"fatal_error":         true,
+	"internal_error":      true,
+	"request_timeout":     true,
+	"service_unavailable": true,
+}
+
+// redactURL keeps a secret URL out of err's text, naming it name instead:
+// whoever has a response_url or a signed upload URL can post as the app, so
+// it must not reach the logs. net/http's errors (*url.Error) carry the URL;
+// other errors that quote it are wrapped in one that does not.
+func redactURL(err error, secret, name string) error {
+	if err == nil {
+		return nil
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = name
+	}
+	if msg := err.Error(); secret != "" && strings.Contains(msg, secret) {
+		return &redactedError{msg: strings.ReplaceAll(msg, secret, name), err: err}
+	}
+	return err
+}
+
+// redactedError is err with a secret replaced in its text (see redactURL).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // msgOptions turns a rendered message into chat.* options. Without blocks
 // the message's blocks are cleared (an update from a card to text).
@@ -115,7 +165,7 @@ func (p *Platform) Do(ctx context.Context, a bot.Action) (bot.MessageRef, error)
 		if thread == "" {
 			thread = a.Target.ID
 		}
-		return p.post(ctx, ch, thread, renderMessage(a.Text, a.Card))
+		return p.post(ctx, ch, thread, renderDraft(a.Text, a.Card))
 	case bot.ActUpdate:
 		m := renderMessage(a.Text, a.Card)
 		err := p.call(ctx, "chat.update", "", false, func(ctx context.Context) error {
@@ -215,7 +265,8 @@ func (p *Platform) upload(ctx context.Context, a bot.Action) (bot.MessageRef, er
 		return bot.MessageRef{}, err
 	}
 	err = p.call(ctx, "upload", "", true, func(ctx context.Context) error {
-		return p.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Reader: bytes.NewReader(a.File), Filename: name})
+		err := p.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Reader: bytes.NewReader(a.File), Filename: name})
+		return redactURL(err, up.UploadURL, "upload_url")
 	})
 	if err != nil {
 		return bot.MessageRef{}, err
@@ -243,19 +294,32 @@ func (p *Platform) upload(ctx context.Context, a bot.Action) (bot.MessageRef, er
 // respond delivers a handler's reply to the person who caused the event:
 // a form opens as a modal (with the trigger id), text and cards go to the
 // response_url (ephemeral unless Public), or else are posted ephemerally in
-// the channel (or publicly, in the thread, when Public).
+// the channel (or publicly, in the thread, when Public). A form that cannot
+// be opened is reported to the person, ephemerally, in their Slack
+// language.
+//
+// The answer is sent even if ctx is cancelled (Run stopping while the
+// handler ran), within answerTimeout.
 func (p *Platform) respond(ctx context.Context, r responder, reply *bot.Reply) {
 	if reply == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancel()
 	if reply.Form != nil {
 		if err := p.openForm(ctx, r, reply.Form); err != nil {
-			p.log.Error("open form", "form", reply.Form.ID, "err", err)
+			p.log.Error("open form", "form", reply.Form.ID, "user", r.user, "err", err)
+			p.answer(ctx, r, &bot.Reply{Text: translate(p.langOf(ctx, r.user), "slack.form_failed")})
 		}
 	}
 	if reply.Text == "" && reply.Card == nil {
 		return
 	}
+	p.answer(ctx, r, reply)
+}
+
+// answer posts reply's text and card where r says (see respond).
+func (p *Platform) answer(ctx context.Context, r responder, reply *bot.Reply) {
 	m := renderMessage(reply.Text, reply.Card)
 	var err error
 	switch {
@@ -269,7 +333,8 @@ func (p *Platform) respond(ctx context.Context, r responder, reply *bot.Reply) {
 			wm.Blocks = &slack.Blocks{BlockSet: m.blocks}
 		}
 		err = p.call(ctx, "response_url", "", false, func(ctx context.Context) error {
-			return slack.PostWebhookCustomHTTPContext(ctx, r.responseURL, p.http, wm)
+			err := slack.PostWebhookCustomHTTPContext(ctx, r.responseURL, p.http, wm)
+			return redactURL(err, r.responseURL, "response_url")
 		})
 	case reply.Public && r.channel != "":
 		_, err = p.post(ctx, bot.ChannelRef{Platform: bot.Slack, ID: r.channel}, r.thread, m)
@@ -284,6 +349,24 @@ func (p *Platform) respond(ctx context.Context, r responder, reply *bot.Reply) {
 	if err != nil {
 		p.log.Error("reply", "user", r.user, "channel", r.channel, "err", err)
 	}
+}
+
+// langOf is the language of userID's Slack client, English when unknown.
+func (p *Platform) langOf(ctx context.Context, userID string) bot.Lang {
+	info, err := p.users.get(ctx, userID)
+	if err != nil {
+		return bot.English
+	}
+	return info.lang
+}
+
+// translate renders one of Messages, falling back to English.
+func translate(lang bot.Lang, key string) string {
+	msgs := Messages()
+	if s, ok := msgs[lang][key]; ok {
+		return s
+	}
+	return msgs[bot.English][key]
 }
 
 // openForm opens f as a modal with the interaction's trigger id. The channel

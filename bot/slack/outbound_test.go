@@ -3,6 +3,9 @@ package slack
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -139,6 +142,87 @@ func TestOutcomeOfFailures(t *testing.T) {
 	cancel()
 	if _, err := h.p.Do(ctx, post); err == nil || isUnknown(err) {
 		t.Errorf("cancelled before sending: %v, want a definite error", err)
+	}
+
+	// Slack says these may have partly happened: a post is not refused.
+	for i, code := range []string{"fatal_error", "internal_error", "request_timeout", "service_unavailable"} {
+		h.srv.InjectError("chat.postMessage", code)
+		// One channel each, so the posts are not paced behind each other.
+		_, err := h.do(bot.Action{Kind: bot.ActPost, Channel: slackCh(fmt.Sprintf("C0ERR%d", i)), Text: "hello"})
+		if !isUnknown(err) || !strings.Contains(err.Error(), code) {
+			t.Errorf("ok:false %s: %v, want ErrUnknownOutcome", code, err)
+		}
+	}
+	// A call that changes nothing visible is refused all the same.
+	h.srv.InjectError("conversations.open", "internal_error")
+	_, err = h.do(bot.Action{Kind: bot.ActDM, User: bot.UserRef{Platform: bot.Slack, ID: bob}, Text: "hi"})
+	if err == nil || isUnknown(err) || !strings.Contains(err.Error(), "internal_error") {
+		t.Errorf("conversations.open internal_error: %v, want a definite error", err)
+	}
+}
+
+func TestSecretURLsStayOutOfLogsAndErrors(t *testing.T) {
+	h := start(t)
+	// Whoever has a response_url can answer as the app: a failed answer is
+	// logged without it.
+	h.srv.InjectHangup("response_url")
+	cmd := h.srv.Command("C0TEAM", alice, "help")
+	line := h.logs.wait(t, "msg=reply")
+	if strings.Contains(line, cmd.ResponseURL) || strings.Contains(line, "/response/") || !strings.Contains(line, "response_url") {
+		t.Errorf("the failed answer is logged as %s", line)
+	}
+
+	// Likewise the signed upload URL, in the error a skill logs.
+	h.srv.InjectHangup("upload")
+	_, err := h.do(bot.Action{Kind: bot.ActUpload, Channel: slackCh("C0TEAM"), File: []byte("\x89PNG\r\n\x1a\nchart"), Text: "Daily digest"})
+	if err == nil || strings.Contains(err.Error(), "/upload/") || !strings.Contains(err.Error(), "upload_url") {
+		t.Errorf("failed upload: %v", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	const secret = "https://hooks.slack.com/actions/T0/1/s3cr3t"
+	cause := errors.New("EOF")
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"net/http", fmt.Errorf("failed to post webhook: %w", &url.Error{Op: "Post", URL: secret, Err: cause})},
+		{"quoted", fmt.Errorf("refusing to send the token to %q: %w", secret, cause)},
+	}
+	for _, tt := range tests {
+		got := redactURL(tt.err, secret, "response_url")
+		if strings.Contains(got.Error(), "s3cr3t") || !strings.Contains(got.Error(), "response_url") || !errors.Is(got, cause) {
+			t.Errorf("%s: %q (cause kept: %v)", tt.name, got, errors.Is(got, cause))
+		}
+	}
+	if redactURL(nil, secret, "response_url") != nil {
+		t.Error("redactURL(nil) != nil")
+	}
+}
+
+func TestDraftRepliesPingNoGroup(t *testing.T) {
+	h := start(t)
+	root := h.srv.PostUserMessage("C0GEN", bob, "Who can help?", "")
+	draft := "Ask <!subteam^S0MODS|@mods>, <!channel>, <!here> or <!everyone>; <@U0BOB> knows & <#C0TEAM|team> too."
+	h.mustDo(bot.Action{Kind: bot.ActReply, Target: bot.MessageRef{Channel: slackCh("C0GEN"), ID: root}, Text: draft})
+	m := h.srv.BotMessages("C0GEN")[0]
+	for _, ping := range []string{"<!subteam^", "<!channel>", "<!here>", "<!everyone>"} {
+		if strings.Contains(m.Text, ping) {
+			t.Errorf("the reply pings %s: %s", ping, m.Text)
+		}
+	}
+	if !strings.Contains(m.Text, "<@U0BOB>") || !strings.Contains(m.Text, "<#C0TEAM|team>") {
+		t.Errorf("the reply lost its user or channel reference: %s", m.Text)
+	}
+	if m.Shown() != draft {
+		t.Errorf("the reply reads %q, want the draft as written", m.Shown())
+	}
+
+	// The bot's own words still name the group.
+	h.mustDo(bot.Action{Kind: bot.ActPost, Channel: slackCh("C0TEAM"), Text: "New item for <!subteam^S0MODS|@mods>"})
+	if m := h.srv.BotMessages("C0TEAM")[0]; m.Text != "New item for <!subteam^S0MODS|@mods>" {
+		t.Errorf("the bot's post = %q", m.Text)
 	}
 }
 

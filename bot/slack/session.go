@@ -7,17 +7,24 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// maxConcurrent bounds the events handled at once; further events wait for
-// a slot (their acknowledgement is already sent).
-const maxConcurrent = 32
+// defaultConcurrency bounds the events handled at once; further events
+// wait for a slot (their acknowledgement is already sent).
+const defaultConcurrency = 32
 
-// session is one Run: the handler, the context the work runs under, and the
-// goroutines handling events, which Run waits for before it returns.
+// session is one Run: the handler, the contexts the work runs under, and
+// the goroutines handling events, which Run waits for before it returns.
 type session struct {
-	p   *Platform
+	p *Platform
+	// ctx is Run's: done when Run stops listening to Slack. Background
+	// work (a user-group refresh) stops with it.
 	ctx context.Context
-	h   bot.Handler
-	sem chan struct{}
+	// work is ctx without its cancellation. An acknowledged event is
+	// handled and answered under it even when Run is stopping, since Slack
+	// will not send it again: the engine bounds each handler with its own
+	// deadline, and every Slack call made for the event has its own.
+	work context.Context
+	h    bot.Handler
+	sem  chan struct{}
 
 	mu     sync.Mutex
 	closed bool
@@ -25,43 +32,67 @@ type session struct {
 }
 
 func newSession(ctx context.Context, p *Platform, h bot.Handler) *session {
-	return &session{p: p, ctx: ctx, h: h, sem: make(chan struct{}, maxConcurrent)}
+	return &session{p: p, ctx: ctx, work: context.WithoutCancel(ctx), h: h, sem: make(chan struct{}, p.concurrency)}
 }
 
-// spawn runs fn in a goroutine owned by the session, with at most
-// maxConcurrent running at once. It reports false, and does nothing, once
-// the session is closing.
-func (s *session) spawn(fn func(ctx context.Context)) bool { return s.run(true, fn) }
-
-// spawnUnbounded is spawn without the concurrency bound, for goroutines
-// that mostly wait on work spawned with spawn (a modal submission waiting
-// for its handler), so they cannot starve it.
-func (s *session) spawnUnbounded(fn func(ctx context.Context)) bool { return s.run(false, fn) }
-
-func (s *session) run(bounded bool, fn func(ctx context.Context)) bool {
+// enter holds the session open for a request that arrives from outside it
+// (an HTTP request), so that the work the request starts is waited for. It
+// reports false once the session is closed; otherwise the caller must call
+// leave when done.
+func (s *session) enter() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
 	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if bounded {
-			select {
-			case s.sem <- struct{}{}:
-			case <-s.ctx.Done():
-				return
-			}
-			defer func() { <-s.sem }()
-		}
-		fn(s.ctx)
-	}()
 	return true
 }
 
-// close refuses new work and waits for the running goroutines, which stop
-// with the session's context.
+// leave ends what enter started.
+func (s *session) leave() { s.wg.Done() }
+
+// spawn runs fn, which handles an acknowledged event, in a goroutine owned
+// by the session, with at most p.concurrency running at once. fn runs even
+// if Run stops meanwhile (see session.work).
+//
+// spawn, spawnUnbounded and background must be called while the session
+// cannot finish closing: from Run's goroutine, from a goroutine of the
+// session, or between enter and leave.
+func (s *session) spawn(fn func(ctx context.Context)) { s.run(s.work, true, fn) }
+
+// spawnUnbounded is spawn without the concurrency bound, for goroutines
+// that mostly wait on work spawned with spawn (a modal submission waiting
+// for its handler), so they cannot starve it.
+func (s *session) spawnUnbounded(fn func(ctx context.Context)) { s.run(s.work, false, fn) }
+
+// background runs fn in a goroutine owned by the session under s.ctx, which
+// fn must return soon after it ends. It reports false, and does nothing,
+// once s.ctx is done.
+func (s *session) background(fn func(ctx context.Context)) bool {
+	if s.ctx.Err() != nil {
+		return false
+	}
+	s.run(s.ctx, false, fn)
+	return true
+}
+
+func (s *session) run(ctx context.Context, bounded bool, fn func(ctx context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if bounded {
+			s.sem <- struct{}{}
+			defer func() { <-s.sem }()
+		}
+		fn(ctx)
+	}()
+}
+
+// close refuses new requests (see enter) and waits for the running
+// goroutines: the events being handled or waiting for a slot, which end
+// within the engine's deadline, and background work, which ends with s.ctx.
+// Call it from Run's goroutine, once it stopped taking Socket Mode events.
 func (s *session) close() {
 	s.mu.Lock()
 	s.closed = true

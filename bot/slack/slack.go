@@ -18,7 +18,13 @@
 // exception is a modal submission: its handler runs for up to 2.5 s before
 // the acknowledgement, so that validation errors can be shown in the modal
 // (response_action errors); a slower handler gets the modal closed and its
-// answer posted ephemerally.
+// answer posted ephemerally. An acknowledged event is handled and answered
+// even when Run is stopping, since Slack will not send it again.
+//
+// Before an event is handled, its author's name, admin flag and user groups
+// are looked up for at most a second (trigger ids expire after 3 s); the
+// user-group list is refreshed beside the events, which read the last one
+// meanwhile.
 //
 // Messages and app mentions become bot.EventMessage, /cm becomes
 // bot.EventCommand with the text for the router to parse, button presses
@@ -32,7 +38,12 @@
 // Do performs bot.Actions with the Web API. Cards render as Block Kit.
 // Rate limits (HTTP 429) are waited out; posts to one channel are paced to
 // one per second without holding up other channels. A failure after the
-// request was sent, with no answer from Slack, wraps bot.ErrUnknownOutcome.
+// request was sent, with no answer from Slack or with an error by which
+// Slack says it may have partly done it (fatal_error, internal_error,
+// request_timeout, service_unavailable), wraps bot.ErrUnknownOutcome.
+// Replies (bot.ActReply: drafts to a member) ping no user group or channel
+// broadcast; the bot's own texts may name user groups. Errors never show a
+// response_url or upload URL.
 package slack
 
 import (
@@ -91,6 +102,7 @@ type Platform struct {
 
 	// Tunables; tests shorten them.
 	submitWait   time.Duration // how long a modal submission may take before the ack
+	concurrency  int           // events handled at once
 	pingInterval time.Duration // longest silence from Slack before the socket is reopened
 	backoffMin   time.Duration
 	backoffMax   time.Duration
@@ -151,9 +163,10 @@ func New(cfg Config) (*Platform, error) {
 		http:         cfg.HTTPClient,
 		log:          log,
 		users:        newUserCache(api, 10*time.Minute),
-		groups:       newGroupCache(api, 10*time.Minute),
+		groups:       newGroupCache(api, log, 10*time.Minute),
 		pacer:        newPacer(time.Second),
 		submitWait:   2500 * time.Millisecond,
+		concurrency:  defaultConcurrency,
 		pingInterval: 30 * time.Second,
 		backoffMin:   time.Second,
 		backoffMax:   time.Minute,
@@ -205,7 +218,8 @@ func (p *Platform) teamInfo() team {
 
 // Run authenticates, connects (Socket Mode) or starts accepting requests on
 // HTTPHandler (HTTP mode), hands every event to h and blocks until ctx is
-// done; it then waits for the events being handled. Network failures are
+// done. It then waits for the events it acknowledged to be handled and
+// answered, which the engine bounds with its deadline. Network failures are
 // retried with backoff. Run returns an error only when Slack rejects a token
 // (the message names the variable, never the token) or when called twice.
 func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
@@ -225,8 +239,10 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 	if ctx.Err() != nil {
 		return nil
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	s := newSession(ctx, p, h)
 	defer s.close()
+	defer cancel() // first: background work stops, then s.close waits for the events
 	if p.HTTPMode() {
 		p.sess.Store(s)
 		defer p.sess.Store(nil)

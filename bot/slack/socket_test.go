@@ -368,3 +368,98 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		t.Errorf("socket mode platform: err %v, HTTPHandler %v", err, p.HTTPHandler())
 	}
 }
+
+func TestFormThatCannotOpenIsReported(t *testing.T) {
+	h := start(t)
+	h.srv.SetUserLocale(bob, "fr-FR")
+	h.srv.InjectError("views.open", "expired_trigger_id")
+	r := h.srv.SlashCommand("C0TEAM", alice, "edit 9")
+	if r.View != nil || r.ResponseType != "ephemeral" || r.Text != "The form could not be opened. Please try again." {
+		t.Errorf("answer when the modal cannot open = %+v", r)
+	}
+	// In the language of the member's Slack.
+	h.srv.InjectError("views.open", "expired_trigger_id")
+	if r := h.srv.SlashCommand("C0TEAM", bob, "edit 9"); r.Text != "Le formulaire n'a pas pu être ouvert. Veuillez réessayer." {
+		t.Errorf("answer to a French-speaking member = %q", r.Text)
+	}
+}
+
+func TestUserGroupRefreshDoesNotHoldUpEvents(t *testing.T) {
+	// Every lookup finds the list of user groups stale.
+	h := start(t, tune(func(p *Platform) { p.groups.ttl = 0 }))
+	card := h.mustDo(bot.Action{Kind: bot.ActPost, Channel: slackCh("C0TEAM"), Card: &bot.Card{
+		Title: "Item 1", Buttons: []bot.Button{{Label: "Approve", ID: "card/approve/1"}}}})
+	byDave := func(e bot.Event) bool { return e.Kind == bot.EventAction && e.User.ID == dave }
+	h.srv.ClickButton("C0TEAM", card.ID, dave, "card/approve/1")
+	h.waitEvent("first click", byDave)
+
+	// Slack is slow to list the groups again: clicks are handled meanwhile,
+	// with the list read before, and the list is asked for once.
+	h.srv.InjectStall("usergroups.list")
+	h.srv.ClickButton("C0TEAM", card.ID, dave, "card/approve/1")
+	h.srv.ClickButton("C0TEAM", card.ID, dave, "card/approve/1")
+	for _, e := range h.waitEvents("by the staff group member", 3, byDave) {
+		if len(e.User.Roles) != 1 || e.User.Roles[0] != "S0MODS" {
+			t.Errorf("user = %+v, want the S0MODS role", e.User)
+		}
+	}
+	if n := len(h.srv.WaitCalls("usergroups.list", 2)); n != 2 {
+		t.Errorf("usergroups.list called %d times, want one refresh at a time", n)
+	}
+}
+
+func TestFirstUserGroupLookupWaitsBriefly(t *testing.T) {
+	h := start(t)
+	release := h.srv.InjectStall("usergroups.list")
+	// The list never came: the command is answered without it.
+	if r := h.srv.SlashCommand("C0TEAM", bob, "help"); !strings.Contains(r.Text, "/cm help") {
+		t.Errorf("help = %q", r.Text)
+	}
+	// Once it comes, group members are known.
+	release()
+	card := h.mustDo(bot.Action{Kind: bot.ActPost, Channel: slackCh("C0TEAM"), Card: &bot.Card{
+		Title: "Item 2", Buttons: []bot.Button{{Label: "Approve", ID: "card/approve/2"}}}})
+	h.srv.ClickButton("C0TEAM", card.ID, dave, "card/approve/2")
+	e := h.waitEvent("staff group member", func(e bot.Event) bool { return e.Kind == bot.EventAction && e.User.ID == dave })
+	if len(e.User.Roles) != 1 || e.User.Roles[0] != "S0MODS" {
+		t.Errorf("user = %+v, want the S0MODS role", e.User)
+	}
+}
+
+func TestStopFinishesAcknowledgedEvents(t *testing.T) {
+	h := start(t, tune(func(p *Platform) { p.concurrency = 1 }))
+	slow := h.srv.Command("C0TEAM", bob, "slow")
+	h.waitEvent("slow command", func(e bot.Event) bool { return e.Kind == bot.EventCommand && e.Command == "slow" })
+	// The one slot is taken: this command is acknowledged and waits for it.
+	help := h.srv.Command("C0TEAM", bob, "help")
+
+	// Run is told to stop while both are pending; then the slow one ends.
+	h.cancel()
+	close(h.release)
+	h.stop()
+	for _, c := range []struct {
+		name string
+		in   *slacktest.Interaction
+		want string
+	}{{"slow", slow, "slow answer"}, {"help", help, "/cm help"}} {
+		if rs := c.in.Responses(); len(rs) != 1 || !strings.Contains(rs[0].Text, c.want) {
+			t.Errorf("answers to /cm %s when Run returned: %+v", c.name, rs)
+		}
+	}
+}
+
+func TestStopAnswersSlowModalSubmit(t *testing.T) {
+	h := start(t)
+	if r := h.srv.SlashCommand("C0TEAM", alice, "edit 5"); r.View == nil {
+		t.Fatal("no modal")
+	}
+	if ack := h.srv.SubmitView(alice, "form/draft/5", map[string]string{"draft": "slow"}); ack != nil {
+		t.Fatalf("ack = %s, want empty (close)", ack)
+	}
+	h.cancel()
+	close(h.release)
+	h.stop()
+	if eph := h.srv.Ephemerals(); len(eph) != 1 || eph[0].Text != "Sent the slow reply" || eph[0].User != alice {
+		t.Errorf("answers when Run returned: %+v", eph)
+	}
+}

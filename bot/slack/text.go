@@ -69,7 +69,17 @@ func escapeAll(s string) string {
 // user-group references (<@U123>, <#C123|name>, <!subteam^S1>) working, so
 // the bot's own texts can name people. Broadcasts (<!here>, <!channel>,
 // <!everyone>) and labelled links are shown literally.
-func escapeKeepRefs(s string) string {
+func escapeKeepRefs(s string) string { return escapeExcept(s, true) }
+
+// escapeKeepUsers is escapeKeepRefs for text the bot did not write, sent to
+// the community (a draft reply by a person or an LLM): user and channel
+// references still work, but user-group mentions are shown literally like
+// broadcasts, so the text can ping no group.
+func escapeKeepUsers(s string) string { return escapeExcept(s, false) }
+
+// escapeExcept escapes like escapeAll except user and channel references,
+// and user-group references when groups is set.
+func escapeExcept(s string, groups bool) string {
 	if !strings.ContainsAny(s, "&<>") {
 		return s
 	}
@@ -77,7 +87,7 @@ func escapeKeepRefs(s string) string {
 	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); {
 		if s[i] == '<' {
-			if end := strings.IndexByte(s[i:], '>'); end > 0 && isRef(s[i+1:i+end]) {
+			if end := strings.IndexByte(s[i:], '>'); end > 0 && isRef(s[i+1:i+end], groups) {
 				b.WriteString(s[i : i+end+1])
 				i += end + 1
 				continue
@@ -98,16 +108,16 @@ func escapeKeepRefs(s string) string {
 	return b.String()
 }
 
-// isRef reports whether inner (the text between < and >) is a user,
-// channel or user-group reference.
-func isRef(inner string) bool {
+// isRef reports whether inner (the text between < and >) is a user or
+// channel reference, or, when groups is set, a user-group reference.
+func isRef(inner string, groups bool) bool {
 	id, _, _ := strings.Cut(inner, "|")
 	switch {
 	case strings.HasPrefix(id, "@"):
 		id = id[1:]
 	case strings.HasPrefix(id, "#"):
 		id = id[1:]
-	case strings.HasPrefix(id, "!subteam^"):
+	case groups && strings.HasPrefix(id, "!subteam^"):
 		id = id[len("!subteam^"):]
 	default:
 		return false
@@ -145,7 +155,7 @@ func decodeText(s string) string {
 			}
 			inner := s[i+1 : i+end]
 			switch {
-			case isRef(inner):
+			case isRef(inner, true):
 				b.WriteString(s[i : i+end+1])
 			case strings.HasPrefix(inner, "!"):
 				name, label, _ := strings.Cut(inner[1:], "|")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,11 +18,20 @@ import (
 // is full.
 const maxCachedUsers = 10000
 
+// lookupTimeout bounds what fillUser asks Slack before an event is handled:
+// trigger ids, which open modals, expire 3 s after the click.
+const lookupTimeout = time.Second
+
+// groupRefreshTimeout bounds one usergroups.list call, which runs beside
+// the events, not before them.
+const groupRefreshTimeout = 30 * time.Second
+
 // userInfo is what the adapter needs to know about a Slack user.
 type userInfo struct {
 	name  string
 	admin bool // workspace admin or owner
 	bot   bool
+	lang  bot.Lang // of the user's Slack client
 }
 
 type cachedUser struct {
@@ -42,7 +53,7 @@ func newUserCache(api *slack.Client, ttl time.Duration) *userCache {
 }
 
 // get returns the user's name and flags, from the cache or users.info. An
-// unknown user is cached as a nameless non-admin.
+// unknown user is cached as a nameless non-admin who reads English.
 func (c *userCache) get(ctx context.Context, id string) (userInfo, error) {
 	now := time.Now()
 	c.mu.Lock()
@@ -52,10 +63,10 @@ func (c *userCache) get(ctx context.Context, id string) (userInfo, error) {
 		return e.info, nil
 	}
 	u, err := c.api.GetUserInfoContext(ctx, id)
-	var info userInfo
+	info := userInfo{lang: bot.English}
 	switch {
 	case err == nil:
-		info = userInfo{name: displayName(u), admin: u.IsAdmin || u.IsOwner || u.IsPrimaryOwner, bot: u.IsBot}
+		info = userInfo{name: displayName(u), admin: u.IsAdmin || u.IsOwner || u.IsPrimaryOwner, bot: u.IsBot, lang: localeLang(u.Locale)}
 	case isSlackError(err, "user_not_found"):
 	default:
 		return userInfo{}, fmt.Errorf("users.info %s: %w", id, err)
@@ -75,6 +86,16 @@ func (c *userCache) get(ctx context.Context, id string) (userInfo, error) {
 	return info, nil
 }
 
+// localeLang maps a Slack locale ("fr-FR") to the bot's languages,
+// English when it speaks none of them.
+func localeLang(locale string) bot.Lang {
+	tag, _, _ := strings.Cut(locale, "-")
+	if l, ok := bot.ParseLang(tag); ok {
+		return l
+	}
+	return bot.English
+}
+
 // displayName is what Slack shows for u.
 func displayName(u *slack.User) string {
 	for _, n := range []string{u.Profile.DisplayName, u.RealName, u.Name} {
@@ -91,58 +112,111 @@ func isSlackError(err error, code string) bool {
 }
 
 // groupCache knows which user groups each user is in, from one
-// usergroups.list call refreshed after ttl. Without the usergroups:read
-// scope it turns itself off.
+// usergroups.list call refreshed after ttl. Lookups never wait for the
+// refresh of a list they have: they answer from it, possibly stale, while
+// one refresh runs beside them. Without the usergroups:read scope it turns
+// itself off.
 type groupCache struct {
 	api *slack.Client
+	log *slog.Logger
 	ttl time.Duration
 
-	mu       sync.Mutex // held during a refresh, so one call refreshes
-	byUser   map[string][]string
+	mu       sync.Mutex
+	byUser   map[string][]string // nil until a list was read
 	expires  time.Time
 	disabled bool
+	// refreshed is closed when the running refresh ends; nil when none runs.
+	refreshed chan struct{}
 }
 
-func newGroupCache(api *slack.Client, ttl time.Duration) *groupCache {
-	return &groupCache{api: api, ttl: ttl}
+func newGroupCache(api *slack.Client, log *slog.Logger, ttl time.Duration) *groupCache {
+	return &groupCache{api: api, log: log, ttl: ttl}
 }
 
-// groupsOf returns the ids of the user groups userID belongs to. The
-// returned slice must not be modified.
-func (g *groupCache) groupsOf(ctx context.Context, userID string) ([]string, error) {
+// groupsOf returns the ids of the user groups userID belongs to, as last
+// listed. When the list is stale it starts one refresh with start (which
+// runs its function in a goroutine, or reports false) unless one runs
+// already, and answers from the stale list. Only when no list was ever read
+// does it wait for the refresh, until ctx is done. The returned slice must
+// not be modified.
+func (g *groupCache) groupsOf(ctx context.Context, userID string, start func(func(context.Context)) bool) ([]string, error) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.disabled {
+		g.mu.Unlock()
 		return nil, nil
 	}
-	if now := time.Now(); now.After(g.expires) {
-		groups, err := g.api.GetUserGroupsContext(ctx, slack.GetUserGroupsOptionIncludeUsers(true))
-		switch {
-		case isSlackError(err, "missing_scope"):
-			g.disabled = true
-			return nil, errors.New("usergroups.list: missing_scope usergroups:read; slack-role staff entries are ignored")
-		case err != nil:
-			g.expires = now.Add(time.Minute) // keep what we knew; ask again later
-			return g.byUser[userID], fmt.Errorf("usergroups.list: %w", err)
+	if g.refreshed == nil && time.Now().After(g.expires) {
+		done := make(chan struct{})
+		g.refreshed = done
+		g.mu.Unlock()
+		started := start(func(ctx context.Context) { g.refresh(ctx, done) })
+		g.mu.Lock()
+		if !started {
+			g.refreshed = nil
+			close(done)
 		}
-		g.byUser = map[string][]string{}
-		for _, gr := range groups {
-			for _, u := range gr.Users {
-				g.byUser[u] = append(g.byUser[u], gr.ID)
-			}
-		}
-		g.expires = now.Add(g.ttl)
 	}
+	byUser, wait := g.byUser, g.refreshed
+	g.mu.Unlock()
+	if byUser != nil || wait == nil {
+		return byUser[userID], nil
+	}
+	select {
+	case <-wait:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("usergroups.list not answered yet: %w", ctx.Err())
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	return g.byUser[userID], nil
 }
 
+// refresh reads the list with usergroups.list, then closes done. A failure
+// keeps what was known and asks again a minute later.
+func (g *groupCache) refresh(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	ctx, cancel := context.WithTimeout(ctx, groupRefreshTimeout)
+	defer cancel()
+	groups, err := g.api.GetUserGroupsContext(ctx, slack.GetUserGroupsOptionIncludeUsers(true))
+	byUser := map[string][]string{}
+	for _, gr := range groups {
+		for _, u := range gr.Users {
+			byUser[u] = append(byUser[u], gr.ID)
+		}
+	}
+	missingScope := isSlackError(err, "missing_scope")
+	g.mu.Lock()
+	now := time.Now()
+	g.refreshed = nil
+	switch {
+	case missingScope:
+		g.disabled = true
+	case err != nil:
+		g.expires = now.Add(time.Minute)
+	default:
+		g.byUser, g.expires = byUser, now.Add(g.ttl)
+	}
+	g.mu.Unlock()
+	switch {
+	case missingScope:
+		g.log.Warn("usergroups.list: missing_scope usergroups:read; slack-role staff entries are ignored")
+	case err != nil:
+		g.log.Warn("user group refresh failed, keeping the last list", "err", err)
+	}
+}
+
 // fillUser completes u with the name and admin flag from users.info and
-// its user groups (Roles, for "slack-role:S…" staff entries). If Slack
-// cannot be asked, u keeps what the event said and is not admin.
-func (p *Platform) fillUser(ctx context.Context, u *bot.UserRef) {
+// its user groups (Roles, for "slack-role:S…" staff entries), asking Slack
+// for at most lookupTimeout; a stale group list is refreshed beside the
+// event, by a goroutine of the session. If Slack cannot be asked, u keeps
+// what the event said and is not admin.
+func (s *session) fillUser(ctx context.Context, u *bot.UserRef) {
 	if u.ID == "" {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	p := s.p
 	info, err := p.users.get(ctx, u.ID)
 	if err != nil {
 		p.log.Warn("user lookup failed", "user", u.ID, "err", err)
@@ -153,9 +227,9 @@ func (p *Platform) fillUser(ctx context.Context, u *bot.UserRef) {
 	}
 	u.Admin = info.admin
 	u.Bot = u.Bot || info.bot
-	groups, err := p.groups.groupsOf(ctx, u.ID)
+	groups, err := p.groups.groupsOf(ctx, u.ID, s.background)
 	if err != nil {
-		p.log.Warn("user group lookup failed", "err", err)
+		p.log.Warn("user group lookup failed", "user", u.ID, "err", err)
 	}
 	u.Roles = append(u.Roles[:0:0], groups...)
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -22,6 +23,10 @@ type gwConn struct {
 	ws   *websocket.Conn
 	wmu  sync.Mutex
 	once sync.Once
+	// session is the session the connection identified or resumed;
+	// guarded by Server.mu.
+	session string
+	noACK   atomic.Bool // heartbeats go unanswered (a zombie connection)
 }
 
 func (c *gwConn) write(v any) error {
@@ -41,6 +46,11 @@ func (c *gwConn) closeWith(code int, text string) {
 
 // kill drops the TCP connection without a close frame.
 func (c *gwConn) kill() { c.once.Do(func() { _ = c.ws.NetConn().Close() }) }
+
+type closeFrame struct {
+	code int
+	text string
+}
 
 type frame struct {
 	Op int             `json:"op"`
@@ -85,6 +95,15 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	for {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
+			// Discord ends a session whose connection the client closes
+			// with 1000 or 1001: it can no longer be resumed.
+			if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+				s.mu.Lock()
+				if c.session != "" && c.session == s.session {
+					s.session = ""
+				}
+				s.mu.Unlock()
+			}
 			return
 		}
 		var f frame
@@ -94,6 +113,9 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		}
 		switch f.Op {
 		case 1: // heartbeat
+			if c.noACK.Load() {
+				continue
+			}
 			if c.write(outFrame{Op: 11}) != nil {
 				return
 			}
@@ -119,6 +141,13 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		c.closeWith(4004, "Authentication failed.")
 		return false
 	}
+	s.mu.Lock()
+	refuse := s.refuseIdentify
+	s.mu.Unlock()
+	if refuse != nil {
+		c.closeWith(refuse.code, refuse.text)
+		return false
+	}
 	ready := fixture("ready.json")
 	guild := fixture("guild_create.json")
 	s.mu.Lock()
@@ -127,6 +156,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	s.session = newSessionID()
 	s.seq = 0
 	s.log = nil
+	c.session = s.session
 	ready["session_id"] = s.session
 	ready["resume_gateway_url"] = s.gatewayURL()
 	if old := s.conn; old != nil && old != c {
@@ -160,6 +190,7 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 		old.kill()
 	}
 	s.conn, s.connected = c, true
+	c.session = s.session
 	s.resumes++
 	from := in.Seq
 	if s.dupOnResume && from > 0 {
@@ -219,7 +250,9 @@ func (s *Server) Dispatch(typ string, d any) {
 }
 
 // DropConnection cuts the gateway connection without a close frame, as a
-// network failure would.
+// network failure would; the session stays resumable. (A client that
+// closes its connection with 1000 or 1001 ends its session instead, as on
+// Discord.)
 func (s *Server) DropConnection() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -227,6 +260,34 @@ func (s *Server) DropConnection() {
 		s.conn.kill()
 		s.conn, s.connected = nil, false
 		s.notify()
+	}
+}
+
+// RefuseIdentify makes every later IDENTIFY end with a close frame with
+// code and reason, as Discord refuses a session it will never accept: 4013
+// "Invalid intent(s).", 4014 "Disallowed intent(s)." (privileged intents
+// not enabled in the Developer Portal), 4010–4012.
+func (s *Server) RefuseIdentify(code int, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseIdentify = &closeFrame{code, reason}
+}
+
+// SetHeartbeatInterval sets the heartbeat interval announced in the HELLO
+// of later connections (default 41.25 s).
+func (s *Server) SetHeartbeatInterval(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heartbeatMs = int(d / time.Millisecond)
+}
+
+// WithholdHeartbeatACKs stops answering heartbeats on the current
+// connection, as on a zombie connection: the client should give up on it.
+func (s *Server) WithholdHeartbeatACKs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		s.conn.noACK.Store(true)
 	}
 }
 

@@ -9,7 +9,10 @@
 // gateway close 4004), messages over 2,000 characters, empty messages, bad
 // embeds and components, a second answer to an interaction or a first answer
 // after 3 s, bulk deletes outside 2..100 messages or with messages older than
-// 14 days, invalid command trees.
+// 14 days, invalid command trees, a RESUME of a session whose connection the
+// client closed with 1000 or 1001 (INVALID_SESSION, not resumable).
+// RefuseIdentify closes the gateway as Discord does for intents it refuses
+// (4013, 4014); Hold keeps requests waiting as a slow Discord would.
 //
 // # Use
 //
@@ -88,6 +91,8 @@ type Server struct {
 	connections int
 	dupOnResume bool
 	heartbeatMs int
+
+	refuseIdentify *closeFrame
 }
 
 type channel struct {

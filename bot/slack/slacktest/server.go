@@ -146,6 +146,7 @@ type user struct {
 	id, name string
 	admin    bool
 	bot      bool
+	locale   string
 }
 
 type group struct {
@@ -158,6 +159,7 @@ type fault struct {
 	retryAfter time.Duration // 429 with Retry-After
 	slackErr   string        // ok:false error
 	hangup     bool          // read the request, close the connection
+	stall      chan struct{} // answer once closed
 }
 
 // Server is a fake Slack workspace on 127.0.0.1. Create it with New.
@@ -264,6 +266,16 @@ func (s *Server) AddUser(id, name string, admin bool) {
 	s.mu.Unlock()
 }
 
+// SetUserLocale sets the locale users.info reports for a member added
+// with AddUser ("fr-FR"; default none).
+func (s *Server) SetUserLocale(id, locale string) {
+	s.mu.Lock()
+	u := s.users[id]
+	u.locale = locale
+	s.users[id] = u
+	s.mu.Unlock()
+}
+
 // AddUserGroup adds a user group (shown as <!subteam^ID|@handle>) with
 // these members, for usergroups.list.
 func (s *Server) AddUserGroup(id, handle string, members ...string) {
@@ -291,13 +303,48 @@ func (s *Server) Inject429(method string, retryAfter time.Duration) {
 func (s *Server) InjectError(method, code string) { s.inject(method, fault{slackErr: code}) }
 
 // InjectHangup makes the next call of method read the request and close the
-// connection without answering, as a crash or a network cut would.
+// connection without answering, as a crash or a network cut would. Besides
+// Web API methods, method may be "response_url" (the next answer to any
+// response_url) or "upload" (the next file upload to an upload URL).
 func (s *Server) InjectHangup(method string) { s.inject(method, fault{hangup: true}) }
+
+// InjectStall makes the next call of method wait, unanswered, until release
+// is called (or the app gives up on it), then answer as usual. Release is
+// also called when the test ends.
+func (s *Server) InjectStall(method string) (release func()) {
+	ch := make(chan struct{})
+	release = sync.OnceFunc(func() { close(ch) })
+	s.tb.Cleanup(release)
+	s.inject(method, fault{stall: ch})
+	return release
+}
 
 func (s *Server) inject(method string, f fault) {
 	s.mu.Lock()
 	s.faults[method] = append(s.faults[method], f)
 	s.mu.Unlock()
+}
+
+// takeFaultLocked removes and returns the next fault injected for method;
+// s.mu is held.
+func (s *Server) takeFaultLocked(method string) fault {
+	var f fault
+	if q := s.faults[method]; len(q) > 0 {
+		f, s.faults[method] = q[0], q[1:]
+	}
+	return f
+}
+
+// takeHangup reports whether a hangup was injected for the next request to
+// endpoint ("response_url", "upload") and, if so, hangs up.
+func (s *Server) takeHangup(w http.ResponseWriter, endpoint string) bool {
+	s.mu.Lock()
+	f := s.takeFaultLocked(endpoint)
+	s.mu.Unlock()
+	if f.hangup {
+		hangup(w)
+	}
+	return f.hangup
 }
 
 // Calls returns the Web API calls made so far, oldest first.

@@ -26,10 +26,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	var f fault
-	if q := s.faults[method]; len(q) > 0 {
-		f, s.faults[method] = q[0], q[1:]
-	}
+	f := s.takeFaultLocked(method)
 	status := http.StatusOK
 	if f.retryAfter > 0 {
 		status = http.StatusTooManyRequests
@@ -38,6 +35,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.notifyLocked()
 	s.mu.Unlock()
 
+	if f.stall != nil {
+		select {
+		case <-f.stall:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	switch {
 	case f.retryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.retryAfter.Seconds()))))
@@ -132,7 +136,7 @@ func (s *Server) method(method string, p url.Values) apiResult {
 		s.mu.Unlock()
 		return apiResult{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws?ticket=" + ticket}
 	case "users.info":
-		return s.usersInfo(p.Get("user"))
+		return s.usersInfo(p.Get("user"), p.Get("include_locale") == "true")
 	case "usergroups.list":
 		return s.userGroups(p.Get("include_users") == "true")
 	case "conversations.open":
@@ -167,18 +171,22 @@ func (s *Server) method(method string, p url.Values) apiResult {
 	return apiError("unknown_method")
 }
 
-func (s *Server) usersInfo(id string) apiResult {
+func (s *Server) usersInfo(id string, includeLocale bool) apiResult {
 	s.mu.Lock()
 	u, ok := s.users[id]
 	s.mu.Unlock()
 	if !ok {
 		return apiError("user_not_found")
 	}
-	return apiResult{"ok": true, "user": map[string]any{
+	res := map[string]any{
 		"id": u.id, "team_id": TeamID, "name": u.name, "real_name": u.name,
 		"is_admin": u.admin, "is_owner": false, "is_primary_owner": false, "is_bot": u.bot,
 		"profile": map[string]any{"display_name": u.name, "real_name": u.name},
-	}}
+	}
+	if u.locale != "" && includeLocale {
+		res["locale"] = u.locale
+	}
+	return apiResult{"ok": true, "user": res}
 }
 
 func (s *Server) userGroups(withUsers bool) apiResult {
@@ -371,6 +379,9 @@ func (s *Server) completeUpload(p url.Values) apiResult {
 
 // serveUpload receives the bytes of a file (multipart field "file").
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	if s.takeHangup(w, "upload") {
+		return
+	}
 	id := r.PathValue("file")
 	f, _, err := r.FormFile("file")
 	if err != nil {
@@ -398,6 +409,9 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 
 // serveResponse receives a response_url answer.
 func (s *Server) serveResponse(w http.ResponseWriter, r *http.Request) {
+	if s.takeHangup(w, "response_url") {
+		return
+	}
 	var body struct {
 		Text            string          `json:"text"`
 		Blocks          json.RawMessage `json:"blocks"`
