@@ -11,9 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	openai "github.com/sashabaranov/go-openai"
+
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/llm"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/commpilot/commpilot/bot/llm/llmtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the requests the client sends")
@@ -73,7 +76,10 @@ func TestAuthorizationHeader(t *testing.T) {
 
 func TestKeyNeverLogged(t *testing.T) {
 	r := newRig(t, "sk-test-secret")
-	r.srv.Fail(401, 1)
+	// Like OpenAI, the fake quotes the key it refused in its error message.
+	r.srv.Then(func(openai.ChatCompletionRequest) (int, string) {
+		return 401, llmtest.ErrorBody(401, "Incorrect API key provided: sk-test-secret")
+	})
 	got, err := r.c.Classifier(fixedClassifier{}).Classify(context.Background(), bot.TriageInput{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
