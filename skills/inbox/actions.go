@@ -159,10 +159,7 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 func (s *Skill) send(ctx context.Context, it bot.Item) bot.Item {
 	ref, err := s.Sender.Do(ctx, bot.Action{Kind: bot.ActReply, Target: it.Last().Ref, Text: it.Draft})
 	now := s.Now()
-	next, uerr := s.Store.UpdateItem(context.WithoutCancel(ctx), it.ID, func(cur *bot.Item) error {
-		if cur.State != bot.ItemSending {
-			return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
-		}
+	outcome := func(cur *bot.Item) {
 		switch {
 		case err == nil:
 			cur.State, cur.Sent, cur.SentBy, cur.SentAt = bot.ItemSent, ref, cur.Approver, now
@@ -174,14 +171,24 @@ func (s *Skill) send(ctx context.Context, it bot.Item) bot.Item {
 			cur.State, cur.Reason = bot.ItemDrafted, "failed"
 			cur.Log(now, cur.Approver, "send failed", "")
 		}
-		return nil
-	})
-	if uerr != nil {
-		s.log.Error("record send outcome", "id", it.ID, "sent", err == nil, "err", uerr)
-		return it
 	}
 	// What happened is recorded even if ctx ended during the send.
 	bctx := context.WithoutCancel(ctx)
+	next, uerr := s.Store.UpdateItem(bctx, it.ID, func(cur *bot.Item) error {
+		if cur.State != bot.ItemSending {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
+		}
+		outcome(cur)
+		return nil
+	})
+	if uerr != nil {
+		// The item stays "sending" in the store (a restart turns it into
+		// "unknown"); the approver and the card still learn what the
+		// platform did.
+		s.log.Error("record send outcome", "id", it.ID, "sent", err == nil, "err", uerr)
+		next = it
+		outcome(&next)
+	}
 	if err != nil {
 		s.log.Warn("reply not sent", "id", it.ID, "state", next.State, "err", err)
 		s.audit(bctx, next.Approver, "inbox.send-"+string(next.State), next.ID, "")
