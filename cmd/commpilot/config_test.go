@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -82,5 +83,17 @@ func TestNoPlatform(t *testing.T) {
 	_, err := LoadConfig(env(map[string]string{"OPENAI_API_KEY": "sk-x"}))
 	if !errors.Is(err, ErrNoPlatform) {
 		t.Fatalf("err %v, want ErrNoPlatform", err)
+	}
+}
+
+func TestEnvExampleDocumentsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Variables {
+		if !strings.Contains(string(b), "\n"+v+"=") {
+			t.Errorf(".env.example lacks %s", v)
+		}
 	}
 }
