@@ -34,16 +34,29 @@ type fixture struct {
 
 func newFixture(t testing.TB, mutate ...func(*bot.Settings)) *fixture {
 	t.Helper()
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	st := bot.Settings{TeamChannel: team, Watch: []bot.ChannelRef{community, {Platform: bot.Slack, ID: "C0COMMUNITY"}},
 		Brand: []string{"Acme"}, Staff: []string{"slack:UADMIN"}, Timezone: "Europe/Paris"}
 	for _, m := range mutate {
 		m(&st)
 	}
+	return startInbox(t, openDB(t), st)
+}
+
+// openDB opens a fresh database that closes at the end of the test.
+func openDB(t testing.TB) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// startInbox wires the inbox over db with settings st into an engine over
+// recording platforms, and runs it until the end of the test.
+func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
+	t.Helper()
 	settings := storage.NewSettings(db, st)
 	cat := bot.NewCatalog(inbox.Messages)
 	env := bottest.MustEngine(t, settings, cat)

@@ -2,8 +2,6 @@ package inbox_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,24 +10,18 @@ import (
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/skills/inbox"
-	"github.com/commpilot/commpilot/skills/triage"
 	"github.com/commpilot/commpilot/storage"
 )
 
 // restartWith stores items as a stopped process left them, then starts the
-// skill on the same file and returns it once recovery ran.
+// skill on the same file.
 func restartWith(t *testing.T, st bot.Settings, items ...func(*bot.Item)) (*bottest.Env, *storage.Inbox) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	store := storage.NewInbox(db)
 	for i, fill := range items {
 		key := "discord:1:" + string(rune('a'+i))
-		if _, err := store.Conversation(ctx, []string{key}, func(it *bot.Item, _ bool) error {
+		if _, err := store.Conversation(context.Background(), []string{key}, func(it *bot.Item, _ bool) error {
 			*it = bot.Item{Author: member, Created: time.Now().Add(-time.Hour), Updated: time.Now().Add(-time.Minute),
 				Messages: []bot.ItemMessage{{Ref: bot.MessageRef{Channel: community, ID: "9" + string(rune('0'+i))}, Text: "My Acme order never arrived"}},
 				Triage:   bot.Triage{Lang: "en", Kind: bot.KindComplaint, Urgency: bot.UrgencyNormal}}
@@ -39,17 +31,8 @@ func restartWith(t *testing.T, st bot.Settings, items ...func(*bot.Item)) (*bott
 			t.Fatal(err)
 		}
 	}
-	settings := storage.NewSettings(db, st)
-	cat := bot.NewCatalog(inbox.Messages)
-	env := bottest.MustEngine(t, settings, cat)
-	skill := inbox.New(inbox.Config{Store: store, Settings: settings, Audit: storage.NewAuditLog(db), Sender: env.Engine,
-		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
-	env.Add(skill)
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = skill.Run(rctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return env, store
+	f := startInbox(t, db, st)
+	return f.Env, f.store
 }
 
 func waitState(t *testing.T, store *storage.Inbox, id uint64, want bot.ItemState) bot.Item {
