@@ -31,8 +31,8 @@ func (p *Platform) HTTPHandler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/events", p.serveEvents)
-	mux.HandleFunc("POST /slack/commands", p.serveCommands)
-	mux.HandleFunc("POST /slack/interactivity", p.serveInteractivity)
+	mux.HandleFunc("POST /slack/commands", p.serveInSession(p.serveCommands))
+	mux.HandleFunc("POST /slack/interactivity", p.serveInSession(p.serveInteractivity))
 	return mux
 }
 
@@ -109,16 +109,24 @@ func (p *Platform) serveEvents(w http.ResponseWriter, r *http.Request) {
 	p.finish(w, s, request{event: &ev})
 }
 
-func (p *Platform) serveCommands(w http.ResponseWriter, r *http.Request) {
-	body, ok := p.verified(w, r)
-	if !ok {
-		return
+// serveInSession verifies a request, enters the running session and hands
+// the verified body to serve (commands and interactivity).
+func (p *Platform) serveInSession(serve func(w http.ResponseWriter, r *http.Request, s *session, body []byte)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, ok := p.verified(w, r)
+		if !ok {
+			return
+		}
+		s := p.enter(w)
+		if s == nil {
+			return
+		}
+		defer s.leave()
+		serve(w, r, s, body)
 	}
-	s := p.enter(w)
-	if s == nil {
-		return
-	}
-	defer s.leave()
+}
+
+func (p *Platform) serveCommands(w http.ResponseWriter, r *http.Request, s *session, body []byte) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	cmd, err := slack.SlashCommandParse(r)
 	if err != nil {
@@ -128,16 +136,7 @@ func (p *Platform) serveCommands(w http.ResponseWriter, r *http.Request) {
 	p.finish(w, s, request{command: &cmd})
 }
 
-func (p *Platform) serveInteractivity(w http.ResponseWriter, r *http.Request) {
-	body, ok := p.verified(w, r)
-	if !ok {
-		return
-	}
-	s := p.enter(w)
-	if s == nil {
-		return
-	}
-	defer s.leave()
+func (p *Platform) serveInteractivity(w http.ResponseWriter, _ *http.Request, s *session, body []byte) {
 	cb, err := parseInteraction(body)
 	if err != nil {
 		http.Error(w, "bad payload", http.StatusBadRequest)
