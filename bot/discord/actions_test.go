@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -19,11 +17,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/bot/discord"
 	"github.com/commpilot/commpilot/bot/discord/discordtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestCardRenderingGolden(t *testing.T) {
 	t.Parallel()
@@ -68,28 +65,11 @@ func TestCardRenderingGolden(t *testing.T) {
 			if err := json.Indent(&pretty, reqs[len(reqs)-1].Body, "", "  "); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", name+".golden.json"), pretty.Bytes())
+			bottest.Golden(t, filepath.Join("testdata", name+".golden.json"), pretty.Bytes())
 			if _, ok := e.srv.Message(discordtest.TeamChannelID, ref.ID); !ok {
 				t.Errorf("posted message %s not found", ref.ID)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
-		t.Errorf("%s differs (go test -update rewrites it); got:\n%s", path, got)
 	}
 }
 

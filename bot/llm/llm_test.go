@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,11 +13,10 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/bot/llm"
 	"github.com/commpilot/commpilot/bot/llm/llmtest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the requests the client sends")
 
 func TestNewValidatesConfig(t *testing.T) {
 	tests := []struct {
@@ -189,19 +186,7 @@ func TestGoldenRequests(t *testing.T) {
 				t.Fatal(err)
 			}
 			got.WriteByte('\n')
-			path := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("request body differs from %s (run go test -update and review the diff):\n%s", path, got.String())
-			}
+			bottest.Golden(t, filepath.Join("testdata", tt.name+".golden"), got.Bytes())
 		})
 	}
 }
