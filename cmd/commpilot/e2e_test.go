@@ -499,3 +499,22 @@ func TestEndToEndOtherDiscordServerIsRefused(t *testing.T) {
 		t.Errorf("team channel changed: %s", got.Shown())
 	}
 }
+
+func TestRejectedTokenStopsTheBotWithoutPrintingIt(t *testing.T) {
+	dsrv := discordtest.New(t)
+	m := NewMain(Config{DiscordToken: "wrong-secret-token", DiscordAPIURL: dsrv.URL(),
+		DBPath: filepath.Join(t.TempDir(), "commpilot.db"), HTTPAddr: "127.0.0.1:0"}, slog.New(slog.DiscardHandler))
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	select {
+	case <-m.Done():
+	case <-time.After(15 * time.Second):
+		t.Fatal("the bot kept running with a rejected token")
+	}
+	err := m.Err()
+	if err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN was rejected") || strings.Contains(err.Error(), "wrong-secret-token") {
+		t.Errorf("err = %v", err)
+	}
+}
