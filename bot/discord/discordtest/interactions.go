@@ -499,12 +499,23 @@ func (s *Server) webhookInteraction(app, token string) (*interaction, error) {
 	return in, nil
 }
 
-func (s *Server) followup(app, token string, body []byte) (any, error) {
+// decodeWebhookMessage reads an interaction webhook's JSON message body the
+// way Discord does: invalid JSON and messages Discord would refuse are
+// errors (see validateMessage).
+func decodeWebhookMessage(body []byte, create bool) (Message, error) {
 	var m Message
 	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, errorf(400, 50109, "The request body contains invalid JSON.")
+		return Message{}, errorf(400, 50109, "The request body contains invalid JSON.")
 	}
-	if err := validateMessage(m, true); err != nil {
+	if err := validateMessage(m, create); err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}
+
+func (s *Server) followup(app, token string, body []byte) (any, error) {
+	m, err := decodeWebhookMessage(body, true)
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -525,10 +536,8 @@ func (s *Server) webhookMessage(method, app, token, msgID string, body []byte) (
 	}
 	var m Message
 	if method == "PATCH" {
-		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, errorf(400, 50109, "The request body contains invalid JSON.")
-		}
-		if err := validateMessage(m, false); err != nil {
+		var err error
+		if m, err = decodeWebhookMessage(body, false); err != nil {
 			return nil, err
 		}
 	}

@@ -576,7 +576,7 @@ func (s *Server) getChannel(id string) (any, error) {
 	return out, nil
 }
 
-// messageBody decodes a JSON or multipart message body.
+// decodeMessage decodes a JSON or multipart message body.
 func decodeMessage(r *http.Request, body []byte) (Message, error) {
 	var msg Message
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -132,10 +132,9 @@ func (s *Server) reader(wc *wsConn) {
 	}
 }
 
-// Disconnect sends Slack's "disconnect" message (a refresh) on the live
-// connection. The app is expected to open a new one; the helpers wait for
-// it.
-func (s *Server) Disconnect() {
+// takeConn detaches the live connection (the helpers then wait for a new
+// one) and fails the test when there is none; what names the caller.
+func (s *Server) takeConn(what string) *wsConn {
 	s.tb.Helper()
 	s.mu.Lock()
 	wc := s.conn
@@ -143,8 +142,17 @@ func (s *Server) Disconnect() {
 	s.notifyLocked()
 	s.mu.Unlock()
 	if wc == nil {
-		s.tb.Fatalf("slacktest: Disconnect: no live socket")
+		s.tb.Fatalf("slacktest: %s: no live socket", what)
 	}
+	return wc
+}
+
+// Disconnect sends Slack's "disconnect" message (a refresh) on the live
+// connection. The app is expected to open a new one; the helpers wait for
+// it.
+func (s *Server) Disconnect() {
+	s.tb.Helper()
+	wc := s.takeConn("Disconnect")
 	if err := wc.write(map[string]any{"type": "disconnect", "reason": "refresh_requested",
 		"debug_info": map[string]any{"host": "fake-applink"}}); err != nil {
 		s.tb.Fatalf("slacktest: Disconnect: %v", err)
@@ -155,14 +163,7 @@ func (s *Server) Disconnect() {
 // network failure would.
 func (s *Server) DropSocket() {
 	s.tb.Helper()
-	s.mu.Lock()
-	wc := s.conn
-	s.conn = nil
-	s.notifyLocked()
-	s.mu.Unlock()
-	if wc == nil {
-		s.tb.Fatalf("slacktest: DropSocket: no live socket")
-	}
+	wc := s.takeConn("DropSocket")
 	_ = wc.c.UnderlyingConn().Close()
 }
 
