@@ -42,8 +42,19 @@ type Event struct {
 	Within ChannelRef
 	User   UserRef
 	Text   string
-	// Edited marks an edit of an earlier message (same Message.ID).
+	// Edited marks an edit of an earlier message (same Message.ID); Text is
+	// the new text.
 	Edited bool
+	// Deleted marks the deletion of Message on the platform (a bulk
+	// deletion arrives as one event per message); Text is empty.
+	Deleted bool
+	// Attachments are the files attached to the message.
+	Attachments []Attachment
+	// Mentions counts what the message pings, as the platform says.
+	Mentions MentionCount
+	// AuthorCreated and AuthorJoined are when the author's account was
+	// created and when they joined the server, zero where unknown.
+	AuthorCreated, AuthorJoined time.Time
 	// Mentioned is set when the message mentions the bot itself.
 	Mentioned bool
 	// DM is set for direct messages to the bot.
