@@ -11,14 +11,15 @@ import (
 // reused. Every bucket is created by a migration below, so all of them exist
 // once Open returns.
 const (
-	BucketMeta         = "meta"          // schema version and the commpilot marker
-	BucketSettings     = "settings"      // one key per settings field changed by a command
-	BucketAudit        = "audit"         // audit entries by sequence
-	BucketMessages     = "messages"      // watched community messages by time
-	BucketFAQ          = "faq"           // FAQ entries (filled by the faq store)
-	BucketInboxItems   = "inbox_items"   // inbox items (filled by the inbox store)
-	BucketInboxThreads = "inbox_threads" // conversation → item (filled by the inbox store)
-	BucketInboxSeq     = "inbox_seq"     // inbox id sequence (filled by the inbox store)
+	BucketMeta         = "meta"           // schema version and the commpilot marker
+	BucketSettings     = "settings"       // one key per settings field changed by a command
+	BucketAudit        = "audit"          // audit entries by sequence
+	BucketMessages     = "messages"       // watched community messages by time
+	BucketFAQ          = "faq"            // FAQ entries (filled by the faq store)
+	BucketInboxItems   = "inbox_items"    // inbox items (filled by the inbox store)
+	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
+	BucketInboxSeq     = "inbox_seq"      // inbox id sequence (filled by the inbox store)
+	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
 )
 
 // Keys of the meta bucket, frozen like the bucket names.
@@ -49,6 +50,9 @@ func migrations() []migration {
 		}},
 		{"v2: faq and inbox", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketFAQ, BucketInboxItems, BucketInboxThreads, BucketInboxSeq)
+		}},
+		{"v3: per-skill settings", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketSkills)
 		}},
 	}
 }
