@@ -17,6 +17,7 @@ import (
 //go:embed data/afinn/AFINN-en-165.txt data/afinn/AFINN-fr-165.txt data/afinn/AFINN-emoticon-8.txt
 //go:embed data/pattern/fr-sentiment.xml data/pattern/nl-sentiment.xml
 //go:embed data/multilang/AFINN-nl.json
+//go:embed data/kind-model.bin
 var dataFS embed.FS
 
 // Languages with a sentiment lexicon and a character model.
@@ -118,6 +119,9 @@ type model struct {
 	emotes map[string]*word
 	tri    map[uint32][nSentLangs]float32 // log-probability of a byte trigram
 	triMin [nSentLangs]float32            // log-probability of an unseen trigram
+	// learned is the embedded kind model; nil when data/kind-model.bin is
+	// empty (before the first training run).
+	learned *linear
 }
 
 func (m *model) word(s string) *word {
@@ -240,6 +244,15 @@ func loadModel() (*model, error) {
 		return nil, err
 	}
 	m.buildTrigrams(&vocab)
+	raw, err = dataFS.ReadFile("data/kind-model.bin")
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > 0 {
+		if m.learned, err = decodeLinear(raw); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 

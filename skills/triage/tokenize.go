@@ -86,6 +86,7 @@ type scratch struct {
 	buf   []byte
 	toks  []token
 	fired []int32
+	feats []uint32 // the learned model's hashed features
 	kw    []byte
 	kwTok [][2]int32
 
