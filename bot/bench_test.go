@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/bottest"
 )
@@ -19,7 +17,7 @@ func BenchmarkEngineRoute(b *testing.B) {
 	r.Action("inbox/approve/{id}/{v}", true, nop)
 	r.Action("inbox/reject/{id}", true, nop)
 	r.Action("schedule/approve/{id}", true, nop)
-	e, err := bot.NewEngine(bot.EngineConfig{Router: r, Metrics: prometheus.NewRegistry(),
+	e, err := bot.NewEngine(bot.EngineConfig{Router: r, Metrics: &bottest.Metrics{},
 		Settings: bottest.NewMemSettings(bot.Settings{Staff: []string{"slack:U1"}})})
 	if err != nil {
 		b.Fatal(err)

@@ -88,7 +88,7 @@ func (m *Main) Run(ctx context.Context) error {
 	)
 	if cfg.HasLLM() {
 		client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
-			Logger: m.Logger, Metrics: m.registry, HTTPClient: m.HTTPClient})
+			Logger: m.Logger, Metrics: promMetrics{m.registry}, HTTPClient: m.HTTPClient})
 		if err != nil {
 			return fmt.Errorf("llm: %w", err)
 		}
@@ -98,7 +98,7 @@ func (m *Main) Run(ctx context.Context) error {
 	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages(), discord.Messages)
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
-		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})
+		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout})
 	if err != nil {
 		return err
 	}
