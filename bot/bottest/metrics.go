@@ -49,32 +49,27 @@ func (m *Metrics) declare(name string, labels []string) error {
 	return nil
 }
 
-// Value is the counter name with exactly these labels ("op", "draft", …),
-// or the number of observations of a histogram; 0 when never recorded.
-func (m *Metrics) Value(name string, labels map[string]string) float64 {
+// Sum is the total of the counter name over the members whose labels
+// include every pair of match (all of them when match is empty); for a
+// histogram, the number of observations.
+func (m *Metrics) Sum(name string, match map[string]string) float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	names := m.labels[name]
-	if len(names) != len(labels) {
-		return 0
-	}
-	vals := make([]string, len(names))
-	for i, n := range names {
-		vals[i] = labels[n]
-	}
-	return m.counts[key(name, vals)]
-}
-
-// Sum is the total of a counter name over every label value, or the number
-// of observations of a histogram.
-func (m *Metrics) Sum(name string) float64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var total float64
+next:
 	for k, v := range m.counts {
-		if n, _, _ := strings.Cut(k, "\x00"); n == name {
-			total += v
+		fam, vals, _ := strings.Cut(k, "\x00")
+		if fam != name {
+			continue
 		}
+		values := strings.Split(vals, "\x00")
+		for i, n := range names {
+			if want, ok := match[n]; ok && values[i] != want {
+				continue next
+			}
+		}
+		total += v
 	}
 	return total
 }

@@ -90,7 +90,7 @@ func newRig(t testing.TB, apiKey string) *rig {
 // counter returns the value of the counter name with labels, 0 if absent.
 func (r *rig) counter(t testing.TB, name string, labels map[string]string) float64 {
 	t.Helper()
-	return r.reg.Value(name, labels)
+	return r.reg.Sum(name, labels)
 }
 
 // userJSON decodes the user message of request i as a JSON object.

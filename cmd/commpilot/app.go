@@ -95,7 +95,8 @@ func (m *Main) Run(ctx context.Context) error {
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
 
-	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages(), discord.Messages)
+	// Skills bring their own words (bot.Localized); bot.Install adds them.
+	catalog := bot.NewCatalog(slack.Messages(), discord.Messages())
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
 		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout})
@@ -103,20 +104,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	// Skills register after the engine exists: the inbox sends through it.
-	// Message handlers run in this order.
-	skills := []bot.Skill{
+	// Message handlers run in this order. Adding a skill is one line here.
+	runners := bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, m.Logger),
+		history.New(storage.NewMessageLog(db), m.Settings, audit, catalog, m.Logger),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
-	}
-	var runners []bot.Runner
-	for _, s := range skills {
-		s.Register(router)
-		if r, ok := s.(bot.Runner); ok {
-			runners = append(runners, r)
-		}
-	}
+	)
 
 	if err := m.serveHTTP(platforms); err != nil {
 		return err
