@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/bot/slack/slacktest"
