@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,7 +64,7 @@ func score(t *testing.T, c *Classifier, rows []labelled, target string, brand []
 		if err != nil {
 			t.Fatal(err)
 		}
-		conf.Add(normalizeGold(target, r.label), predicted(target, res))
+		conf.Add(NormalizeLabel(target, r.label), Predicted(target, res))
 	}
 	return conf
 }
@@ -113,10 +114,12 @@ func readYouTube(t *testing.T, dir string) []labelled {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		ti, _ := columnIndex(recs[0], "CONTENT")
-		li, ok := columnIndex(recs[0], "label")
-		if !ok {
-			li, _ = columnIndex(recs[0], "CLASS")
+		col := func(name string) int {
+			return slices.IndexFunc(recs[0], func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), name) })
+		}
+		ti, li := col("CONTENT"), col("label")
+		if li < 0 {
+			li = col("CLASS")
 		}
 		for _, r := range recs[1:] {
 			rows = append(rows, labelled{text: r[ti], label: r[li]})
@@ -250,7 +253,7 @@ func TestEvalSentimentSign(t *testing.T) {
 		agree := 0
 		for _, r := range part.rows {
 			res, _ := c.Analyze(bot.TriageInput{Text: r.text})
-			if normalizeGold(TargetSign, r.label) == signOf(res.Sentiment, 0.05) {
+			if NormalizeLabel(TargetSign, r.label) == Predicted(TargetSign, res) {
 				agree++
 			}
 		}
