@@ -17,7 +17,7 @@ const (
 )
 
 // Langs lists the supported languages, default first.
-var Langs = []Lang{English, French, Dutch}
+func Langs() []Lang { return []Lang{English, French, Dutch} }
 
 // ParseLang accepts "en", "fr", "nl" (any case, and the English names).
 func ParseLang(s string) (Lang, bool) {
@@ -111,7 +111,7 @@ func (c *Catalog) Missing() []string {
 		}
 	}
 	var out []string
-	for _, l := range Langs {
+	for _, l := range Langs() {
 		for k := range all {
 			if _, ok := c.m[l][k]; !ok {
 				out = append(out, string(l)+":"+k)

@@ -111,7 +111,7 @@ func TestEveryWiredCommandHasHelpInEveryLanguage(t *testing.T) {
 	m := startMain(t, filepath.Join(t.TempDir(), "commpilot.db"))
 	cat := m.Engine.Catalog()
 	for _, c := range m.Engine.Commands() {
-		for _, l := range bot.Langs {
+		for _, l := range bot.Langs() {
 			if k := setup.HelpKey(c.Route); cat.T(l, k) == k {
 				t.Errorf("no %s help for %q", l, c.Route)
 			}

@@ -171,7 +171,7 @@ func TestEveryCommandHasHelpInEveryLanguage(t *testing.T) {
 	env, _ := newEnv(t)
 	cat := bot.NewCatalog(setup.Messages())
 	for _, c := range env.Router.Commands() {
-		for _, l := range bot.Langs {
+		for _, l := range bot.Langs() {
 			if k := setup.HelpKey(c.Route); cat.T(l, k) == k {
 				t.Errorf("no %s help for %q", l, c.Route)
 			}
