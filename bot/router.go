@@ -280,12 +280,6 @@ func (r *Router) Commands() []Command {
 	return out
 }
 
-// Lookup returns the command for a route ("setup brand", or a group with a default).
-func (r *Router) Lookup(route string) (*Command, bool) {
-	c, ok := r.byRoute[route]
-	return c, ok
-}
-
 // HandleEvent routes e.
 func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 	r.chain()
