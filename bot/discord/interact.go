@@ -15,45 +15,45 @@ import (
 // Messages returns the adapter's own words. The adapter reads them itself, in
 // the language of the person's Discord client; add them to the engine's
 // catalogue too so the error keys Do returns render.
-func Messages() bot.Messages {
-	return bot.Messages{
-		bot.English: {
-			"discord.done":           "Done.",
-			"discord.form_late":      "That took too long to open the form. Press the button again.",
-			"discord.form_in_form":   "A form cannot open from another form. Use the button again.",
-			"discord.form_errors":    "Nothing was saved. Please fix:",
-			"discord.failed":         "Something went wrong on our side. Nothing was changed.",
-			"discord.no_ephemeral":   "A private message can only answer a command or a button on Discord.",
-			"discord.no_permission":  "The bot is missing a Discord permission to do that.",
-			"discord.not_in_guild":   "That channel is not in a Discord server.",
-			"discord.nothing_to_say": "There is nothing to send.",
-			"discord.other_guild":    "commpilot is not set up for this server.",
-		},
-		bot.French: {
-			"discord.done":           "C'est fait.",
-			"discord.form_late":      "Le formulaire a mis trop de temps à s'ouvrir. Appuyez de nouveau sur le bouton.",
-			"discord.form_in_form":   "Un formulaire ne peut pas s'ouvrir depuis un autre formulaire. Utilisez de nouveau le bouton.",
-			"discord.form_errors":    "Rien n'a été enregistré. À corriger :",
-			"discord.failed":         "Un problème est survenu de notre côté. Rien n'a été modifié.",
-			"discord.no_ephemeral":   "Sur Discord, un message privé ne peut répondre qu'à une commande ou à un bouton.",
-			"discord.no_permission":  "Il manque au bot une permission Discord pour faire cela.",
-			"discord.not_in_guild":   "Ce salon n'appartient pas à un serveur Discord.",
-			"discord.nothing_to_say": "Il n'y a rien à envoyer.",
-			"discord.other_guild":    "commpilot n'est pas configuré pour ce serveur.",
-		},
-		bot.Dutch: {
-			"discord.done":           "Klaar.",
-			"discord.form_late":      "Het formulier deed er te lang over om te openen. Druk nogmaals op de knop.",
-			"discord.form_in_form":   "Een formulier kan niet vanuit een ander formulier openen. Gebruik de knop opnieuw.",
-			"discord.form_errors":    "Er is niets opgeslagen. Verbeter:",
-			"discord.failed":         "Er ging iets mis aan onze kant. Er is niets gewijzigd.",
-			"discord.no_ephemeral":   "Op Discord kan een privébericht alleen een opdracht of een knop beantwoorden.",
-			"discord.no_permission":  "De bot mist een Discord-machtiging om dat te doen.",
-			"discord.not_in_guild":   "Dat kanaal hoort niet bij een Discord-server.",
-			"discord.nothing_to_say": "Er is niets om te versturen.",
-			"discord.other_guild":    "commpilot is niet ingesteld voor deze server.",
-		},
-	}
+func Messages() bot.Messages { return messages.Clone() }
+
+var messages = bot.Messages{
+	bot.English: {
+		"discord.done":           "Done.",
+		"discord.form_late":      "That took too long to open the form. Press the button again.",
+		"discord.form_in_form":   "A form cannot open from another form. Use the button again.",
+		"discord.form_errors":    "Nothing was saved. Please fix:",
+		"discord.failed":         "Something went wrong on our side. Nothing was changed.",
+		"discord.no_ephemeral":   "A private message can only answer a command or a button on Discord.",
+		"discord.no_permission":  "The bot is missing a Discord permission to do that.",
+		"discord.not_in_guild":   "That channel is not in a Discord server.",
+		"discord.nothing_to_say": "There is nothing to send.",
+		"discord.other_guild":    "commpilot is not set up for this server.",
+	},
+	bot.French: {
+		"discord.done":           "C'est fait.",
+		"discord.form_late":      "Le formulaire a mis trop de temps à s'ouvrir. Appuyez de nouveau sur le bouton.",
+		"discord.form_in_form":   "Un formulaire ne peut pas s'ouvrir depuis un autre formulaire. Utilisez de nouveau le bouton.",
+		"discord.form_errors":    "Rien n'a été enregistré. À corriger :",
+		"discord.failed":         "Un problème est survenu de notre côté. Rien n'a été modifié.",
+		"discord.no_ephemeral":   "Sur Discord, un message privé ne peut répondre qu'à une commande ou à un bouton.",
+		"discord.no_permission":  "Il manque au bot une permission Discord pour faire cela.",
+		"discord.not_in_guild":   "Ce salon n'appartient pas à un serveur Discord.",
+		"discord.nothing_to_say": "Il n'y a rien à envoyer.",
+		"discord.other_guild":    "commpilot n'est pas configuré pour ce serveur.",
+	},
+	bot.Dutch: {
+		"discord.done":           "Klaar.",
+		"discord.form_late":      "Het formulier deed er te lang over om te openen. Druk nogmaals op de knop.",
+		"discord.form_in_form":   "Een formulier kan niet vanuit een ander formulier openen. Gebruik de knop opnieuw.",
+		"discord.form_errors":    "Er is niets opgeslagen. Verbeter:",
+		"discord.failed":         "Er ging iets mis aan onze kant. Er is niets gewijzigd.",
+		"discord.no_ephemeral":   "Op Discord kan een privébericht alleen een opdracht of een knop beantwoorden.",
+		"discord.no_permission":  "De bot mist een Discord-machtiging om dat te doen.",
+		"discord.not_in_guild":   "Dat kanaal hoort niet bij een Discord-server.",
+		"discord.nothing_to_say": "Er is niets om te versturen.",
+		"discord.other_guild":    "commpilot is niet ingesteld voor deze server.",
+	},
 }
 
 // autocompleteBudget bounds an autocomplete handler: Discord drops answers
@@ -306,13 +306,12 @@ func (c *interactionCall) webhook(ctx context.Context, method, endpoint string, 
 
 func (c *interactionCall) t(key string) string { return translate(c.lang, key) }
 
-// translate renders one of Messages, falling back to English.
+// translate renders one of the adapter's messages, falling back to English.
 func translate(lang bot.Lang, key string) string {
-	msgs := Messages()
-	if s, ok := msgs[lang][key]; ok {
+	if s, ok := messages[lang][key]; ok {
 		return s
 	}
-	if s, ok := msgs[bot.English][key]; ok {
+	if s, ok := messages[bot.English][key]; ok {
 		return s
 	}
 	return key
