@@ -21,6 +21,7 @@ type Router struct {
 	actions    []*actionRoute
 	messages   []namedHandler
 	completers map[string]CompleteFunc
+	settings   []SettingLine
 	mw         []Middleware
 
 	// chainOnce wraps each route's handler in the middleware once, on the
@@ -69,12 +70,14 @@ type Command struct {
 	Default     bool
 	Description string // English, at most 100 characters (Discord)
 	Options     []Option
-	// Staff restricts the command to staff (see Settings.IsStaff).
-	Staff   bool
-	Handler Handler
+	Handler     Handler
 
+	scope Scope   // set by the Router or Group that registered it
 	chain Handler // Handler in the router's middleware
 }
+
+// Scope is who may use the command.
+func (c *Command) Scope() Scope { return c.scope }
 
 // Usage renders the command's usage line: "/cm faq add <question | answer>".
 func (c *Command) Usage() string {
@@ -112,7 +115,7 @@ type CompleteFunc func(ctx context.Context, e Event, prefix string) ([]Choice, e
 type RouteInfo struct {
 	Kind    EventKind
 	Pattern string // command route, action pattern or message handler name
-	Staff   bool
+	Scope   Scope
 }
 
 type routeKey struct{}
@@ -130,20 +133,60 @@ type namedHandler struct {
 }
 
 type actionRoute struct {
-	pattern string
-	parts   []string
-	staff   bool
+	pattern Pattern
+	scope   Scope
 	h       Handler
 	chain   Handler
 }
 
+// Scope says who may use a route. The router records it in the RouteInfo of
+// every event it routes; the engine's staff middleware (RequireStaff) refuses
+// a StaffOnly route, its autocomplete included, to anyone who is not staff
+// before the handler runs, so a refusal changes nothing and shows nothing.
+type Scope int
+
+// Scopes.
+const (
+	// Everyone may use the route: the scope of routes registered on the
+	// Router itself.
+	Everyone Scope = iota
+	// StaffOnly routes are for staff (see Settings.IsStaff).
+	StaffOnly
+)
+
+// Group registers routes that share a scope, so the scope is declared once
+// for a set of routes rather than on each:
+//
+//	staff := r.Group(bot.StaffOnly)
+//	staff.Command(bot.Command{Route: "inbox close", ...})
+//	staff.Action(approve, bot.HandlerFunc(s.approve))
+//
+// Routes registered through a Group are the Router's routes: the same
+// duplicate checks and the same middleware apply.
+type Group struct {
+	r     *Router
+	scope Scope
+}
+
+// Group returns a registrar for routes of scope s.
+func (r *Router) Group(s Scope) *Group { return &Group{r: r, scope: s} }
+
+// Command registers c with the group's scope (see Router.Command).
+func (g *Group) Command(c Command) { g.r.command(c, g.scope) }
+
+// Action registers h for ids matching p with the group's scope (see Router.Action).
+func (g *Group) Action(p Pattern, h Handler) { g.r.action(p, g.scope, h) }
+
 // Use adds middleware around every routed handler, outermost first.
 func (r *Router) Use(mw ...Middleware) { r.frozen("middleware"); r.mw = append(r.mw, mw...) }
 
-// Command registers c. It panics on a duplicate route, a second Default in a
-// group, or an option list that could not bind.
-func (r *Router) Command(c Command) {
+// Command registers c for everyone. It panics on a duplicate route, a second
+// Default in a group, or an option list that could not bind.
+func (r *Router) Command(c Command) { r.command(c, Everyone) }
+
+func (r *Router) command(c Command, scope Scope) {
 	r.frozen("command " + c.Route)
+	c.scope = scope
 	if r.byRoute == nil {
 		r.byRoute = map[string]*Command{}
 	}
@@ -172,33 +215,22 @@ func (r *Router) Command(c Command) {
 	}
 }
 
-// Action registers h for button and form ids matching pattern, whose
-// segments are literals or {name} variables. Staff restricts it to staff.
-func (r *Router) Action(pattern string, staff bool, h Handler) {
-	r.frozen("action " + pattern)
-	parts := strings.Split(pattern, "/")
+// Action registers h, for everyone, for button and form ids matching p. It
+// panics when a registered pattern matches the same ids.
+func (r *Router) Action(p Pattern, h Handler) { r.action(p, Everyone, h) }
+
+func (r *Router) action(p Pattern, scope Scope, h Handler) {
+	r.frozen("action " + p.String())
+	if p.text == "" || h == nil {
+		panic(fmt.Sprintf("bot: bad action %q", p.text))
+	}
 	for _, a := range r.actions {
-		if a.pattern == pattern || samePattern(a.parts, parts) {
-			panic(fmt.Sprintf("bot: action %q registered twice", pattern))
+		if a.pattern.overlaps(p) {
+			panic(fmt.Sprintf("bot: action %q registered twice (as %q)", p.text, a.pattern.text))
 		}
 	}
-	r.actions = append(r.actions, &actionRoute{pattern: pattern, parts: parts, staff: staff, h: h})
+	r.actions = append(r.actions, &actionRoute{pattern: p, scope: scope, h: h})
 }
-
-func samePattern(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		av, bv := isVar(a[i]), isVar(b[i])
-		if av != bv || (!av && a[i] != b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isVar(s string) bool { return strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") }
 
 // Message registers h to see every message, after those registered before.
 // A handler returning ErrStop ends the chain for that message.
@@ -223,6 +255,22 @@ func (r *Router) Completer(name string, fn CompleteFunc) {
 	r.completers[name] = fn
 }
 
+// SettingLine adds a line to /cm setup show (see SettingLine).
+func (r *Router) SettingLine(l SettingLine) {
+	r.frozen("setting line")
+	if l.Render == nil {
+		panic("bot: setting line without Render")
+	}
+	r.settings = append(r.settings, l)
+}
+
+// SettingLines returns the /cm setup show lines in display order.
+func (r *Router) SettingLines() []SettingLine {
+	out := slices.Clone(r.settings)
+	slices.SortStableFunc(out, func(a, b SettingLine) int { return a.Order - b.Order })
+	return out
+}
+
 // Commands returns the registered commands in registration order.
 func (r *Router) Commands() []Command {
 	out := make([]Command, len(r.commands))
@@ -230,12 +278,6 @@ func (r *Router) Commands() []Command {
 		out[i] = *c
 	}
 	return out
-}
-
-// Lookup returns the command for a route ("setup brand", or a group with a default).
-func (r *Router) Lookup(route string) (*Command, bool) {
-	c, ok := r.byRoute[route]
-	return c, ok
 }
 
 // HandleEvent routes e.
@@ -255,14 +297,14 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 			// user is refused as such before being told about usage.
 			h = r.wrap(HandlerFunc(func(context.Context, Event) (*Reply, error) { return nil, err }))
 		}
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, h, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Scope: c.scope}, h, e)
 	case EventAction, EventSubmit:
 		a, vars := r.matchAction(e.Action)
 		if a == nil {
 			return nil, Errorf(CodeNotFound, "err.unknown_action")
 		}
 		e.Vars = vars
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern, Staff: a.staff}, a.chain, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern.text, Scope: a.scope}, a.chain, e)
 	case EventAutocomplete:
 		c, ok := r.byRoute[e.Command]
 		if !ok {
@@ -271,7 +313,7 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 		// Suggestions go through the middleware too: a staff-only
 		// command's ids (inbox items) are not shown to everyone.
 		h := r.wrap(HandlerFunc(func(ctx context.Context, e Event) (*Reply, error) { return r.complete(ctx, c, e) }))
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, h, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Scope: c.scope}, h, e)
 	}
 	return nil, fmt.Errorf("route event %s: unknown kind", e.Kind)
 }
@@ -328,27 +370,10 @@ func (r *Router) handleMessage(ctx context.Context, e Event) error {
 }
 
 func (r *Router) matchAction(id string) (*actionRoute, []Param) {
-	n := strings.Count(id, "/") + 1
-next:
 	for _, a := range r.actions {
-		if len(a.parts) != n {
-			continue
+		if vars, ok := a.pattern.Match(id); ok {
+			return a, vars
 		}
-		rest := id
-		var vars []Param
-		for _, p := range a.parts {
-			seg, tail, _ := strings.Cut(rest, "/")
-			rest = tail
-			if isVar(p) {
-				if seg == "" {
-					continue next
-				}
-				vars = append(vars, Param{Name: p[1 : len(p)-1], Value: seg})
-			} else if p != seg {
-				continue next
-			}
-		}
-		return a, vars
 	}
 	return nil, nil
 }

@@ -120,15 +120,15 @@ func TestRouterBindsDiscordOptions(t *testing.T) {
 func TestRouterActions(t *testing.T) {
 	r := &bot.Router{}
 	var got map[string]string
-	r.Action("inbox/approve/{id}/{v}", true, bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("inbox/approve/{id}/{v}"), bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		got = map[string]string{"id": e.Var("id"), "v": e.Var("v")}
 		ri, _ := bot.RouteFrom(ctx)
-		if !ri.Staff || ri.Pattern != "inbox/approve/{id}/{v}" {
+		if ri.Scope != bot.StaffOnly || ri.Pattern != "inbox/approve/{id}/{v}" {
 			t.Errorf("route info %+v", ri)
 		}
 		return nil, nil
 	}))
-	r.Action("inbox/reject/{id}", true, bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("inbox/reject/{id}"), bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
 	if _, err := r.HandleEvent(context.Background(), bot.Event{Kind: bot.EventAction, Action: "inbox/approve/42/3"}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +160,8 @@ func TestRouterPanicsOnDuplicates(t *testing.T) {
 	})
 	mustPanic("action", func() {
 		r := &bot.Router{}
-		r.Action("x/{id}", false, h)
-		r.Action("x/{other}", false, h)
+		r.Action(bot.NewPattern("x/{id}"), h)
+		r.Action(bot.NewPattern("x/{other}"), h)
 	})
 	mustPanic("default", func() {
 		r := &bot.Router{}

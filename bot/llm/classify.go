@@ -50,8 +50,8 @@ func triageSchema() json.RawMessage {
 		}
 		return m
 	}
-	kinds := make([]string, len(bot.Kinds))
-	for i, k := range bot.Kinds {
+	kinds := make([]string, len(bot.Kinds()))
+	for i, k := range bot.Kinds() {
 		kinds[i] = string(k)
 	}
 	urg := make([]string, len(urgencies))
@@ -151,7 +151,7 @@ func parseTriage(content string) (triage, error) {
 		cues:      a.Cues,
 	}
 	switch {
-	case !slices.Contains(bot.Kinds, t.kind):
+	case !slices.Contains(bot.Kinds(), t.kind):
 		return triage{}, invalid(note, fmt.Errorf("unknown kind %q", clip(*a.Kind, 20)))
 	case !slices.Contains(urgencies, t.urgency):
 		return triage{}, invalid(note, fmt.Errorf("unknown urgency %q", clip(*a.Urgency, 20)))

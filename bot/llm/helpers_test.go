@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/bot/llm"
 	"github.com/commpilot/commpilot/bot/llm/llmtest"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // offlineTriage is what the fixed fallback classifier answers.
@@ -64,14 +64,14 @@ func (s *syncBuffer) String() string {
 type rig struct {
 	srv *llmtest.Server
 	c   *llm.Client
-	reg *prometheus.Registry
+	reg *bottest.Metrics
 	log *syncBuffer
 }
 
 // newRig starts a fake server and a client with a short per-attempt timeout.
 func newRig(t testing.TB, apiKey string) *rig {
 	t.Helper()
-	r := &rig{srv: llmtest.New(t), reg: prometheus.NewRegistry(), log: &syncBuffer{}}
+	r := &rig{srv: llmtest.New(t), reg: &bottest.Metrics{}, log: &syncBuffer{}}
 	c, err := llm.New(llm.Config{
 		BaseURL: r.srv.URL(),
 		APIKey:  apiKey,
@@ -90,25 +90,7 @@ func newRig(t testing.TB, apiKey string) *rig {
 // counter returns the value of the counter name with labels, 0 if absent.
 func (r *rig) counter(t testing.TB, name string, labels map[string]string) float64 {
 	t.Helper()
-	mfs, err := r.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if labels[lp.GetName()] != lp.GetValue() {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
+	return r.reg.Sum(name, labels)
 }
 
 // userJSON decodes the user message of request i as a JSON object.

@@ -88,35 +88,29 @@ func (m *Main) Run(ctx context.Context) error {
 	)
 	if cfg.HasLLM() {
 		client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
-			Logger: m.Logger, Metrics: m.registry, HTTPClient: m.HTTPClient})
+			Logger: m.Logger, Metrics: promMetrics{m.registry}, HTTPClient: m.HTTPClient})
 		if err != nil {
 			return fmt.Errorf("llm: %w", err)
 		}
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
 
-	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages(), discord.Messages)
+	// Skills bring their own words (bot.Localized); bot.Install adds them.
+	catalog := bot.NewCatalog(slack.Messages(), discord.Messages())
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
-		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})
+		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout})
 	if err != nil {
 		return err
 	}
 	// Skills register after the engine exists: the inbox sends through it.
-	// Message handlers run in this order.
-	skills := []bot.Skill{
+	// Message handlers run in this order. Adding a skill is one line here.
+	runners := bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, m.Logger),
+		history.New(storage.NewMessageLog(db), m.Settings, audit, catalog, m.Logger),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
-	}
-	var runners []bot.Runner
-	for _, s := range skills {
-		s.Register(router)
-		if r, ok := s.(bot.Runner); ok {
-			runners = append(runners, r)
-		}
-	}
+	)
 
 	if err := m.serveHTTP(platforms); err != nil {
 		return err

@@ -23,28 +23,35 @@ type Skill struct {
 	log      *storage.MessageLog
 	settings bot.SettingsStore
 	logger   *slog.Logger
+	// edit changes the retention (/cm setup retention).
+	edit bot.SettingsEditor
 }
 
 var (
-	_ bot.Skill  = (*Skill)(nil)
-	_ bot.Runner = (*Skill)(nil)
+	_ bot.Skill     = (*Skill)(nil)
+	_ bot.Runner    = (*Skill)(nil)
+	_ bot.Localized = (*Skill)(nil)
 )
 
 // New returns the history skill over log; settings give the watched channels
-// and the retention. A nil logger logs to slog.Default().
-func New(log *storage.MessageLog, settings bot.SettingsStore, logger *slog.Logger) *Skill {
+// and the retention, which /cm setup retention changes, audited to audit and
+// confirmed in catalog's words. A nil logger logs to slog.Default().
+func New(log *storage.MessageLog, settings bot.SettingsStore, audit bot.Auditor, catalog *bot.Catalog, logger *slog.Logger) *Skill {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Skill{log: log, settings: settings, logger: logger.With("component", "history")}
+	logger = logger.With("component", "history")
+	return &Skill{log: log, settings: settings, logger: logger,
+		edit: bot.SettingsEditor{Store: settings, Audit: audit, Catalog: catalog, Logger: logger}}
 }
 
 // Name is "history".
 func (s *Skill) Name() string { return "history" }
 
-// Register adds the "history" message handler.
+// Register adds the "history" message handler and /cm setup retention.
 func (s *Skill) Register(r *bot.Router) {
 	r.Message("history", bot.HandlerFunc(s.handleMessage))
+	s.registerSetup(r)
 }
 
 // handleMessage stores e when it is in a watched channel or in a Discord

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ type fixture struct {
 	log      *storage.MessageLog
 	settings *storage.Settings
 	skill    *history.Skill
+	audit    *bottest.MemAudit
 }
 
 func setup(t *testing.T) fixture {
@@ -37,8 +39,10 @@ func setup(t *testing.T) fixture {
 	t.Cleanup(func() { _ = db.Close() })
 	st := storage.NewSettings(db, bot.Settings{Watch: []bot.ChannelRef{watched}})
 	l := storage.NewMessageLog(db)
-	sk := history.New(l, st, logger)
-	return fixture{env: bottest.MustEngine(t, st, nil, sk), log: l, settings: st, skill: sk}
+	cat := bot.NewCatalog(history.Messages())
+	audit := &bottest.MemAudit{}
+	sk := history.New(l, st, audit, cat, logger)
+	return fixture{env: bottest.MustEngine(t, st, cat, sk), log: l, settings: st, skill: sk, audit: audit}
 }
 
 func (f fixture) stored(t *testing.T) []storage.Message {
@@ -129,5 +133,39 @@ func TestRunPurgesAtStartAndStopsWithContext(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run returned %v after cancel, want nil", err)
+	}
+}
+
+func TestSetupRetentionIsStaffOnlyValidatedAndAudited(t *testing.T) {
+	f := setup(t)
+	staff := bot.UserRef{Platform: bot.Slack, ID: "UADMIN"}
+	if _, err := f.settings.UpdateSettings(context.Background(), func(s *bot.Settings) error {
+		s.Staff = []string{"slack:UADMIN"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who       bot.UserRef
+		cmd, want string
+	}{
+		{bottest.Member, "setup retention 1d", "Only staff can do that."},
+		{staff, "setup retention 2h", `Retention "2h0m0s": use a period from 1d to 365d, such as 30d.`},
+		{staff, "setup retention 400d", `Retention "9600h0m0s"`},
+		{staff, "setup retention 14d", "Community messages will be kept 14 days."},
+	} {
+		if got := bottest.ReplyText(f.env.Command(t, c.who, c.cmd)); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%q: %q, want %q", c.cmd, got, c.want)
+		}
+	}
+	st, err := f.settings.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RetentionOrDefault() != 14*24*time.Hour {
+		t.Errorf("retention %v, want 14 days", st.RetentionOrDefault())
+	}
+	if e := f.audit.Entries(); len(e) != 1 || e[0].Action != "setup.retention" || e[0].Actor.ID != "UADMIN" || e[0].Detail != "336h0m0s" {
+		t.Errorf("audit %+v", e)
 	}
 }

@@ -58,8 +58,9 @@ type Skill struct {
 }
 
 var (
-	_ bot.Skill  = (*Skill)(nil)
-	_ bot.Runner = (*Skill)(nil)
+	_ bot.Skill     = (*Skill)(nil)
+	_ bot.Runner    = (*Skill)(nil)
+	_ bot.Localized = (*Skill)(nil)
 )
 
 // New returns the inbox skill.
@@ -83,12 +84,17 @@ func New(cfg Config) *Skill {
 // Name is "inbox".
 func (s *Skill) Name() string { return "inbox" }
 
-// Register adds the message handler, the card buttons and forms, and the
-// /cm inbox and /cm faq commands.
+// Messages are the skill's words in every language.
+func (s *Skill) Messages() bot.Messages { return Messages() }
+
+// Register adds the message handler, the card buttons and forms, the
+// /cm inbox and /cm faq commands, and the inbox's /cm setup verbs.
 func (s *Skill) Register(r *bot.Router) {
 	r.Message("inbox", bot.HandlerFunc(s.handleMessage))
-	s.registerActions(r)
-	s.registerCommands(r)
+	staff := r.Group(bot.StaffOnly)
+	s.registerActions(staff)
+	s.registerCommands(r, staff)
+	s.registerSetup(r, staff)
 }
 
 // convKey names a message as a conversation index key.

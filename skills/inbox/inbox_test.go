@@ -58,7 +58,7 @@ func openDB(t testing.TB) *storage.DB {
 func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
 	t.Helper()
 	settings := storage.NewSettings(db, st)
-	cat := bot.NewCatalog(inbox.Messages)
+	cat := bot.NewCatalog(inbox.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	f := &fixture{Env: env, store: storage.NewInbox(db), audit: storage.NewAuditLog(db)}
 	f.skill = inbox.New(inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
@@ -572,7 +572,7 @@ func TestRestartMarksInterruptedSendUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	settings := storage.NewSettings(db, bot.Settings{TeamChannel: team, Staff: []string{"slack:UADMIN"}})
-	cat := bot.NewCatalog(inbox.Messages)
+	cat := bot.NewCatalog(inbox.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	skill := inbox.New(inbox.Config{Store: store, Settings: settings, Audit: storage.NewAuditLog(db), Sender: env.Engine,
 		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})

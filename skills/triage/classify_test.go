@@ -35,7 +35,7 @@ func checkValid(t testing.TB, in string, res bot.Triage) {
 	if !slices.Contains([]string{"en", "fr", "nl", "other"}, res.Lang) {
 		t.Errorf("%q: lang %q", in, res.Lang)
 	}
-	if !slices.Contains(bot.Kinds, res.Kind) {
+	if !slices.Contains(bot.Kinds(), res.Kind) {
 		t.Errorf("%q: kind %q", in, res.Kind)
 	}
 	if !(res.Sentiment >= -1 && res.Sentiment <= 1) {

@@ -64,7 +64,7 @@ func ReadCorpus(dir string) ([]CorpusRow, error) {
 				return nil, fmt.Errorf("%s:%d: want KIND<TAB>URGENCY<TAB>TEXT", path, n)
 			}
 			kind, urg := bot.Kind(parts[0]), bot.Urgency(parts[1])
-			if !slices.Contains(bot.Kinds, kind) {
+			if !slices.Contains(bot.Kinds(), kind) {
 				f.Close()
 				return nil, fmt.Errorf("%s:%d: unknown kind %q", path, n, parts[0])
 			}

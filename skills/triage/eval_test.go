@@ -62,7 +62,7 @@ func score(t *testing.T, c *Classifier, rows []labelled, target string, brand []
 		if err != nil {
 			t.Fatal(err)
 		}
-		conf.Add(normalizeGold(target, r.label), predicted(target, res))
+		conf.Add(NormalizeLabel(target, r.label), Predicted(target, res))
 	}
 	return conf
 }
@@ -228,7 +228,7 @@ func TestEvalSentimentSign(t *testing.T) {
 		agree := 0
 		for _, r := range part.rows {
 			res, _ := c.Analyze(bot.TriageInput{Text: r.text})
-			if normalizeGold(TargetSign, r.label) == signOf(res.Sentiment, 0.05) {
+			if NormalizeLabel(TargetSign, r.label) == Predicted(TargetSign, res) {
 				agree++
 			}
 		}

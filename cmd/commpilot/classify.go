@@ -1,4 +1,4 @@
-package triage
+package main
 
 import (
 	"bufio"
@@ -11,40 +11,30 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/skills/triage"
 )
 
-// Input formats of RunClassify.
+// Input formats of classifyStream.
 const (
-	FormatAuto  = ""
-	FormatJSONL = "jsonl" // one JSON object a line, text in a field
-	FormatCSV   = "csv"   // a header row, then records; comma, semicolon or tab separated
-	FormatLines = "lines" // one message a line
+	formatAuto  = ""
+	formatJSONL = "jsonl" // one JSON object a line, text in a field
+	formatCSV   = "csv"   // a header row, then records; comma, semicolon or tab separated
+	formatLines = "lines" // one message a line
 )
 
-// Targets: what a labels column is compared with.
-const (
-	TargetKind    = "kind"    // Triage.Kind
-	TargetLang    = "lang"    // Triage.Lang
-	TargetUrgency = "urgency" // Triage.Urgency
-	TargetSpam    = "spam"    // "spam" when Kind is spam, else "ham"; labels 1/0, spam/ham
-	// TargetComplaint is "complaint" when Kind is complaint, else
-	// "not_complaint"; labels 1/0, true/false, complaint, or any other kind.
-	TargetComplaint = "complaint"
-	TargetSign      = "sign" // sign of Sentiment (±0.05): positive, negative, neutral; labels numbers or words
-)
-
-// ErrUsage wraps errors caused by bad options or input shape (unknown column,
+// errUsage wraps errors caused by bad options or input shape (unknown column,
 // format, target); Main exits 2 on them.
-var ErrUsage = errors.New("usage")
+var errUsage = errors.New("usage")
 
-// ClassifyOptions configure RunClassify.
-type ClassifyOptions struct {
-	// Format is FormatAuto (default), FormatJSONL, FormatCSV or FormatLines.
+// classifyOptions configure classifyStream.
+type classifyOptions struct {
+	// Format is formatAuto (default), formatJSONL, formatCSV or formatLines.
 	// Auto reads a first line starting with "{" as JSON lines, a first line
 	// that names TextColumn among separated fields as CSV, else plain lines.
 	Format string
@@ -55,8 +45,8 @@ type ClassifyOptions struct {
 	// Labels names the field or column of gold labels; empty means no
 	// evaluation.
 	Labels string
-	// Target is what labels are compared with (TargetKind by default, or
-	// TargetLang / TargetUrgency when Labels is named so).
+	// Target is what labels are compared with (triage.TargetKind by default, or
+	// triage.TargetLang / triage.TargetUrgency when Labels is named so).
 	Target string
 	// Brand and Competitors are passed to every message's TriageInput.
 	Brand, Competitors []string
@@ -71,36 +61,34 @@ type ClassifyOptions struct {
 	Size     int64
 }
 
-// Output is one line written by RunClassify: the message, its gold label if
+// classifyOutput is one line written by classifyStream: the message, its gold label if
 // any, and every field of the Triage.
-type Output struct {
+type classifyOutput struct {
 	Text  string `json:"text"`
 	Label string `json:"label,omitempty"`
 	bot.Triage
 }
 
-// RunClassify classifies every message read from in and writes one JSON
-// line (Output) per message to out. With opts.Labels it also compares each
+// classifyStream classifies every message read from in and writes one JSON
+// line (classifyOutput) per message to out. With opts.Labels it also compares each
 // prediction with the gold label and writes per-class precision, recall and
 // F1, accuracy and a confusion matrix to opts.Report (or out). It returns
 // the confusion matrix (empty without labels).
-func RunClassify(ctx context.Context, c bot.Classifier, in io.Reader, out io.Writer, opts ClassifyOptions) (*Confusion, error) {
+func classifyStream(ctx context.Context, c bot.Classifier, in io.Reader, out io.Writer, opts classifyOptions) (*triage.Confusion, error) {
 	namedColumn := opts.TextColumn != ""
 	if !namedColumn {
 		opts.TextColumn = "text"
 	}
 	if opts.Target == "" {
 		switch strings.ToLower(opts.Labels) {
-		case TargetLang, TargetUrgency:
+		case triage.TargetLang, triage.TargetUrgency:
 			opts.Target = strings.ToLower(opts.Labels)
 		default:
-			opts.Target = TargetKind
+			opts.Target = triage.TargetKind
 		}
 	}
-	switch opts.Target {
-	case TargetKind, TargetLang, TargetUrgency, TargetSpam, TargetComplaint, TargetSign:
-	default:
-		return nil, fmt.Errorf("%w: unknown target %q (kind, lang, urgency, spam, complaint, sign)", ErrUsage, opts.Target)
+	if !slices.Contains(triage.Targets(), opts.Target) {
+		return nil, fmt.Errorf("%w: unknown target %q (%s)", errUsage, opts.Target, strings.Join(triage.Targets(), ", "))
 	}
 	counter := &countingReader{r: in}
 	br := bufio.NewReaderSize(counter, 64<<10)
@@ -115,7 +103,7 @@ func RunClassify(ctx context.Context, c bot.Classifier, in io.Reader, out io.Wri
 	bw := bufio.NewWriterSize(out, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	conf := &Confusion{}
+	conf := &triage.Confusion{}
 	prog := progress{w: opts.Progress, size: opts.Size, start: time.Now()}
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
@@ -133,10 +121,10 @@ func RunClassify(ctx context.Context, c bot.Classifier, in io.Reader, out io.Wri
 			return conf, fmt.Errorf("classify message %d: %w", n, err)
 		}
 		if opts.Labels != "" {
-			conf.Add(normalizeGold(opts.Target, label), predicted(opts.Target, res))
+			conf.Add(triage.NormalizeLabel(opts.Target, label), triage.Predicted(opts.Target, res))
 		}
 		if !opts.Quiet {
-			if err := enc.Encode(Output{Text: text, Label: label, Triage: res}); err != nil {
+			if err := enc.Encode(classifyOutput{Text: text, Label: label, Triage: res}); err != nil {
 				return conf, fmt.Errorf("write result: %w", err)
 			}
 		}
@@ -159,92 +147,24 @@ func RunClassify(ctx context.Context, c bot.Classifier, in io.Reader, out io.Wri
 	return conf, nil
 }
 
-func predicted(target string, t bot.Triage) string {
-	switch target {
-	case TargetLang:
-		return t.Lang
-	case TargetUrgency:
-		return string(t.Urgency)
-	case TargetSpam:
-		if t.Kind == bot.KindSpam {
-			return "spam"
-		}
-		return "ham"
-	case TargetComplaint:
-		if t.Kind == bot.KindComplaint {
-			return "complaint"
-		}
-		return "not_complaint"
-	case TargetSign:
-		return signOf(t.Sentiment, 0.05)
-	}
-	return string(t.Kind)
-}
-
-func signOf(v, dead float64) string {
-	switch {
-	case v > dead:
-		return "positive"
-	case v < -dead:
-		return "negative"
-	}
-	return "neutral"
-}
-
-func normalizeGold(target, label string) string {
-	l := strings.ToLower(strings.TrimSpace(label))
-	switch target {
-	case TargetSpam:
-		switch l {
-		case "1", "spam", "true", "yes":
-			return "spam"
-		case "0", "ham", "false", "no":
-			return "ham"
-		}
-	case TargetComplaint:
-		switch l {
-		case "1", "true", "yes", "complaint", "y":
-			return "complaint"
-		}
-		return "not_complaint"
-	case TargetLang:
-		if lang, ok := bot.ParseLang(l); ok {
-			return string(lang)
-		}
-	case TargetSign:
-		if v, err := strconv.ParseFloat(l, 64); err == nil {
-			return signOf(v, 0)
-		}
-		switch l {
-		case "pos":
-			return "positive"
-		case "neg":
-			return "negative"
-		case "neu":
-			return "neutral"
-		}
-	}
-	return l
-}
-
-func detectFormat(br *bufio.Reader, opts ClassifyOptions, namedColumn bool) (string, error) {
+func detectFormat(br *bufio.Reader, opts classifyOptions, namedColumn bool) (string, error) {
 	switch opts.Format {
-	case FormatJSONL, FormatCSV, FormatLines:
+	case formatJSONL, formatCSV, formatLines:
 		return opts.Format, nil
-	case FormatAuto:
+	case formatAuto:
 	default:
-		return "", fmt.Errorf("%w: unknown format %q (jsonl, csv, lines)", ErrUsage, opts.Format)
+		return "", fmt.Errorf("%w: unknown format %q (jsonl, csv, lines)", errUsage, opts.Format)
 	}
 	first, _ := br.Peek(4096)
 	first = bytes.TrimLeft(first, "\ufeff \t\r\n")
 	if len(first) > 0 && first[0] == '{' {
-		return FormatJSONL, nil
+		return formatJSONL, nil
 	}
 	line, _, _ := bytes.Cut(first, []byte("\n"))
 	if _, ok := columnIndex(splitHeader(string(line)), opts.TextColumn); ok || namedColumn {
-		return FormatCSV, nil
+		return formatCSV, nil
 	}
-	return FormatLines, nil
+	return formatLines, nil
 }
 
 func splitHeader(line string) []string {
@@ -262,9 +182,9 @@ func columnIndex(cols []string, name string) (int, bool) {
 }
 
 // messageReader returns a function yielding (text, label) until io.EOF.
-func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func() (string, string, error), error) {
+func messageReader(br *bufio.Reader, format string, opts classifyOptions) (func() (string, string, error), error) {
 	switch format {
-	case FormatJSONL:
+	case formatJSONL:
 		line := 0
 		return func() (string, string, error) {
 			for {
@@ -286,13 +206,13 @@ func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func(
 				}
 				text, ok := field(rec, opts.TextColumn)
 				if !ok {
-					return "", "", fmt.Errorf("%w: line %d has no %q field", ErrUsage, line, opts.TextColumn)
+					return "", "", fmt.Errorf("%w: line %d has no %q field", errUsage, line, opts.TextColumn)
 				}
 				label, _ := field(rec, opts.Labels)
 				return text, label, nil
 			}
 		}, nil
-	case FormatCSV:
+	case formatCSV:
 		first, _ := br.Peek(4096)
 		header, _, _ := bytes.Cut(first, []byte("\n"))
 		r := csv.NewReader(br)
@@ -313,13 +233,13 @@ func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func(
 		}
 		ti, ok := columnIndex(cols, opts.TextColumn)
 		if !ok {
-			return nil, fmt.Errorf("%w: no column %q in CSV header %q", ErrUsage, opts.TextColumn, strings.Join(cols, ","))
+			return nil, fmt.Errorf("%w: no column %q in CSV header %q", errUsage, opts.TextColumn, strings.Join(cols, ","))
 		}
 		li := -1
 		if opts.Labels != "" {
 			i, ok := columnIndex(cols, opts.Labels)
 			if !ok {
-				return nil, fmt.Errorf("%w: no labels column %q in CSV header %q", ErrUsage, opts.Labels, strings.Join(cols, ","))
+				return nil, fmt.Errorf("%w: no labels column %q in CSV header %q", errUsage, opts.Labels, strings.Join(cols, ","))
 			}
 			li = i
 		}
@@ -342,7 +262,7 @@ func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func(
 		}, nil
 	}
 	if opts.Labels != "" {
-		return nil, fmt.Errorf("%w: plain lines have no labels column; use JSON lines or CSV", ErrUsage)
+		return nil, fmt.Errorf("%w: plain lines have no labels column; use JSON lines or CSV", errUsage)
 	}
 	return func() (string, string, error) {
 		for {
@@ -445,7 +365,7 @@ func (p *progress) done() {
 	}
 }
 
-const usage = `usage: commpilot classify [flags] [FILE|-]
+const classifyUsage = `usage: commpilot classify [flags] [FILE|-]
 
 Classifies messages offline (no token, no network) and writes one JSON line
 per message with every field of the result. Input: JSON lines with a "text"
@@ -454,22 +374,21 @@ field, CSV with a text column, or one message per line (FILE or stdin).
 flags:
 `
 
-// Main runs "commpilot classify" with args (the words after "classify"; a
+// classify runs "commpilot classify" with args (the words after "classify"; a
 // leading "classify" is skipped). Results go to stdout, the evaluation
 // report and progress to stderr. It returns the exit code: 0 on success,
 // 1 on a read, write or classify failure, 2 on bad flags or a missing file.
-// A nil c means New().
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, c bot.Classifier) int {
+func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, c bot.Classifier) int {
 	if len(args) > 0 && args[0] == "classify" {
 		args = args[1:]
 	}
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, classifyUsage)
 		fs.PrintDefaults()
 	}
-	var opts ClassifyOptions
+	var opts classifyOptions
 	var brand, competitors string
 	var progressFlag bool
 	fs.StringVar(&opts.Labels, "labels", "", "`COLUMN` of gold labels: print precision, recall, F1 and a confusion matrix to stderr")
@@ -521,12 +440,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if progressFlag || isTerminal(stderr) || opts.Size > 1<<20 {
 		opts.Progress = stderr
 	}
-	if c == nil {
-		c = New()
-	}
-	if _, err := RunClassify(ctx, c, in, stdout, opts); err != nil {
+	if _, err := classifyStream(ctx, c, in, stdout, opts); err != nil {
 		fmt.Fprintf(stderr, "classify: %v\n", err)
-		if errors.Is(err, ErrUsage) {
+		if errors.Is(err, errUsage) {
 			return 2
 		}
 		return 1
