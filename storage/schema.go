@@ -19,6 +19,10 @@ const (
 	BucketInboxItems   = "inbox_items"   // inbox items (filled by the inbox store)
 	BucketInboxThreads = "inbox_threads" // conversation → item (filled by the inbox store)
 	BucketInboxSeq     = "inbox_seq"     // inbox id sequence (filled by the inbox store)
+	BucketTimers       = "timers"        // pending timer records by due time (TimeKey(At, kind, key))
+	BucketTimerIndex   = "timer_index"   // kind 0 key → the record's key in timers
+	BucketTimerFlight  = "timer_flight"  // records handed to a handler that has not returned, by sequence
+	BucketTimerHeld    = "timer_held"    // due records whose kind has no handler, by kind 0 key
 )
 
 // Keys of the meta bucket, frozen like the bucket names.
@@ -49,6 +53,9 @@ func migrations() []migration {
 		}},
 		{"v2: faq and inbox", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketFAQ, BucketInboxItems, BucketInboxThreads, BucketInboxSeq)
+		}},
+		{"v3: durable timers", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketTimers, BucketTimerIndex, BucketTimerFlight, BucketTimerHeld)
 		}},
 	}
 }
