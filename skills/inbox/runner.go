@@ -15,6 +15,8 @@ import (
 const (
 	// kindSend is an approved item's delayed send, keyed by sendKey.
 	kindSend = "inbox.send"
+	// kindPurge is the daily purge of finished items (bot.Every).
+	kindPurge = "inbox.purge"
 )
 
 // purgeEvery is how often finished items past the retention are deleted.
