@@ -105,12 +105,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// Skills register after the engine exists: the inbox sends through it.
 	// Message handlers run in this order. Adding a skill is one line here.
-	runners := bot.Install(router, catalog,
+	// Their timer handlers are registered on timers when they are made,
+	// before it runs.
+	timers := storage.NewTimers(db, nil)
+	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, audit, catalog, m.Logger),
+		history.New(storage.NewMessageLog(db), m.Settings, timers, audit, catalog, m.Logger),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
-			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
-	)
+			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
+	)...)
 
 	if err := m.serveHTTP(platforms); err != nil {
 		return err

@@ -124,6 +124,17 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 		}
 		editedFlags = Flags(*edited, faq)
 	}
+	// The timer is armed before the item becomes pending, so a pending item
+	// always has one. A timer whose approval was refused is left alone: it
+	// finds the item not pending for its time and does nothing (cancelling
+	// it could cancel the winning approval's, which has the same key when
+	// two clicks read the same clock time).
+	sendAt := now.Add(delay)
+	if delay > 0 {
+		if err := s.scheduleSend(ctx, id, sendAt); err != nil {
+			return nil, err
+		}
+	}
 	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
 		if err := checkApprovable(it, v); err != nil {
 			return err
@@ -136,7 +147,7 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 		it.Approver = by
 		it.Reason = ""
 		if delay > 0 {
-			it.State, it.SendAt = bot.ItemPending, now.Add(delay)
+			it.State, it.SendAt = bot.ItemPending, sendAt
 		} else {
 			it.State = bot.ItemSending
 		}
@@ -151,7 +162,6 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 	}
 	s.audit(ctx, by, "inbox.approve", id, "v"+strconv.Itoa(it.DraftVersion))
 	if it.State == bot.ItemPending {
-		s.schedule(it.ID, it.SendAt)
 		s.refreshCard(ctx, it)
 		return s.t(ctx, "inbox.ok.pending", int(delay.Seconds())), nil
 	}
@@ -377,17 +387,23 @@ func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The timer stays armed: when it fires, sendDue finds the item no longer
-	// pending and sends nothing. Removing it here could remove the timer of
-	// an Approve that followed this Undo.
-	return s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
+	// The timer of this approval only is disarmed (its key names the send
+	// time), so an Approve that follows this Undo keeps its own (unless the
+	// two approvals read the same clock time to the nanosecond).
+	var sendAt time.Time
+	reply, err := s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
 		if it.State != bot.ItemPending {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.too_late")
 		}
+		sendAt = it.SendAt
 		it.State, it.SendAt = bot.ItemDrafted, time.Time{}
 		it.Log(s.Now(), e.User, "undone", "")
 		return nil
 	}, "inbox.ok.undone", id)
+	if err == nil {
+		s.cancelSend(ctx, id, sendAt)
+	}
+	return reply, err
 }
 
 // markSent records, on a person's word, that an unknown send did go out.
