@@ -21,7 +21,7 @@ var invitePatterns = [...]string{"discord~gg/", "discord~com/invite/", "discorda
 func Invites(s string) []Invite {
 	var out []Invite
 	for i := 0; i < len(s); {
-		r, size := decode(s, i)
+		r, size := DecodeRune(s, i)
 		if narrow(r)|0x20 != 'd' {
 			i += size
 			continue
@@ -39,7 +39,7 @@ func Invites(s string) []Invite {
 // matchInvite reports the first invite in s at or after byte from.
 func matchInvite(s string, from int) (Invite, bool) {
 	for i := from; i < len(s); {
-		r, size := decode(s, i)
+		r, size := DecodeRune(s, i)
 		if narrow(r)|0x20 == 'd' {
 			if end, code := matchInviteAt(s, i); end > 0 {
 				return Invite{Code: code, Start: i, End: end}, true
@@ -83,7 +83,7 @@ func matchPattern(s string, i int, p string, skip bool) (int, bool) {
 			continue
 		}
 		for (pi > 0 || skip) && i < len(s) {
-			r, size := decode(s, i)
+			r, size := DecodeRune(s, i)
 			if !isInviteSeparator(r) {
 				break
 			}
@@ -92,7 +92,7 @@ func matchPattern(s string, i int, p string, skip bool) (int, bool) {
 		if i >= len(s) {
 			return 0, false
 		}
-		r, size := decode(s, i)
+		r, size := DecodeRune(s, i)
 		r = narrow(r)
 		if c == '/' {
 			if r != '/' && r != '\\' && r != '⁄' && r != '∕' {

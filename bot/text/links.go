@@ -15,23 +15,25 @@ type Link struct {
 	Start, End int
 	// Invite is set when the link is a Discord invite (see Invites).
 	Invite bool
+	// Email is set for an e-mail address (user@acme.io, Host acme.io).
+	Email bool
 }
 
 // Links returns the links of s in order: anything with a scheme
 // ("https://…", "ftp://…"), anything starting "www.", and bare host names
 // with a path or not ("acme.io/help", "bit.ly") whose last label is a
-// common top-level domain. An e-mail address is not a link.
+// common top-level domain. E-mail addresses are links too, marked Email.
 func Links(s string) []Link {
 	var out []Link
 	for i := 0; i < len(s); {
-		r, size := decode(s, i)
+		r, size := DecodeRune(s, i)
 		if IsSpace(r) {
 			i += size
 			continue
 		}
 		j := i + size
 		for j < len(s) {
-			r, size := decode(s, j)
+			r, size := DecodeRune(s, j)
 			if IsSpace(r) {
 				break
 			}
@@ -70,8 +72,12 @@ func ChunkLink(c string) (Link, bool) {
 	isLink := false
 	if k := strings.Index(body, "://"); k >= 0 {
 		s := k
-		for s > 0 && isSchemeByte(body[s-1]) {
-			s--
+		for s > 0 {
+			r, size := utf8.DecodeLastRuneInString(body[:s])
+			if !IsWordRune(r) && r != '+' && r != '-' && r != '.' {
+				break
+			}
+			s -= size
 		}
 		if s < k {
 			start += s
@@ -85,7 +91,7 @@ func ChunkLink(c string) (Link, bool) {
 	if !isLink {
 		host := bareHost(body)
 		dot := strings.LastIndexByte(host, '.')
-		if dot <= 0 || strings.ContainsRune(host, '@') {
+		if dot <= 0 {
 			return Link{}, false
 		}
 		if r, _ := utf8.DecodeLastRuneInString(host[:dot]); !IsWordRune(r) || !commonTLD(host[dot+1:]) {
@@ -98,12 +104,9 @@ func ChunkLink(c string) (Link, bool) {
 	}
 	t := c[start:end]
 	l := Link{Text: t, Host: Host(t), Start: start, End: end}
+	l.Email = !isLink && strings.ContainsRune(bareHost(t), '@')
 	_, l.Invite = matchInvite(t, 0)
 	return l, true
-}
-
-func isSchemeByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '+' || b == '-' || b == '.'
 }
 
 // bareHost is the host part of a link without a scheme: up to the first

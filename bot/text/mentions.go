@@ -205,7 +205,7 @@ func parseBroadcast(s string, i int) (Mention, bool) {
 			continue
 		}
 		if end < len(s) {
-			if r, _ := decode(s, end); IsWordRune(r) {
+			if r, _ := DecodeRune(s, end); IsWordRune(r) {
 				continue
 			}
 		}
@@ -219,7 +219,7 @@ func lastRune(s string) (rune, int) {
 	for j > 0 && s[j]&0xC0 == 0x80 && len(s)-j < 4 {
 		j--
 	}
-	return decode(s, j)
+	return DecodeRune(s, j)
 }
 
 // isPlatformName accepts platform names: lower-case letters.

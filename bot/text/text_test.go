@@ -82,7 +82,8 @@ func TestLinks(t *testing.T) {
 		{"(HTTPS://Acme.Example:443/a?b=1)", []L{{"HTTPS://Acme.Example:443/a?b=1", "acme.example"}}},
 		{"go to www.acme.io!", []L{{"www.acme.io", "www.acme.io"}}},
 		{"bit.ly/x1 and acme.com, also evil.xyz/path?q", []L{{"bit.ly/x1", "bit.ly"}, {"acme.com", "acme.com"}, {"evil.xyz/path?q", "evil.xyz"}}},
-		{"mail help@acme.com please", nil},
+		{"mail help@acme.com please", []L{{"help@acme.com", "acme.com"}}},
+		{"ｈｔｔｐ://ｗｗｗ.ａｃｍｅ.ｃｏｍ/x", []L{{"ｈｔｔｐ://ｗｗｗ.ａｃｍｅ.ｃｏｍ/x", "ｗｗｗ.ａｃｍｅ.ｃｏｍ"}}},
 		{"ftp://user:pw@files.acme.net/f", []L{{"ftp://user:pw@files.acme.net/f", "files.acme.net"}}},
 		{"https://en.wikipedia.org/wiki/Go_(language)).", []L{{"https://en.wikipedia.org/wiki/Go_(language)", "en.wikipedia.org"}}},
 		{"«https://acme.fr/»", []L{{"https://acme.fr/", "acme.fr"}}},
@@ -99,6 +100,9 @@ func TestLinks(t *testing.T) {
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("Links(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+	if ls := text.Links("a@b.io https://b.io"); len(ls) != 2 || !ls[0].Email || ls[1].Email {
+		t.Errorf("Email flags wrong: %+v", ls)
 	}
 	if ls := text.Links("join https://discord.com/invite/AbC and https://acme.io"); len(ls) != 2 || !ls[0].Invite || ls[1].Invite {
 		t.Errorf("Invite flags wrong: %+v", ls)

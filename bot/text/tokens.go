@@ -19,7 +19,7 @@ func Tokens(s string) []Token {
 	var out []Token
 	start := -1
 	for i := 0; i < len(s); {
-		r, size := decode(s, i)
+		r, size := DecodeRune(s, i)
 		switch {
 		case IsWordRune(r):
 			if start < 0 {
@@ -27,7 +27,7 @@ func Tokens(s string) []Token {
 			}
 		case start >= 0 && IsMark(r):
 		case start >= 0 && IsApostrophe(r) && i+size < len(s):
-			if next, _ := decode(s, i+size); !IsWordRune(next) {
+			if next, _ := DecodeRune(s, i+size); !IsWordRune(next) {
 				out = append(out, Token{Text: s[start:i], Start: start, End: i})
 				start = -1
 			}
@@ -45,8 +45,9 @@ func Tokens(s string) []Token {
 	return out
 }
 
-// decode is utf8.DecodeRuneInString(s[i:]) with an ASCII fast path.
-func decode(s string, i int) (rune, int) {
+// DecodeRune returns the rune at byte i of s and its size: it is
+// utf8.DecodeRuneInString(s[i:]) with a fast path for ASCII, for scanners.
+func DecodeRune(s string, i int) (rune, int) {
 	if c := s[i]; c < utf8.RuneSelf {
 		return rune(c), 1
 	}
