@@ -63,6 +63,11 @@ func FuzzText(f *testing.F) {
 			}
 			last = m.End
 		}
+		for _, m := range text.Mentions(text.Defuse(s)) {
+			if d := text.Defuse(s); d[m.Start] == '<' {
+				t.Errorf("Defuse(%q) = %q keeps mention %+v", s, d, m)
+			}
+		}
 		if got := text.Render(s, func(m text.Mention) string { return s[m.Start:m.End] }); got != s {
 			t.Errorf("Render as itself(%q) = %q", s, got)
 		}

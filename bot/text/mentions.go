@@ -258,3 +258,60 @@ func ParseMention(s string) (Mention, bool) {
 	m, ok := parseAngle(s, 0)
 	return m, ok && m.End == len(s)
 }
+
+// Plain is how a neutral mention reads where it cannot be rendered as
+// markup (a Slack channel named in a Discord message): its label, else its
+// reference, after @ or #. It pings no one.
+func (m Mention) Plain() string {
+	sigil := "@"
+	if m.Kind == MentionChannel {
+		sigil = "#"
+	}
+	if m.Label != "" {
+		return sigil + strings.TrimLeft(m.Label, "@#")
+	}
+	return sigil + m.Ref
+}
+
+// Defuse returns s with every mention in it — neutral or in a platform's
+// markup — broken by a word joiner (U+2060) after its "<", so that text
+// from the community (a display name, a quoted snippet) placed inside the
+// bot's own text reads the same but renders and pings as nothing.
+func Defuse(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range Mentions(s) {
+		if s[m.Start] != '<' {
+			continue
+		}
+		b.WriteString(s[last : m.Start+1])
+		b.WriteString("\u2060")
+		last = m.Start + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// IsReference reports whether the word c (text without white space)
+// starts with a reference written between < and >: a mention, neutral or
+// in a platform's markup (<@slack:U1>, <@123>, <#C1|general>, <!here>), or
+// a Discord custom emoji (<:name:123>, <a:name:123>). Word scanners skip
+// such words: they name something, they say nothing.
+func IsReference(c string) bool {
+	if len(c) < 4 || c[0] != '<' || strings.IndexByte(c, '>') < 0 {
+		return false
+	}
+	switch c[1] {
+	case '@', '#', ':', '!':
+		return true
+	case 'a':
+		return c[2] == ':'
+	}
+	return false
+}

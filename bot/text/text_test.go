@@ -2,6 +2,7 @@ package text_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/commpilot/commpilot/bot/text"
@@ -259,6 +260,49 @@ func TestParseMention(t *testing.T) {
 		m, ok := text.ParseMention(c.in)
 		if ok != c.ok || (ok && (m.Kind != c.kind || m.Ref != c.ref)) {
 			t.Errorf("ParseMention(%q) = %+v, %v", c.in, m, ok)
+		}
+	}
+}
+
+func TestMentionPlain(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"<@slack:U1>", "@slack:U1"},
+		{"<@slack-role:S1|@mods>", "@mods"},
+		{"<#discord:42|general>", "#general"},
+		{"<#slack:C1>", "#slack:C1"},
+	} {
+		m, _ := text.ParseMention(c.in)
+		if got := m.Plain(); got != c.want {
+			t.Errorf("Plain(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestDefuse(t *testing.T) {
+	for _, in := range []string{"<@slack-role:S1> and <!subteam^S2|@mods>, <#slack:C1>, <@123>, <!here>"} {
+		out := text.Defuse(in)
+		if ms := text.Mentions(out); len(ms) != 0 {
+			t.Errorf("Defuse(%q) = %q still has mentions %+v", in, out, ms)
+		}
+		if strings.ReplaceAll(out, "\u2060", "") != in {
+			t.Errorf("Defuse(%q) = %q changes more than mentions", in, out)
+		}
+	}
+	if got := text.Defuse("a < b, @everyone"); got != "a < b, @everyone" {
+		t.Errorf("Defuse changed plain text: %q", got)
+	}
+}
+
+func TestIsReference(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{
+		{"<@slack:U1>", true}, {"<@123>,", true}, {"<#C1|general>", true}, {"<!here>", true},
+		{"<:pepe:123>", true}, {"<a:dance:123>", true}, {"<3", false}, {"<b>bold</b>", false}, {"<@", false},
+	} {
+		if got := text.IsReference(c.in); got != c.want {
+			t.Errorf("IsReference(%q) = %v", c.in, got)
 		}
 	}
 }

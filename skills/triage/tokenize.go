@@ -93,7 +93,7 @@ func elided(w []byte) bool {
 
 // chunk tokenizes one whitespace-separated piece of text.
 func (m *model) chunk(sc *scratch, c string) {
-	if platformMarkup(c) {
+	if btext.IsReference(c) {
 		return
 	}
 	if link, ok := btext.ChunkLink(c); ok {
@@ -212,22 +212,6 @@ func (m *model) chunk(sc *scratch, c string) {
 		}
 	}
 	end()
-}
-
-// platformMarkup reports Discord and Slack mention markup, which names a
-// user, channel, role or custom emoji by id: <@123>, <@!123>, <#123>,
-// <@&123>, <:name:123>, <a:name:123>, <!here>.
-func platformMarkup(c string) bool {
-	if len(c) < 4 || c[0] != '<' || strings.IndexByte(c, '>') < 0 {
-		return false
-	}
-	switch c[1] {
-	case '@', '#', ':', '!':
-		return true
-	case 'a':
-		return c[2] == ':'
-	}
-	return false
 }
 
 // foldKey folds a lexicon or keyword entry the way message words are
