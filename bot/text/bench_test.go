@@ -13,6 +13,7 @@ var benchText = strings.Repeat("Bonjour <@discord:1>, ma commande n°42 n'est to
 
 func BenchmarkFold(b *testing.B) {
 	b.SetBytes(int64(len(benchText)))
+	b.ReportAllocs()
 	for b.Loop() {
 		_ = text.Fold(benchText)
 	}
@@ -20,6 +21,7 @@ func BenchmarkFold(b *testing.B) {
 
 func BenchmarkTokens(b *testing.B) {
 	b.SetBytes(int64(len(benchText)))
+	b.ReportAllocs()
 	for b.Loop() {
 		_ = text.Tokens(benchText)
 	}

@@ -16,7 +16,10 @@ func (t Token) Folded() string { return Fold(t.Text) }
 // inside ("l'offre", "don't", "aujourd’hui"). Everything else separates
 // words, invalid UTF-8 included. The offsets are bytes of s.
 func Tokens(s string) []Token {
-	var out []Token
+	if s == "" {
+		return nil
+	}
+	out := make([]Token, 0, min(len(s)/5+1, 256)) // about one word in five bytes
 	start := -1
 	for i := 0; i < len(s); {
 		r, size := DecodeRune(s, i)
