@@ -53,19 +53,24 @@ func escapeAll(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
+	for i := 0; i < len(s); i++ {
+		writeEscaped(&b, s[i])
 	}
 	return b.String()
+}
+
+// writeEscaped writes byte c of a text, escaping &, < and >.
+func writeEscaped(b *strings.Builder, c byte) {
+	switch c {
+	case '&':
+		b.WriteString("&amp;")
+	case '<':
+		b.WriteString("&lt;")
+	case '>':
+		b.WriteString("&gt;")
+	default:
+		b.WriteByte(c)
+	}
 }
 
 // escapeKeepRefs renders the neutral mentions of the bot's own texts
@@ -120,16 +125,7 @@ func escapeExcept(s string, groups bool) string {
 				continue
 			}
 		}
-		switch s[i] {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteByte(s[i])
-		}
+		writeEscaped(&b, s[i])
 		i++
 	}
 	return b.String()
