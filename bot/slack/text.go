@@ -93,7 +93,7 @@ func escapeKeepUsers(s string) string { return escapeExcept(renderMentions(s), f
 func renderMentions(s string) string {
 	return text.Render(s, func(m text.Mention) string {
 		if m.Platform() != string(bot.Slack) {
-			return escapeAll(m.Plain())
+			return m.Plain() // escaped with the rest of the text
 		}
 		label := ""
 		if m.Label != "" {

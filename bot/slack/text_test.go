@@ -29,6 +29,7 @@ func TestNeutralMentionsRender(t *testing.T) {
 		{"Now watching <#discord:300000000000000001> (discord) for <@discord-role:7>", "Now watching #discord:300000000000000001 (discord) for @discord-role:7",
 			"Now watching #discord:300000000000000001 (discord) for @discord-role:7"},
 		{"@\u2060<@slack-role:S1>", "@\u2060<!subteam^S1>", "@\u2060&lt;!subteam^S1&gt;"},
+		{"<#discord:1|a & b>", "#a &amp; b", "#a &amp; b"},
 		{"@<\u2060@slack-role:S1>", "@&lt;\u2060@slack-role:S1&gt;", "@&lt;\u2060@slack-role:S1&gt;"},
 	} {
 		if got := escapeKeepRefs(tt.in); got != tt.keep {
