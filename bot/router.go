@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // Router routes commands by "group verb", actions and form submissions by
@@ -511,38 +513,55 @@ func tokenTexts(ts []Token) []string {
 }
 
 // normalise validates one option value and returns its canonical form.
+// Users, roles and channels arrive as neutral references ("slack:U1",
+// "slack-role:S1", "slack:C1"), neutral mentions ("<@slack:U1>", see
+// bot/text) or bare platform ids; the adapters translate platform markup.
 func normalise(o Option, v string, p PlatformID) (string, *Error) {
 	switch o.Type {
 	case OptChannel:
+		if m, ok := neutralMention(v, text.MentionChannel); ok {
+			v = m
+		}
 		if ref, err := ParseChannelRef(v); err == nil {
 			return ref.String(), nil
 		}
-		if id, ok := parseMention(v, "#"); ok {
-			return string(p) + ":" + id, nil
+		if isPlatformID(v) {
+			return string(p) + ":" + v, nil
 		}
 		return "", Invalid("err.bad_channel", v)
 	case OptUser:
-		if id, ok := parseMention(v, "@!", "@"); ok {
-			return string(p) + ":" + id, nil
+		if m, ok := neutralMention(v, text.MentionUser); ok {
+			v = m
 		}
 		if k, ok := ParseStaffRef(v); ok && !strings.Contains(k, "-role:") {
 			return k, nil
 		}
+		if isPlatformID(v) {
+			return string(p) + ":" + v, nil
+		}
 		return "", Invalid("err.bad_user", v)
 	case OptRole:
-		if id, ok := parseMention(v, "@&", "!subteam^"); ok {
-			return string(p) + "-role:" + id, nil
+		if m, ok := neutralMention(v, text.MentionRole); ok {
+			v = m
+		}
+		if k, ok := ParseStaffRef(v); ok && strings.Contains(k, "-role:") {
+			return k, nil
+		}
+		if isPlatformID(v) {
+			return string(p) + "-role:" + v, nil
 		}
 		return "", Invalid("err.bad_role", v)
 	case OptMentionable:
-		if id, ok := parseMention(v, "@&", "!subteam^"); ok && strings.HasPrefix(v, "<") {
-			return string(p) + "-role:" + id, nil
+		if m, ok := neutralMention(v, text.MentionRole); ok {
+			v = m
+		} else if m, ok := neutralMention(v, text.MentionUser); ok {
+			v = m
 		}
 		if k, ok := ParseStaffRef(v); ok {
 			return k, nil
 		}
-		if id, ok := parseMention(v, "@!", "@"); ok {
-			return string(p) + ":" + id, nil
+		if isPlatformID(v) {
+			return string(p) + ":" + v, nil
 		}
 		return "", Invalid("err.bad_user", v)
 	case OptDuration:
@@ -571,36 +590,14 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 	return v, nil
 }
 
-// parseMention reads "<#ID>", "<#ID|name>", "<@ID>", "<@!ID>", "<@&ID>",
-// "<!subteam^ID|@name>" for the given sigils, or a bare platform id.
-func parseMention(v string, sigils ...string) (string, bool) {
-	if strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") {
-		inner := v[1 : len(v)-1]
-		inner, _, _ = strings.Cut(inner, "|")
-		for _, s := range sigils {
-			if id, ok := strings.CutPrefix(inner, s); ok && isIDChars(id) {
-				return id, true
-			}
-		}
+// neutralMention returns the reference inside v when v is exactly one
+// neutral mention of kind k.
+func neutralMention(v string, k text.MentionKind) (string, bool) {
+	m, ok := text.ParseMention(v)
+	if !ok || m.Raw || m.Kind != k {
 		return "", false
 	}
-	if isPlatformID(v) {
-		return v, true
-	}
-	return "", false
-}
-
-// isIDChars accepts the characters of Discord and Slack ids.
-func isIDChars(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && (r < 'A' || r > 'Z') {
-			return false
-		}
-	}
-	return true
+	return m.Ref, true
 }
 
 // isPlatformID accepts Discord snowflakes and Slack ids (C0123, U0123, S0123).
@@ -640,7 +637,7 @@ func SplitArgs(s string) []Token {
 	i := 0
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if isSpace(r) {
+		if text.IsSpace(r) {
 			i += n
 			continue
 		}
@@ -655,7 +652,7 @@ func SplitArgs(s string) []Token {
 		}
 		for i < len(s) {
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if isSpace(r) {
+			if text.IsSpace(r) {
 				break
 			}
 			i += n
@@ -664,8 +661,6 @@ func SplitArgs(s string) []Token {
 	}
 	return out
 }
-
-func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0' }
 
 func quotePair(r rune) (rune, bool) {
 	switch r {
@@ -689,7 +684,7 @@ func findClose(s string, from int, q rune) (int, bool) {
 				return j, true
 			}
 			next, _ := utf8.DecodeRuneInString(s[j+n:])
-			if isSpace(next) {
+			if text.IsSpace(next) {
 				return j, true
 			}
 		}

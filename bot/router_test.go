@@ -40,6 +40,9 @@ func testRouter() *bot.Router {
 	return r
 }
 
+// TestRouterBindsSlackText binds command lines as the Slack adapter hands
+// them over: user, channel and user-group markup already translated to
+// neutral mentions (see bot/text).
 func TestRouterBindsSlackText(t *testing.T) {
 	r := testRouter()
 	tests := []struct {
@@ -48,21 +51,24 @@ func TestRouterBindsSlackText(t *testing.T) {
 	}{
 		{"", "help|", ""},
 		{"help", "help|", ""},
-		{"setup watch <#C0123|community>", "setup watch|channel=slack:C0123", ""},
+		{"setup watch <#slack:C0123|community>", "setup watch|channel=slack:C0123", ""},
 		{"setup watch discord:123456789012345678", "setup watch|channel=discord:123456789012345678", ""},
 		{"setup watch community", "", bot.CodeInvalid},
 		{"setup watch", "", bot.CodeInvalid},
-		{"setup staff add <@U0ALICE|alice>", "setup staff|op=add,user=slack:U0ALICE", ""},
-		{"SETUP Staff ADD <@U0ALICE>", "setup staff|op=add,user=slack:U0ALICE", ""},
+		{"setup staff add <@slack:U0ALICE|alice>", "setup staff|op=add,user=slack:U0ALICE", ""},
+		{"SETUP Staff ADD <@slack:U0ALICE>", "setup staff|op=add,user=slack:U0ALICE", ""},
 		{"setup staff promote <@U0ALICE>", "", bot.CodeInvalid},
-		{"setup who <!subteam^S0MODS|@mods>", "setup who|who=slack-role:S0MODS", ""},
-		{"setup who <@U0ALICE>", "setup who|who=slack:U0ALICE", ""},
+		{"setup who <@slack-role:S0MODS|@mods>", "setup who|who=slack-role:S0MODS", ""},
+		{"setup who <@slack:U0ALICE>", "setup who|who=slack:U0ALICE", ""},
 		{"setup who discord-role:777777777777777777", "setup who|who=discord-role:777777777777777777", ""},
 		{"setup who alice", "", bot.CodeInvalid},
+		{"setup who <@U0ALICE>", "", bot.CodeInvalid},           // platform markup: the adapter translates it
+		{"setup watch <#C0123|community>", "", bot.CodeInvalid}, // likewise
+		{"setup who <@web:U0ALICE>", "", bot.CodeInvalid},       // no such platform
 		{"inbox", "inbox list|", ""},
-		{"inbox assign 42 <@U0ALICE>", "inbox assign|id=42,user=slack:U0ALICE", ""},
+		{"inbox assign 42 <@slack:U0ALICE>", "inbox assign|id=42,user=slack:U0ALICE", ""},
 		{"inbox assign x42 <@U0ALICE>", "", bot.CodeInvalid},
-		{"inbox assign 42 <@U0ALICE> extra", "", bot.CodeInvalid},
+		{"inbox assign 42 <@slack:U0ALICE> extra", "", bot.CodeInvalid},
 		{"faq add Quels sont vos horaires ? | Du lundi au vendredi, 9h-18h.", "faq add|entry=Quels sont vos horaires ? | Du lundi au vendredi, 9h-18h.", ""},
 		{"faq add L'offre d'aujourd'hui\nligne 2", "faq add|entry=L'offre d'aujourd'hui\nligne 2", ""},
 		{`rule add "no invites" 10m`, "rule add|name=no invites,timeout=10m0s", ""},

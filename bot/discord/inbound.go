@@ -210,8 +210,8 @@ func interactionEvent(i *discordgo.Interaction) (bot.Event, bool) {
 
 // commandOptions walks /cm's options: subcommand groups and subcommands
 // build the route, the leaves are the values (ids as given, integers in
-// decimal; a mentionable as <@ID> or, for a role, <@&ID>, so the router can
-// tell them apart). focus is the option being typed in an autocomplete.
+// decimal; a mentionable as the neutral reference "discord:ID" or, for a
+// role, "discord-role:ID", so the router can tell them apart). focus is the option being typed in an autocomplete.
 func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, resolved *discordgo.ApplicationCommandInteractionDataResolved) (route string, values map[string]string, focus string) {
 	var words []string
 	values = map[string]string{}
@@ -235,15 +235,16 @@ func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, r
 	return strings.Join(words, " "), values, focus
 }
 
-// mentionable renders a mentionable option's id as a role or user mention.
+// mentionable turns a mentionable option's id into the neutral reference
+// of a role or a user.
 func mentionable(id string, resolved *discordgo.ApplicationCommandInteractionDataResolved) string {
 	if id == "" {
 		return ""
 	}
 	if resolved != nil && resolved.Roles[id] != nil {
-		return "<@&" + id + ">"
+		return string(bot.Discord) + "-role:" + id
 	}
-	return "<@" + id + ">"
+	return bot.UserRef{Platform: bot.Discord, ID: id}.Key()
 }
 
 func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {

@@ -183,7 +183,7 @@ func commandEvent(c *slack.SlashCommand) (bot.Event, responder) {
 		Kind:    bot.EventCommand,
 		Message: bot.MessageRef{Channel: bot.ChannelRef{Platform: bot.Slack, ID: c.ChannelID}},
 		User:    bot.UserRef{Platform: bot.Slack, ID: c.UserID, Name: c.UserName},
-		Text:    strings.TrimSpace(decodeText(c.Text)),
+		Text:    strings.TrimSpace(decodeCommand(c.Text)),
 		DM:      strings.HasPrefix(c.ChannelID, "D"),
 		Time:    time.Now(),
 	}

@@ -35,8 +35,8 @@ func TestSetupAcrossSkills(t *testing.T) {
 		return rep.Text
 	}
 	for _, c := range []struct{ cmd, reply string }{
-		{"setup team-channel", "Team channel set to <#C0TEAM> (slack): cards and digests will go there."},
-		{"setup watch <#C0COMMUNITY>", "Now watching <#C0COMMUNITY> (slack) for mentions, questions and complaints."},
+		{"setup team-channel", "Team channel set to <#slack:C0TEAM> (slack): cards and digests will go there."},
+		{"setup watch <#slack:C0COMMUNITY>", "Now watching <#slack:C0COMMUNITY> (slack) for mentions, questions and complaints."},
 		{"setup brand Acme, ACME Cloud", "Keywords saved: Acme, ACME Cloud."},
 		{"setup timezone Europe/Paris", "Time zone set to Europe/Paris"},
 		{"setup voice friendly, no emoji", "Voice saved: drafts will follow it."},
@@ -57,33 +57,33 @@ func TestSetupAcrossSkills(t *testing.T) {
 	}
 	want := map[string]string{
 		"en": `*commpilot settings*
-Team channel: <#C0TEAM> (slack)
-Watched channels: <#C0COMMUNITY> (slack)
+Team channel: <#slack:C0TEAM> (slack)
+Watched channels: <#slack:C0COMMUNITY> (slack)
 Brand keywords: Acme, ACME Cloud
 Competitor keywords: none
-Staff: <@U0ALICE> (slack)
+Staff: <@slack:U0ALICE> (slack)
 Time zone: Europe/Paris
 Language: en
 Voice: friendly, no emoji
 Send delay: 30s
 Message retention: 14 days`,
 		"fr": `*Réglages de commpilot*
-Salon de l'équipe : <#C0TEAM> (slack)
-Salons surveillés : <#C0COMMUNITY> (slack)
+Salon de l'équipe : <#slack:C0TEAM> (slack)
+Salons surveillés : <#slack:C0COMMUNITY> (slack)
 Mots-clés de la marque : Acme, ACME Cloud
 Concurrents surveillés : aucun
-Équipe : <@U0ALICE> (slack)
+Équipe : <@slack:U0ALICE> (slack)
 Fuseau horaire : Europe/Paris
 Langue : fr
 Ton : friendly, no emoji
 Délai d'envoi : 30s
 Conservation des messages : 14 jours`,
 		"nl": `*Instellingen van commpilot*
-Teamkanaal: <#C0TEAM> (slack)
-Gevolgde kanalen: <#C0COMMUNITY> (slack)
+Teamkanaal: <#slack:C0TEAM> (slack)
+Gevolgde kanalen: <#slack:C0COMMUNITY> (slack)
 Merktrefwoorden: Acme, ACME Cloud
 Gevolgde concurrenten: geen
-Team: <@U0ALICE> (slack)
+Team: <@slack:U0ALICE> (slack)
 Tijdzone: Europe/Paris
 Taal: nl
 Toon: friendly, no emoji

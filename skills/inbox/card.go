@@ -18,7 +18,7 @@ func (s *Skill) render(st bot.Settings, it bot.Item) *bot.Card {
 	c := &bot.Card{
 		Title: t("inbox.card.title", t("kind."+string(it.Triage.Kind)), it.ID, it.Author.Display()),
 		URL:   it.Link,
-		Context: t("inbox.card.context", string(first.Ref.Channel.Platform), "<#"+first.Ref.Channel.ID+">",
+		Context: t("inbox.card.context", string(first.Ref.Channel.Platform), first.Ref.Channel.Mention(),
 			first.Time.In(loc).Format("2006-01-02 15:04"), loc.String()),
 		Quote: quote(it.Messages),
 		Tone:  tone(it),

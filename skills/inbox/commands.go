@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // listLimit bounds /cm inbox.
@@ -183,12 +184,13 @@ func (s *Skill) faqRemove(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 
 func errorsIsNotFound(err error) bool { return notFound(err, 0) != err }
 
+// snippet is s on one line, cut to n characters, with its mentions defused.
 func snippet(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
+		s = string(r[:n-1]) + "…"
 	}
-	return s
+	return text.Defuse(s) // community text inside the bot's reply pings no one
 }
 
 // age renders a duration as "5m", "3h", "2d".

@@ -557,6 +557,24 @@ func TestFlags(t *testing.T) {
 	}
 }
 
+func TestFlagsNeutralMentionsAndDisguisedLinks(t *testing.T) {
+	faq := []bot.FAQEntry{{Answer: "Our shop: acme.example/shop"}}
+	for _, c := range []struct {
+		draft string
+		want  []string
+	}{
+		{"Ask <@slack-role:S0MODS|@mods>", []string{"mass_mention"}},
+		{"Thanks <@discord:1>, see <#discord:2>", nil},
+		{"Hi @Everyone and @channel", []string{"everyone", "mass_mention"}},
+		{"Mail help@acme.example or visit acme.example/shop", nil},
+		{"Visit evil.xyz/win or join discord . gg / free", []string{"link:evil.xyz/win", "link:discord . gg / free"}},
+	} {
+		if got := inbox.Flags(c.draft, faq); strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("Flags(%q) = %v, want %v", c.draft, got, c.want)
+		}
+	}
+}
+
 func TestInboxCommands(t *testing.T) {
 	f := newFixture(t)
 	f.post(t, community, member, "My Acme parcel never arrived")
@@ -567,7 +585,7 @@ func TestInboxCommands(t *testing.T) {
 	if !strings.Contains(list, "2 open items") || i1 < 0 || i2 < 0 || i1 > i2 || !strings.Contains(list, "0m") {
 		t.Errorf("inbox list:\n%s", list)
 	}
-	if got := bottest.ReplyText(f.Command(t, alice, "inbox assign 2 <@U0BOB>")); got != "#2 assigned to <@U0BOB>." {
+	if got := bottest.ReplyText(f.Command(t, alice, "inbox assign 2 <@slack:U0BOB>")); got != "#2 assigned to <@slack:U0BOB>." {
 		t.Errorf("assign: %q", got)
 	}
 	if it := f.item(t, 2); it.Assignee.Key() != "slack:U0BOB" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // Skill serves /cm help and /cm setup.
@@ -146,8 +147,9 @@ func (s *Skill) unwatch(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 // maxKeywords bounds a keyword list; each keyword is 2..64 characters.
 const maxKeywords = 50
 
-// ParseKeywords splits "Acme, ACME Cloud" into trimmed, de-duplicated
-// keywords; "-" alone means none.
+// ParseKeywords splits "Acme, ACME Cloud" into trimmed keywords,
+// de-duplicated the way triage matches them: case and accents folded
+// (text.Fold), so "Café" and "cafe" are one keyword. "-" alone means none.
 func ParseKeywords(s string) ([]string, *bot.Error) {
 	if strings.TrimSpace(s) == "-" {
 		return nil, nil
@@ -161,7 +163,7 @@ func ParseKeywords(s string) ([]string, *bot.Error) {
 		if n := len([]rune(k)); n < 2 || n > 64 {
 			return nil, bot.Invalid("setup.err.keyword_len", k)
 		}
-		if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, k) }) {
+		if !slices.ContainsFunc(out, func(o string) bool { return text.Fold(o) == text.Fold(k) }) {
 			out = append(out, k)
 		}
 	}
@@ -238,7 +240,7 @@ func (s *Skill) timezone(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 func (s *Skill) completeZones(_ context.Context, _ bot.Event, prefix string) ([]bot.Choice, error) {
 	var out []bot.Choice
 	for _, z := range commonZones {
-		if strings.Contains(strings.ToLower(z), strings.ToLower(prefix)) {
+		if text.ContainsFold(z, prefix) {
 			out = append(out, bot.Choice{Name: z, Value: z})
 		}
 	}
@@ -355,22 +357,19 @@ func (s *Skill) help(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 // HelpKey is the catalogue key of a command's one-line help: "help.setup.brand".
 func HelpKey(route string) string { return "help." + strings.ReplaceAll(route, " ", ".") }
 
+// mention names a channel, with its platform: "<#slack:C1> (slack)".
 func mention(c bot.ChannelRef) string {
 	if c.IsZero() {
 		return ""
 	}
-	return "<#" + c.ID + "> (" + string(c.Platform) + ")"
+	return c.Mention() + " (" + string(c.Platform) + ")"
 }
 
+// staffName names a staff reference (a user or a role), with its platform:
+// "<@slack-role:S1> (slack)".
 func staffName(ref string) string {
-	kind, id, _ := strings.Cut(ref, ":")
-	if strings.HasSuffix(kind, "-role") {
-		if kind == "slack-role" {
-			return "<!subteam^" + id + "> (slack)"
-		}
-		return "<@&" + id + "> (" + strings.TrimSuffix(kind, "-role") + ")"
-	}
-	return "<@" + id + "> (" + kind + ")"
+	kind, _, _ := strings.Cut(ref, ":")
+	return text.MentionOf(ref) + " (" + strings.TrimSuffix(kind, "-role") + ")"
 }
 
 func staffList(refs []string) string {
