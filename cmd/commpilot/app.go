@@ -106,7 +106,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// Message handlers run in this order.
 	skills := []bot.Skill{
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, m.Logger),
+		history.New(history.Config{Log: storage.NewMessageLog(db), Link: m.Engine.Link, Settings: m.Settings, Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
 	}
