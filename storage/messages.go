@@ -58,14 +58,15 @@ func (l *MessageLog) Record(ctx context.Context, m bot.LoggedMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkMessage(m); err != nil {
+	val, err := encodeMessage(m)
+	if err != nil {
 		return err
 	}
 	// DB.Batch may run this function more than once (when another function
 	// of the same batch fails it rolls back and retries the rest). That is
 	// harmless only because record is idempotent: storing a message that is
 	// there, or applying an edit already applied, changes nothing.
-	err := l.db.bolt.Batch(func(tx *bbolt.Tx) error { return record(tx, m) })
+	err = l.db.bolt.Batch(func(tx *bbolt.Tx) error { return record(tx, m, val) })
 	if err != nil {
 		return fmt.Errorf("record message %s: %w", refString(m.Ref), err)
 	}
@@ -78,14 +79,16 @@ func (l *MessageLog) RecordMany(ctx context.Context, msgs []bot.LoggedMessage) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for _, m := range msgs {
-		if err := checkMessage(m); err != nil {
+	vals := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		var err error
+		if vals[i], err = encodeMessage(m); err != nil {
 			return err
 		}
 	}
 	err := l.db.bolt.Update(func(tx *bbolt.Tx) error {
-		for _, m := range msgs {
-			if err := record(tx, m); err != nil {
+		for i, m := range msgs {
+			if err := record(tx, m, vals[i]); err != nil {
 				return fmt.Errorf("message %s: %w", refString(m.Ref), err)
 			}
 		}
@@ -116,15 +119,26 @@ func (l *MessageLog) Delete(ctx context.Context, ref bot.MessageRef, t time.Time
 	return nil
 }
 
-func checkMessage(m bot.LoggedMessage) error {
+// encodeMessage checks m and returns its JSON when it is a new message (an
+// edit is encoded once merged into the stored message). Encoding happens
+// before the write transaction, outside bbolt's single writer.
+func encodeMessage(m bot.LoggedMessage) ([]byte, error) {
 	if m.Ref.Channel.Platform == "" || m.Ref.Channel.ID == "" || m.Ref.ID == "" || (!m.Edited && m.Time.IsZero()) {
-		return fmt.Errorf("record message %s: %w", refString(m.Ref), errIncomplete)
+		return nil, fmt.Errorf("record message %s: %w", refString(m.Ref), errIncomplete)
 	}
-	return nil
+	if m.Edited {
+		return nil, nil
+	}
+	val, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode message %s: %w", refString(m.Ref), err)
+	}
+	return val, nil
 }
 
-// record stores a new message or applies an edit, in tx.
-func record(tx *bbolt.Tx, m bot.LoggedMessage) error {
+// record stores a new message m, encoded as val, or applies the edit m, in
+// tx.
+func record(tx *bbolt.Tx, m bot.LoggedMessage, val []byte) error {
 	if m.Edited {
 		at := m.EditedAt
 		if at.IsZero() {
@@ -145,7 +159,7 @@ func record(tx *bbolt.Tx, m bot.LoggedMessage) error {
 		return nil // stored already
 	}
 	tk := messageKey(m.Ref, m.Time)
-	if err := PutJSON(tx.Bucket([]byte(BucketMessageLog)), tk, m); err != nil {
+	if err := tx.Bucket([]byte(BucketMessageLog)).Put(tk, val); err != nil {
 		return err
 	}
 	return refs.Put(rk, tk)

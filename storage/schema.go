@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -120,10 +121,13 @@ func migrateMessageLog(tx *bbolt.Tx) error {
 		if r.Edited {
 			m.EditedAt = r.Time
 		}
-		if checkMessage(m) != nil {
+		val, err := encodeMessage(m)
+		if errors.Is(err, errIncomplete) {
 			return nil // v1 refused these; nothing to convert
+		} else if err != nil {
+			return err
 		}
-		return record(tx, m)
+		return record(tx, m, val)
 	})
 	if err != nil {
 		return err
