@@ -110,7 +110,8 @@ func (m *Main) Run(ctx context.Context) error {
 	timers := storage.NewTimers(db, nil)
 	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, timers, audit, catalog, m.Logger),
+		history.New(history.Config{Log: storage.NewMessageLog(db), Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
+			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
 	)...)

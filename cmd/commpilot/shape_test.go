@@ -110,19 +110,11 @@ func TestCoreDependsOnNoSDK(t *testing.T) {
 	}
 }
 
-// knownDebt lists the imports that break the rule below today and are being
-// removed (issue 9: skills read history through bot.History). The test fails
-// on any other, and on an entry here that is no longer needed.
-var knownDebt = map[[2]string]bool{
-	{module + "/skills/history", module + "/storage"}: true,
-}
-
 // TestSkillsImportOnlyTheCore keeps skills apart: a skill imports bot and
 // the standard library, never storage, an adapter, an SDK or another skill;
 // what it needs from them comes through a bot interface.
 func TestSkillsImportOnlyTheCore(t *testing.T) {
 	pkgs := packageImports(t)
-	used := map[[2]string]bool{}
 	for p, imps := range pkgs {
 		if !within(p, module+"/skills") {
 			continue
@@ -144,16 +136,7 @@ func TestSkillsImportOnlyTheCore(t *testing.T) {
 			default:
 				continue
 			}
-			if knownDebt[[2]string{p, imp}] {
-				used[[2]string{p, imp}] = true
-				continue
-			}
 			t.Errorf("%s imports %s, %s: skills import bot and go through its interfaces", p, imp, why)
-		}
-	}
-	for d := range knownDebt {
-		if !used[d] {
-			t.Errorf("%s no longer imports %s: remove it from knownDebt", d[0], d[1])
 		}
 	}
 }

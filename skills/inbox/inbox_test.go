@@ -523,6 +523,8 @@ func TestWhatDoesNotBecomeAnItem(t *testing.T) {
 	f.post(t, bot.ChannelRef{Platform: bot.Discord, ID: "300000000000000099"}, member, "Acme order never arrived")
 	f.post(t, community, member, "lol nice weather today")
 	f.post(t, community, member, "")
+	// A deletion is no message, even from an adapter that sends its last text.
+	f.post(t, community, member, "Acme order never arrived", func(e *bot.Event) { e.Deleted = true })
 	items, _ := f.store.Items(context.Background(), nil)
 	if len(items) != 0 || len(f.Slack.Actions()) != 0 {
 		t.Errorf("items %+v, actions %+v", items, f.Slack.Actions())
