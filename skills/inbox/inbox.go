@@ -160,12 +160,16 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	return nil, s.intake(ctx, st, e, tr, found)
 }
 
-// isCandidate says whether a new message deserves an item.
+// isCandidate says whether a new message deserves an item: one that names
+// the bot or the brand, a complaint or a question, and any urgent message
+// (a legal threat, the press, safety, a hacked account, a payment problem)
+// even when it names neither. Spam never does.
 func isCandidate(t bot.Triage) bool {
 	if t.Kind == bot.KindSpam {
 		return false
 	}
-	return t.Mentions.Bot || len(t.Mentions.Brand) > 0 || t.Kind == bot.KindComplaint || t.Kind == bot.KindQuestion
+	return t.Mentions.Bot || len(t.Mentions.Brand) > 0 || t.Kind == bot.KindComplaint || t.Kind == bot.KindQuestion ||
+		t.Urgency.Rank() >= bot.UrgencyHigh.Rank()
 }
 
 // intake stores the message as a new item or a follow-up, drafts a reply

@@ -531,6 +531,25 @@ func TestWhatDoesNotBecomeAnItem(t *testing.T) {
 	}
 }
 
+// An urgent message becomes an item even when it names neither the bot nor
+// the brand and is not a complaint or a question.
+func TestUrgentMessageIsNeverDropped(t *testing.T) {
+	f := newFixture(t)
+	tr, err := triage.New().Classify(context.Background(), bot.TriageInput{Text: "I will sue you"})
+	if err != nil || tr.Kind == bot.KindComplaint || tr.Kind == bot.KindQuestion || tr.Urgency != bot.UrgencyCritical ||
+		len(tr.Mentions.Brand) > 0 {
+		t.Fatalf("the case needs a critical message that is neither complaint nor question: %+v, %v", tr, err)
+	}
+	f.post(t, community, member, "I will sue you")
+	items, err := f.store.Items(context.Background(), nil)
+	if err != nil || len(items) != 1 || items[0].Triage.Urgency != bot.UrgencyCritical {
+		t.Fatalf("items %+v, %v: want one critical item", items, err)
+	}
+	if c := f.lastCard(t); c == nil {
+		t.Fatal("no card in the team channel for the urgent message")
+	}
+}
+
 func TestOfflineDraftUsesFAQ(t *testing.T) {
 	f := newFixture(t)
 	if got := bottest.ReplyText(f.Command(t, alice, "faq add Quels sont vos horaires ? | Du lundi au vendredi, 9h-18h.")); got != "FAQ entry #1 added: drafts will use it." {
