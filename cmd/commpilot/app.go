@@ -87,10 +87,9 @@ func (m *Main) Run(ctx context.Context) error {
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}
 	)
 	if cfg.HasLLM() {
-		client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
-			Logger: m.Logger, Metrics: promMetrics{m.registry}, HTTPClient: m.HTTPClient})
+		client, err := newLLM(cfg, m.Logger, promMetrics{m.registry}, m.HTTPClient)
 		if err != nil {
-			return fmt.Errorf("llm: %w", err)
+			return err
 		}
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
@@ -273,4 +272,18 @@ func (m *Main) Close() error {
 	}
 	m.Logger.Info("commpilot stopped")
 	return errors.Join(errs...)
+}
+
+// newLLM returns the client of the LLM cfg configures (cfg.HasLLM holds);
+// nil metrics records nothing, a nil client is a default one.
+func newLLM(cfg Config, logger *slog.Logger, metrics bot.Metrics, hc *http.Client) (*llm.Client, error) {
+	if metrics == nil {
+		metrics = bot.NoMetrics{}
+	}
+	client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
+		Logger: logger, Metrics: metrics, HTTPClient: hc})
+	if err != nil {
+		return nil, fmt.Errorf("llm: %w", err)
+	}
+	return client, nil
 }

@@ -10,11 +10,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/skills/triage"
@@ -31,6 +35,17 @@ const (
 // errUsage wraps errors caused by bad options or input shape (unknown column,
 // format, target); Main exits 2 on them.
 var errUsage = errors.New("usage")
+
+// badLine is an input line that could not be read as a message (not JSON, a
+// broken CSV record). classifyStream reports it and carries on, or stops
+// there with Strict.
+type badLine struct {
+	line int
+	err  error
+}
+
+func (b *badLine) Error() string { return fmt.Sprintf("line %d: %v", b.line, b.err) }
+func (b *badLine) Unwrap() error { return b.err }
 
 // classifyOptions configure classifyStream.
 type classifyOptions struct {
@@ -58,7 +73,13 @@ type classifyOptions struct {
 	// Progress, when set, receives a progress line updated in place at most
 	// ten times a second; Size, if known, is the input's length in bytes.
 	Progress io.Writer
-	Size     int64
+	// Warn receives warnings: skipped lines, input that looks binary or is
+	// UTF-16. Nil discards them.
+	Warn io.Writer
+	// Strict stops at the first line that cannot be read (after writing
+	// what was done) instead of skipping it.
+	Strict bool
+	Size   int64
 }
 
 // classifyOutput is one line written by classifyStream: the message, its gold label if
@@ -90,8 +111,16 @@ func classifyStream(ctx context.Context, c bot.Classifier, in io.Reader, out io.
 	if !slices.Contains(triage.Targets(), opts.Target) {
 		return nil, fmt.Errorf("%w: unknown target %q (%s)", errUsage, opts.Target, strings.Join(triage.Targets(), ", "))
 	}
+	if opts.Warn == nil {
+		opts.Warn = io.Discard
+	}
 	counter := &countingReader{r: in}
 	br := bufio.NewReaderSize(counter, 64<<10)
+	if utf16, err := checkEncoding(br, opts.Warn); err != nil {
+		return nil, err
+	} else if utf16 {
+		br = bufio.NewReaderSize(transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), 64<<10)
+	}
 	format, err := detectFormat(br, opts, namedColumn)
 	if err != nil {
 		return nil, err
@@ -105,34 +134,50 @@ func classifyStream(ctx context.Context, c bot.Classifier, in io.Reader, out io.
 	enc.SetEscapeHTML(false)
 	conf := &triage.Confusion{}
 	prog := progress{w: opts.Progress, size: opts.Size, start: time.Now()}
+	// stop writes out what was classified before returning err: a failure
+	// halfway through loses no result.
+	stop := func(err error) (*triage.Confusion, error) {
+		prog.done()
+		if ferr := bw.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("write results: %w", ferr)
+		}
+		return conf, err
+	}
+	skipped := 0
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
-			return conf, err
+			return stop(err)
 		}
 		text, label, err := next()
 		if err == io.EOF {
 			break
 		}
+		var bad *badLine
+		if errors.As(err, &bad) && !opts.Strict {
+			skipped++
+			fmt.Fprintf(opts.Warn, "classify: %v (skipped)\n", bad)
+			n--
+			continue
+		}
 		if err != nil {
-			return conf, err
+			return stop(err)
 		}
 		res, err := c.Classify(ctx, bot.TriageInput{Text: text, Brand: opts.Brand, Competitors: opts.Competitors})
 		if err != nil {
-			return conf, fmt.Errorf("classify message %d: %w", n, err)
+			return stop(fmt.Errorf("classify message %d: %w", n, err))
 		}
 		if opts.Labels != "" {
 			conf.Add(triage.NormalizeLabel(opts.Target, label), triage.Predicted(opts.Target, res))
 		}
 		if !opts.Quiet {
 			if err := enc.Encode(classifyOutput{Text: text, Label: label, Triage: res}); err != nil {
-				return conf, fmt.Errorf("write result: %w", err)
+				return stop(fmt.Errorf("write result: %w", err))
 			}
 		}
 		prog.update(n, counter.n-int64(br.Buffered()))
 	}
-	prog.done()
-	if err := bw.Flush(); err != nil {
-		return conf, fmt.Errorf("write results: %w", err)
+	if _, err := stop(nil); err != nil {
+		return conf, err
 	}
 	if opts.Labels != "" {
 		rep := opts.Report
@@ -144,7 +189,37 @@ func classifyStream(ctx context.Context, c bot.Classifier, in io.Reader, out io.
 			return conf, fmt.Errorf("write report: %w", err)
 		}
 	}
+	if skipped > 0 {
+		return conf, fmt.Errorf("%d input lines could not be read and were skipped (see above; --strict stops at the first)", skipped)
+	}
 	return conf, nil
+}
+
+// checkEncoding reads past a UTF-8 byte-order mark, reports UTF-16 input
+// (true: the caller decodes it; a byte-order mark tells which) and warns on
+// input that looks binary or like UTF-16 without a byte-order mark.
+func checkEncoding(br *bufio.Reader, warn io.Writer) (utf16 bool, err error) {
+	head, err := br.Peek(4096)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return false, fmt.Errorf("read input: %w", err)
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		_, _ = br.Discard(3)
+		return false, nil
+	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
+		fmt.Fprintln(warn, "classify: the input is UTF-16; reading it as such (UTF-8 is faster and what the other tools expect)")
+		return true, nil
+	}
+	nul := bytes.Count(head, []byte{0})
+	switch {
+	case nul == 0:
+	case nul*3 >= len(head):
+		fmt.Fprintln(warn, "classify: the input looks like UTF-16 without a byte-order mark; convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8)")
+	default:
+		fmt.Fprintln(warn, "classify: the input looks binary (it holds NUL bytes): the results may mean nothing")
+	}
+	return false, nil
 }
 
 func detectFormat(br *bufio.Reader, opts classifyOptions, namedColumn bool) (string, error) {
@@ -202,7 +277,7 @@ func messageReader(br *bufio.Reader, format string, opts classifyOptions) (func(
 				line++
 				var rec map[string]any
 				if jerr := json.Unmarshal(b, &rec); jerr != nil {
-					return "", "", fmt.Errorf("line %d: not a JSON object: %w", line, jerr)
+					return "", "", &badLine{line: line, err: fmt.Errorf("not a JSON object: %w", jerr)}
 				}
 				text, ok := field(rec, opts.TextColumn)
 				if !ok {
@@ -247,6 +322,10 @@ func messageReader(br *bufio.Reader, format string, opts classifyOptions) (func(
 			rec, err := r.Read()
 			if err == io.EOF {
 				return "", "", io.EOF
+			}
+			var perr *csv.ParseError
+			if errors.As(err, &perr) {
+				return "", "", &badLine{line: perr.Line, err: perr.Err}
 			}
 			if err != nil {
 				return "", "", fmt.Errorf("read CSV: %w", err)
@@ -378,7 +457,11 @@ flags:
 // leading "classify" is skipped). Results go to stdout, the evaluation
 // report and progress to stderr. It returns the exit code: 0 on success,
 // 1 on a read, write or classify failure, 2 on bad flags or a missing file.
-func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, c bot.Classifier) int {
+//
+// With --llm it classifies with the LLM configured in the environment
+// (OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL), falling back to c message
+// by message as the bot does; each result's "source" says which answered.
+func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, c bot.Classifier, getenv func(string) string) int {
 	if len(args) > 0 && args[0] == "classify" {
 		args = args[1:]
 	}
@@ -399,6 +482,8 @@ func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&competitors, "competitors", "", "watched competitor keywords, comma-separated")
 	fs.BoolVar(&opts.Quiet, "q", false, "write no JSON lines (with --labels: the report only, to stdout)")
 	fs.BoolVar(&progressFlag, "progress", false, "always show the progress bar on stderr")
+	fs.BoolVar(&opts.Strict, "strict", false, "stop at the first line that cannot be read (default: report it and carry on)")
+	useLLM := fs.Bool("llm", false, "classify with the LLM of OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL, offline when it fails")
 	var files []string
 	rest := args
 	for {
@@ -420,7 +505,25 @@ func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return 2
 	}
 	opts.Brand, opts.Competitors = bot.SplitList(brand), bot.SplitList(competitors)
+	if *useLLM {
+		cfg, err := LoadConfig(getenv)
+		if err != nil && !errors.Is(err, ErrNoPlatform) {
+			fmt.Fprintf(stderr, "classify --llm: configuration:\n%v", indent(err))
+			return 2
+		}
+		if !cfg.HasLLM() {
+			fmt.Fprintln(stderr, "classify --llm: no LLM is configured: set OPENAI_BASE_URL (a local server) or OPENAI_API_KEY, and OPENAI_MODEL")
+			return 2
+		}
+		client, err := newLLM(cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil, nil)
+		if err != nil {
+			fmt.Fprintf(stderr, "classify --llm: %v\n", err)
+			return 2
+		}
+		c = client.Classifier(c)
+	}
 	opts.Report = stderr
+	opts.Warn = stderr
 	if opts.Quiet {
 		opts.Report = stdout
 	}

@@ -12,7 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sashabaranov/go-openai"
+
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/llm/llmtest"
 	"github.com/commpilot/commpilot/skills/triage"
 )
 
@@ -234,7 +237,7 @@ func TestClassifyExitCodes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := classify(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr, offline)
+			code := classify(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr, offline, noEnv)
 			if code != tc.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
 			}
@@ -251,7 +254,7 @@ func TestClassifyExitCodes(t *testing.T) {
 func TestClassifyUsesGivenClassifier(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	c := fixedClassifier{bot.Triage{Lang: "fr", Kind: bot.KindPraise, Urgency: bot.UrgencyLow, Source: "llm"}}
-	if code := classify(context.Background(), []string{"-"}, strings.NewReader("salut\n"), &stdout, &stderr, c); code != 0 {
+	if code := classify(context.Background(), []string{"-"}, strings.NewReader("salut\n"), &stdout, &stderr, c, noEnv); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), `"source":"llm"`) {
@@ -265,4 +268,88 @@ type fixedClassifier struct{ res bot.Triage }
 
 func (f fixedClassifier) Classify(context.Context, bot.TriageInput) (bot.Triage, error) {
 	return f.res, nil
+}
+
+// noEnv is an empty environment.
+func noEnv(string) string { return "" }
+
+// TestClassifyDoesNotLoseWork: a bad line is reported with its number and
+// skipped (exit 1 at the end), or stops the run with --strict after what was
+// done is written; byte-order marks and UTF-16 are read, binary input warned
+// about.
+func TestClassifyDoesNotLoseWork(t *testing.T) {
+	utf16 := []byte{0xff, 0xfe}
+	for _, r := range "where is my refund?\n" {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	for _, tc := range []struct {
+		name, stdin  string
+		args         []string
+		code         int
+		want, absent []string // in stdout
+		stderr       string
+	}{
+		{name: "bad line skipped", stdin: "{\"text\":\"a\"}\n{oops\n{\"text\":\"b\"}\n", args: []string{"-"}, code: 1,
+			want: []string{`"text":"a"`, `"text":"b"`}, stderr: "line 2: not a JSON object"},
+		{name: "strict stops after writing", stdin: "{\"text\":\"a\"}\n{oops\n{\"text\":\"b\"}\n", args: []string{"--strict", "-"}, code: 1,
+			want: []string{`"text":"a"`}, absent: []string{`"text":"b"`}, stderr: "line 2"},
+		{name: "UTF-8 byte-order mark", stdin: "\ufeffhello there\n", args: []string{"-"}, code: 0,
+			want: []string{`"text":"hello there"`}, absent: []string{`\ufeff`, "\ufeff"}},
+		{name: "UTF-16 with a byte-order mark", stdin: string(utf16), args: []string{"-"}, code: 0,
+			want: []string{`"text":"where is my refund?"`, `"kind":"complaint"`}, stderr: "UTF-16"},
+		{name: "binary", stdin: "abc\x00\x01\x02def\n", args: []string{"-"}, code: 0, stderr: "looks binary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := classify(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr, offline, noEnv)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %s:\n%s", w, stdout.String())
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(stdout.String(), a) {
+					t.Errorf("stdout has %q:\n%s", a, stdout.String())
+				}
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, stderr.String())
+			}
+		})
+	}
+}
+
+// TestClassifyWithTheLLM runs classify --llm against the OpenAI-compatible
+// fake: the LLM's answers carry source "llm"; a failing LLM falls back to the
+// offline engine, which says so; no LLM configured is a usage error.
+func TestClassifyWithTheLLM(t *testing.T) {
+	srv := llmtest.New(t)
+	env := func(k string) string {
+		return map[string]string{"OPENAI_BASE_URL": srv.URL(), "OPENAI_MODEL": "test-model"}[k]
+	}
+	var stdout, stderr bytes.Buffer
+	if code := classify(context.Background(), []string{"--llm", "-"}, strings.NewReader("my parcel never arrived\n"), &stdout, &stderr, offline, env); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"source":"llm"`) || len(srv.Requests()) == 0 {
+		t.Errorf("not classified by the LLM (%d requests): %s", len(srv.Requests()), stdout.String())
+	}
+
+	srv.Respond(func(openai.ChatCompletionRequest) (int, string) { return 500, llmtest.ErrorBody(500, "overloaded") })
+	stdout.Reset()
+	if code := classify(context.Background(), []string{"--llm", "-"}, strings.NewReader("my parcel never arrived\n"), &stdout, &stderr, offline, env); code != 0 {
+		t.Fatalf("exit %d with the LLM down: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"source":"offline"`) || !strings.Contains(stdout.String(), `"fallback"`) {
+		t.Errorf("with the LLM down: %s", stdout.String())
+	}
+
+	stderr.Reset()
+	if code := classify(context.Background(), []string{"--llm", "-"}, strings.NewReader("x\n"), &stdout, &stderr, offline, noEnv); code != 2 ||
+		!strings.Contains(stderr.String(), "no LLM is configured") {
+		t.Errorf("no LLM: exit %d, %s", code, stderr.String())
+	}
 }
