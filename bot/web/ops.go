@@ -277,8 +277,9 @@ func (p *Platform) complete(c *client, req request) {
 		p.send(c, frame{T: "choices", Req: req.Req})
 		return
 	}
-	rest, _ := commandText(req.Text)
-	ev, ok := completion(cs.Commands(), rest)
+	// The trailing space matters: it starts the next argument.
+	rest, _ := strings.CutPrefix(strings.TrimLeft(req.Text, " "), "/cm ")
+	ev, ok := completion(cs.Commands(), strings.TrimLeft(rest, " "))
 	if !ok {
 		p.mu.Unlock()
 		p.send(c, frame{T: "choices", Req: req.Req})

@@ -162,7 +162,7 @@ function renderChannels() {
     $(".channel-name", sec).textContent = title;
     $(".channel-name", sec).id = "ch-h-" + ch.id;
     sec.setAttribute("aria-labelledby", "ch-h-" + ch.id);
-    const input = $(".text", sec);
+    const input = $(".composer-input", sec);
     input.id = "in-" + ch.id;
     input.setAttribute("aria-controls", "cl-" + ch.id);
     $(".complete", sec).id = "cl-" + ch.id;
@@ -308,7 +308,7 @@ function startThread(m) {
   const r = $(".replying", sec);
   r.hidden = false;
   $("span", r).textContent = "Replying in the thread of " + userName(state.messages.get(root)?.author || m.author);
-  $(".text", sec).focus();
+  $(".composer-input", sec).focus();
 }
 
 function endThread(sec) {
@@ -318,7 +318,7 @@ function endThread(sec) {
 
 function wireComposer(sec, ch) {
   const form = $(".composer", sec);
-  const input = $(".text", sec);
+  const input = $(".composer-input", sec);
   const list = $(".complete", sec);
   const usage = $(".usage", sec);
   const comp = { items: [], active: -1, req: 0 };
@@ -383,10 +383,14 @@ function wireComposer(sec, ch) {
   input.addEventListener("focus", update);
   input.addEventListener("blur", () => setTimeout(close, 100));
   input.addEventListener("keydown", (ev) => {
+    comp.accepted = false;
     if (!list.hidden && comp.items.length) {
       if (ev.key === "ArrowDown") { comp.active = (comp.active + 1) % comp.items.length; mark(); ev.preventDefault(); return; }
       if (ev.key === "ArrowUp") { comp.active = (comp.active - 1 + comp.items.length) % comp.items.length; mark(); ev.preventDefault(); return; }
       if (ev.key === "Tab" || (ev.key === "Enter" && comp.active >= 0 && comp.items[comp.active].value !== input.value)) {
+        // Enter picks the suggestion; the submit its key press may still
+        // cause must not send the line.
+        comp.accepted = ev.key === "Enter";
         accept(comp.active); ev.preventDefault(); return;
       }
       if (ev.key === "Escape") { close(); ev.preventDefault(); return; }
@@ -396,6 +400,7 @@ function wireComposer(sec, ch) {
   $(".cancel-thread", sec).addEventListener("click", () => endThread(sec));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    if (comp.accepted) { comp.accepted = false; return; }
     const text = input.value.trim();
     if (!text) return;
     if (send({ op: "post", channel: ch.id, thread: state.threadOf.get(sec) || "", text })) {
@@ -422,10 +427,10 @@ function choices(req, list) {
   for (const sec of document.querySelectorAll(".channel")) {
     const comp = sec.comp;
     if (!comp || comp.req !== req) continue;
-    const input = $(".text", sec);
+    const input = $(".composer-input", sec);
     const v = input.value;
     const cut = v.endsWith(" ") ? v.length : v.lastIndexOf(" ") + 1;
-    comp.show(list.map((c) => ({ label: c.name, desc: c.name === c.value ? "" : c.value, value: v.slice(0, cut) + quote(c.value) + " " })));
+    comp.show(list.map((c) => ({ label: c.Name, desc: c.Name === c.Value ? "" : c.Value, value: v.slice(0, cut) + quote(c.Value) + " " })));
   }
 }
 

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// startPlayground runs the real playground (engine, skills, bbolt, the web
+// platform) on a free loopback port and returns its URL.
+func startPlayground(t *testing.T) (*Main, string) {
+	t.Helper()
+	env := map[string]string{"COMMPILOT_DB": filepath.Join(t.TempDir(), "pg.db"), "COMMPILOT_HTTP_ADDR": "127.0.0.1:0"}
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	if !errors.Is(err, ErrNoPlatform) {
+		t.Fatalf("config: %v", err)
+	}
+	m, err := newPlayground(cfg, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := seedPlayground(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m, "http://" + m.HTTPAddr + "/"
+}
+
+// chromiumPath finds Debian's chromium-headless-shell. Without it the
+// browser tests skip on a workstation and fail in CI (CI=true).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium-headless-shell"); err == nil {
+		return p
+	}
+	msg := "chromium-headless-shell is not installed: apt-get install -y --no-install-recommends chromium-headless-shell"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + " (.ci/run installs it)")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// page is one browser tab on the playground; it records the JavaScript
+// errors and console errors the page logs.
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	mu   sync.Mutex
+	errs []string
+}
+
+// openPage starts headless Chromium on url. The test fails at cleanup if
+// the page logged a JavaScript error.
+func openPage(t *testing.T, url string) *page {
+	t.Helper()
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(1600, 1000),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+	p := &page{t: t, ctx: ctx}
+	messages := chromedp.Console(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == chromedp.ConsoleError {
+				p.mu.Lock()
+				p.errs = append(p.errs, fmt.Sprintf("%s:%d %s", m.URL, m.Line+1, m))
+				p.mu.Unlock()
+			}
+		}
+	})
+	t.Cleanup(func() {
+		p.checkErrors()
+		cancelTime()
+		cancelTab()
+		cancelAlloc()
+		wg.Wait()
+	})
+	p.do(chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#in-C1COMMUNITY")))
+	p.waitJS(`document.querySelector("#status").textContent === "Connected"`)
+	return p
+}
+
+func (p *page) checkErrors() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.errs {
+		p.t.Errorf("the page logged an error: %s", e)
+	}
+	p.errs = nil
+}
+
+func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatalf("browser: %v", err)
+	}
+}
+
+// eval returns the value of a JavaScript expression (awaiting a promise).
+func eval[T any](p *page, js string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS waits until a JavaScript predicate holds.
+func (p *page) waitJS(pred string) {
+	p.t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](pred, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		p.t.Fatalf("waiting for %s: %v", pred, err)
+	}
+}
+
+// text returns the visible text of the first element matching css.
+func (p *page) text(css string) string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		p.t.Fatalf("text of %s: %v", css, err)
+	}
+	return s
+}
+
+// as switches who the page is, with the "You are" select, as a person does.
+func (p *page) as(userID string) {
+	p.t.Helper()
+	p.do(chromedp.Focus(chromedp.CSS("#as")))
+	eval[chromedp.Void](p, `(() => { const s = document.querySelector("#as"); s.value = "`+userID+`"; s.dispatchEvent(new Event("change")); })()`)
+	p.waitJS(`document.querySelector('#people-list li[data-user="` + userID + `"]')?.textContent.endsWith("you")`)
+}
+
+// say types text in a channel's composer and presses Enter.
+func (p *page) say(channel, text string) {
+	p.t.Helper()
+	p.do(chromedp.SendKeys(chromedp.CSS("#in-"+channel), text+kb.Enter))
+}
+
+// TestPlaygroundApproveFlow is the headline flow in a real browser: a
+// member's complaint about Acme becomes a card in #team; the member may not
+// approve it; the staff member does, and the reply appears under the
+// complaint while the card says who sent it.
+func TestPlaygroundApproveFlow(t *testing.T) {
+	_, url := startPlayground(t)
+	p := openPage(t, url)
+
+	p.as(pgMember)
+	complaint := "Acme lost my whole project after the update, this is unacceptable and I want it fixed today"
+	p.say(pgCommunity, complaint)
+	p.waitJS(`[...document.querySelectorAll("#ch-C1COMMUNITY .msg .text")].some(e => e.textContent === ` + jsString(complaint) + `)`)
+	approve := `#ch-C2TEAM .card button[data-button^="inbox/approve/"]`
+	p.do(chromedp.WaitVisible(chromedp.CSS(approve)))
+	if got := p.text("#ch-C2TEAM .card .footer"); got != "Waiting for review." {
+		t.Errorf("card footer before approval = %q", got)
+	}
+	if got := p.text("#ch-C2TEAM .card blockquote"); got != complaint {
+		t.Errorf("card quote = %q, want the complaint", got)
+	}
+
+	p.do(chromedp.Click(chromedp.CSS(approve)))
+	p.do(chromedp.WaitVisible(chromedp.CSS("#ch-C2TEAM .msg.ephemeral")))
+	refusal := p.text("#ch-C2TEAM .msg.ephemeral .text")
+	if !strings.Contains(refusal, "Only staff can do that") {
+		t.Errorf("member's refusal = %q", refusal)
+	}
+	if got := p.text("#ch-C2TEAM .msg.ephemeral .only-you"); got != "Only you can see this" {
+		t.Errorf("ephemeral marker = %q", got)
+	}
+	if n := eval[int](p, `document.querySelectorAll("#ch-C1COMMUNITY .thread .msg").length`); n != 0 {
+		t.Fatalf("%d replies after the member's press, want none", n)
+	}
+
+	p.as(pgStaff)
+	if n := eval[int](p, `document.querySelectorAll("#ch-C2TEAM .msg.ephemeral").length`); n != 0 {
+		t.Errorf("the staff member sees %d of the member's ephemeral messages", n)
+	}
+	p.do(chromedp.Click(chromedp.CSS(approve)))
+	reply := `#ch-C1COMMUNITY .msg[data-author="U1SAM"] .thread .msg[data-author="B0BOT"] .text`
+	p.do(chromedp.WaitVisible(chromedp.CSS(reply)))
+	if got := p.text(reply); strings.TrimSpace(got) == "" {
+		t.Error("the reply under the complaint is empty")
+	}
+	p.waitJS(`document.querySelector("#ch-C2TEAM .card .footer").textContent.startsWith("Sent by @Alex at ")`)
+	if n := eval[int](p, `document.querySelectorAll('#ch-C2TEAM .card button[data-button^="inbox/approve/"]').length`); n != 0 {
+		t.Errorf("%d Approve buttons left on the sent card", n)
+	}
+}
+
+// TestPlaygroundCommandCompletion runs /cm commands from the composer,
+// picking the route from the completion list with the keyboard.
+func TestPlaygroundCommandCompletion(t *testing.T) {
+	_, url := startPlayground(t)
+	p := openPage(t, url)
+	p.as(pgStaff)
+	in := chromedp.CSS("#in-" + pgTeam)
+
+	p.do(chromedp.SendKeys(in, "/cm faq a"))
+	p.waitJS(`[...document.querySelectorAll("#cl-C2TEAM li")].map(li => li.querySelector(".label").textContent).join("|") === "/cm faq add <entry…>"`)
+	p.do(chromedp.SendKeys(in, kb.Tab))
+	if v := eval[string](p, `document.querySelector("#in-C2TEAM").value`); v != "/cm faq add " {
+		t.Fatalf("after Tab the composer holds %q", v)
+	}
+	p.waitJS(`document.querySelector("#ch-C2TEAM .usage").textContent.startsWith("/cm faq add <entry…>")`)
+	p.do(chromedp.SendKeys(in, "Can I pay by invoice? | Yes, for yearly plans: write to billing@acme.example."+kb.Enter))
+	p.waitJS(`[...document.querySelectorAll("#ch-C2TEAM .msg.ephemeral .text")].length === 1`)
+
+	p.do(chromedp.SendKeys(in, "/cm faq l"))
+	p.waitJS(`document.querySelector("#cl-C2TEAM li[aria-selected=true] .label")?.textContent === "/cm faq list"`)
+	p.do(chromedp.SendKeys(in, kb.Enter))
+	if v := eval[string](p, `document.querySelector("#in-C2TEAM").value`); v != "/cm faq list " {
+		t.Fatalf("after Enter on the suggestion the composer holds %q", v)
+	}
+	p.do(chromedp.SendKeys(in, kb.Enter))
+	p.waitJS(`[...document.querySelectorAll("#ch-C2TEAM .msg.ephemeral")].some(m => m.textContent.includes("Can I pay by invoice?"))`)
+	if got := eval[string](p, `document.querySelector("#ch-C2TEAM .msg.ephemeral:last-child").textContent`); !strings.Contains(got, "Does Acme work offline?") {
+		t.Errorf("faq list does not show the seeded FAQ: %q", got)
+	}
+
+	// Argument completion comes from the router: setup language's choices.
+	p.do(chromedp.SendKeys(in, "/cm setup language "))
+	p.waitJS(`[...document.querySelectorAll("#cl-C2TEAM li .label")].map(e => e.textContent).join(",") === "en,fr,nl"`)
+}
+
+// TestPlaygroundRendersTextNotHTML posts markup as a community member: the
+// page shows it as text and runs nothing.
+func TestPlaygroundRendersTextNotHTML(t *testing.T) {
+	_, url := startPlayground(t)
+	p := openPage(t, url)
+	p.as(pgMember)
+	evil := `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script><b>Acme</b> is broken`
+	p.say(pgCommunity, evil)
+	p.waitJS(`[...document.querySelectorAll("#ch-C1COMMUNITY .msg .text")].some(e => e.textContent === ` + jsString(evil) + `)`)
+	// The card quotes it too.
+	p.waitJS(`[...document.querySelectorAll("#ch-C2TEAM .card blockquote")].some(e => e.textContent === ` + jsString(evil) + `)`)
+	if n := eval[int](p, `document.querySelectorAll("#channels img, #channels script, #channels b").length`); n != 0 {
+		t.Errorf("%d elements were created from the message's markup", n)
+	}
+	if v := eval[any](p, `window.pwned ?? null`); v != nil {
+		t.Errorf("the message's script ran: window.pwned = %v", v)
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "<", `\x3c`)
+	return `"` + r.Replace(s) + `"`
+}
