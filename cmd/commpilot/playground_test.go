@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -286,4 +288,182 @@ func TestPlaygroundRendersTextNotHTML(t *testing.T) {
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "<", `\x3c`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// TestPlaygroundApproveLatency measures, in the page, the time from pressing
+// Approve to the reply shown under the member's message, over 20 presses.
+func TestPlaygroundApproveLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measurement")
+	}
+	_, url := startPlayground(t)
+	p := openPage(t, url)
+	const n = 20
+	p.as(pgMember)
+	eval[chromedp.Void](p, fmt.Sprintf(`(() => { for (let i = 1; i <= %d; i++) send({op: "post", channel: "%s", text: "Acme order " + i + " arrived broken and support never answered, this is unacceptable"}); })()`, n, pgCommunity))
+	approve := `#ch-C2TEAM .card button[data-button^="inbox/approve/"]`
+	p.waitJS(fmt.Sprintf(`document.querySelectorAll(%s).length === %d`, jsString(approve), n))
+	p.as(pgStaff)
+	var ms []float64
+	for range n {
+		d := eval[float64](p, `(async () => {
+			const btn = document.querySelector(`+jsString(approve)+`);
+			const target = btn.closest(".card").querySelector("a.title").getAttribute("href").slice(1);
+			const card = btn.closest(".msg").id;
+			const until = (ok, what) => new Promise((resolve, reject) => {
+				const deadline = performance.now() + 10000;
+				const check = () => ok() ? resolve() : performance.now() > deadline ? reject(new Error(what)) : requestAnimationFrame(check);
+				check();
+			});
+			if (document.querySelector("#" + target + " .thread .msg")) throw new Error("already answered: " + target);
+			const t0 = performance.now();
+			btn.click();
+			await until(() => document.querySelector("#" + target + ' .thread .msg[data-author="B0BOT"]'), "no reply under " + target);
+			const took = performance.now() - t0;
+			// The next press is on the next card, once this one is updated.
+			await until(() => !document.querySelector("#" + card + ' button[data-button^="inbox/approve/"]'), "card not updated");
+			return took;
+		})()`)
+		ms = append(ms, d)
+	}
+	slices.Sort(ms)
+	pct := func(q float64) float64 { return ms[min(len(ms)-1, int(q*float64(len(ms))))] }
+	t.Logf("Approve → reply shown, %d presses: p50 %.1f ms, p99 %.1f ms (min %.1f)", n, pct(0.50), pct(0.99), ms[0])
+}
+
+// lineWriter hands each line written to it to a channel (bounded: the
+// command prints a few lines).
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	lines chan string
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(b)
+	for {
+		s := w.buf.String()
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		select {
+		case w.lines <- s[:i]:
+		default:
+		}
+		w.buf.Reset()
+		w.buf.WriteString(s[i+1:])
+	}
+}
+
+// waitURL returns the URL the playground prints.
+func waitURL(t testing.TB, lines <-chan string) string {
+	t.Helper()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case l := <-lines:
+			if _, u, ok := strings.Cut(l, "open "); ok {
+				return u
+			}
+		case <-timeout:
+			t.Fatal("the playground printed no URL")
+		}
+	}
+}
+
+// TestPlaygroundCommand runs "commpilot playground" as a user does: it
+// prints the URL, serves the page and /healthz, and removes its fresh
+// database at exit.
+func TestPlaygroundCommand(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, k := range []string{"DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", "OPENAI_BASE_URL", "COMMPILOT_DB", "COMMPILOT_HTTP_ADDR"} {
+		t.Setenv(k, "")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &lineWriter{lines: make(chan string, 16)}
+	var stderr strings.Builder
+	code := make(chan int, 1)
+	go func() { code <- runPlayground(ctx, []string{"--addr", "127.0.0.1:0"}, out, &syncBuilder{b: &stderr}) }()
+	url := waitURL(t, out.lines)
+	for _, path := range []string{"", "healthz", "static/app.js"} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /%s: %d", path, resp.StatusCode)
+		}
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 1 {
+		t.Errorf("while running, %s holds %d entries, want the playground's directory", tmp, len(entries))
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Errorf("exit %d: %s", c, stderr.String())
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("the fresh database was left behind: %v", entries)
+	}
+}
+
+type syncBuilder struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func TestPlaygroundRefusesAPublicAddressWithoutPublic(t *testing.T) {
+	var stderr strings.Builder
+	if c := run([]string{"playground", "--addr", "0.0.0.0:0"}, nil, io.Discard, &stderr); c != 2 {
+		t.Errorf("exit %d, want 2", c)
+	}
+	if !strings.Contains(stderr.String(), "add --public") {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+}
+
+// BenchmarkPlaygroundStartup is the time from "go run ./cmd/commpilot
+// playground" to the page answering, on a warm build and module cache.
+func BenchmarkPlaygroundStartup(b *testing.B) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	warm := exec.Command("go", "build", "-o", os.DevNull, "./cmd/commpilot")
+	warm.Dir = root
+	if out, err := warm.CombinedOutput(); err != nil {
+		b.Fatalf("warm the cache: %v\n%s", err, out)
+	}
+	var total time.Duration
+	for b.Loop() {
+		start := time.Now()
+		cmd := exec.Command("go", "run", "./cmd/commpilot", "playground", "--addr", "127.0.0.1:0")
+		cmd.Dir = root
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		out := &lineWriter{lines: make(chan string, 16)}
+		cmd.Stdout = out
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		url := waitURL(b, out.lines)
+		resp, err := http.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		total += time.Since(start)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		_ = cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/start")
 }
