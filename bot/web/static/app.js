@@ -118,6 +118,21 @@ function display(s) {
     .replace(/<#([A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id) => "#" + channelName(id));
 }
 
+// rich renders chat markup (*bold*, **bold**, `code`) as elements, every
+// piece of text as a text node.
+function rich(tag, cls, s) {
+  const e = el(tag, { class: cls });
+  const re = /\*\*([^*\n]+)\*\*|\*([^*\n]+)\*|`([^`\n]+)`/g;
+  let last = 0;
+  for (const m of s.matchAll(re)) {
+    e.append(s.slice(last, m.index));
+    e.append(m[3] !== undefined ? el("code", { text: m[3] }) : el("strong", { text: m[1] ?? m[2] }));
+    last = m.index + m[0].length;
+  }
+  e.append(s.slice(last));
+  return e;
+}
+
 // ---------- rendering ----------
 
 function renderWho() {
@@ -226,7 +241,7 @@ function renderMessage(m) {
     li.append(el("div", { class: "text", text: state.ui.deleted || "This message was deleted." }));
     return li;
   }
-  if (m.text) li.append(el("div", { class: "text", text: display(m.text) }));
+  if (m.text) li.append(rich("div", "text", display(m.text)));
   if (m.card) li.append(renderCard(m, m.card));
   if (m.file) li.append(el("img", { src: m.file, alt: m.fileName || "upload" }));
   return li;
@@ -255,11 +270,11 @@ function renderCard(m, c) {
   if (c.Fields && c.Fields.length) {
     const dl = el("dl");
     for (const f of c.Fields) {
-      dl.append(el("div", { class: f.Inline ? "" : "wide" }, el("dt", { text: display(f.Name) }), el("dd", { text: display(f.Value) })));
+      dl.append(el("div", { class: f.Inline ? "" : "wide" }, el("dt", { text: display(f.Name) }), rich("dd", "", display(f.Value))));
     }
     card.append(dl);
   }
-  if (c.Body) card.append(el("div", { class: "body", text: display(c.Body) }));
+  if (c.Body) card.append(rich("div", "body", display(c.Body)));
   if (c.Footer) card.append(el("div", { class: "footer", text: display(c.Footer) }));
   if (c.Buttons && c.Buttons.length) {
     const bar = el("div", { class: "buttons" });
