@@ -230,6 +230,35 @@ func TestPlaygroundApproveFlow(t *testing.T) {
 	}
 }
 
+// TestPlaygroundEditInDialog edits a draft in the form dialog and sends it:
+// the member reads the edited words under the complaint.
+func TestPlaygroundEditInDialog(t *testing.T) {
+	_, url := startPlayground(t)
+	p := openPage(t, url)
+	p.as(pgMember)
+	p.say(pgCommunity, "Where is the Acme invoice for March? I have asked twice already")
+	p.as(pgStaff)
+	p.do(chromedp.Click(chromedp.CSS(`#ch-C2TEAM .card button[data-button^="inbox/edit/"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#form-dialog[open] textarea")))
+	if got := eval[string](p, `document.querySelector("#form-dialog textarea").value`); got == "" {
+		t.Error("the edit form does not hold the draft")
+	}
+	if got := eval[string](p, `document.activeElement.id`); got != "ff-0" {
+		t.Errorf("focus is on %q, want the form's field", got)
+	}
+	edited := "Sorry Sam, the March invoice is in Settings → Billing now; we also emailed it to you."
+	eval[chromedp.Void](p, `document.querySelector("#form-dialog textarea").select()`)
+	p.do(chromedp.SendKeys(chromedp.CSS("#form-dialog textarea"), edited),
+		chromedp.Click(chromedp.CSS("#form-submit")))
+	p.waitJS(`!document.querySelector("#form-dialog").open`)
+	reply := `#ch-C1COMMUNITY .msg[data-author="U1SAM"] .thread .msg[data-author="B0BOT"] .text`
+	p.do(chromedp.WaitVisible(chromedp.CSS(reply)))
+	if got := p.text(reply); got != edited {
+		t.Errorf("the reply under the complaint = %q, want the edited draft", got)
+	}
+	p.waitJS(`document.querySelector("#ch-C2TEAM .card .footer").textContent.startsWith("Sent by @Alex")`)
+}
+
 // TestPlaygroundCommandCompletion runs /cm commands from the composer,
 // picking the route from the completion list with the keyboard.
 func TestPlaygroundCommandCompletion(t *testing.T) {

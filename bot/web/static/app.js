@@ -173,7 +173,7 @@ function renderChannels() {
     const sec = tpl.content.firstElementChild.cloneNode(true);
     sec.dataset.channel = ch.id;
     sec.id = "ch-" + ch.id;
-    const title = ch.dm ? "Direct messages with " + state.server : "#" + ch.name;
+    const title = ch.dm ? "Direct messages from " + userName("B0BOT") : "#" + ch.name;
     $(".channel-name", sec).textContent = title;
     $(".channel-name", sec).id = "ch-h-" + ch.id;
     sec.setAttribute("aria-labelledby", "ch-h-" + ch.id);
@@ -402,7 +402,7 @@ function wireComposer(sec, ch) {
     if (!list.hidden && comp.items.length) {
       if (ev.key === "ArrowDown") { comp.active = (comp.active + 1) % comp.items.length; mark(); ev.preventDefault(); return; }
       if (ev.key === "ArrowUp") { comp.active = (comp.active - 1 + comp.items.length) % comp.items.length; mark(); ev.preventDefault(); return; }
-      if (ev.key === "Tab" || (ev.key === "Enter" && comp.active >= 0 && comp.items[comp.active].value !== input.value)) {
+      if (ev.key === "Tab" || (ev.key === "Enter" && comp.active >= 0 && comp.items[comp.active].value.trim() !== input.value.trim())) {
         // Enter picks the suggestion; the submit its key press may still
         // cause must not send the line.
         comp.accepted = ev.key === "Enter";
