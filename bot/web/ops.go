@@ -196,7 +196,6 @@ func (p *Platform) edit(c *client, req request) {
 	}
 	cp := *m
 	cp.Text, cp.Edited = p.markupLocked(req.Text), true
-	cp.edits++
 	p.replaceLocked(&cp)
 	ev := p.messageEventLocked(&cp)
 	ev.ID += ":edit:" + p.nextIDLocked()
@@ -217,9 +216,7 @@ func (p *Platform) deleteOwn(c *client, req request) {
 	var deleted []bot.Event
 	_ = p.deleteLocked(p.refLocked(m), &deleted)
 	p.mu.Unlock()
-	for _, ev := range deleted {
-		p.deliver(nil, ev, ask{})
-	}
+	p.deliverDeletions(deleted)
 }
 
 // press delivers a button press; the button must be on the message's card.

@@ -154,7 +154,6 @@ type message struct {
 	Edited    bool      `json:"edited,omitempty"`
 	Deleted   bool      `json:"deleted,omitempty"`
 	Time      time.Time `json:"time"`
-	edits     int
 	png       []byte
 }
 
@@ -359,10 +358,17 @@ func (p *Platform) Do(ctx context.Context, a bot.Action) (bot.MessageRef, error)
 	p.mu.Lock()
 	ref, err := p.doLocked(a, &deleted)
 	p.mu.Unlock()
-	for _, ev := range deleted {
-		p.deliver(nil, ev, ask{})
-	}
+	p.deliverDeletions(deleted)
 	return ref, err
+}
+
+// deliverDeletions tells the engine about deleted messages.
+func (p *Platform) deliverDeletions(evs []bot.Event) {
+	for _, ev := range evs {
+		if !p.deliver(nil, ev, ask{}) {
+			p.log.Warn("deletion not delivered: the platform is busy or stopped", "event", ev.ID)
+		}
+	}
 }
 
 // doLocked performs a; the deletions of people's messages it made are

@@ -259,6 +259,37 @@ func TestPlaygroundEditInDialog(t *testing.T) {
 	p.waitJS(`document.querySelector("#ch-C2TEAM .card .footer").textContent.startsWith("Sent by @Alex")`)
 }
 
+// TestPlaygroundRejectAsksFirst presses Reject: the page asks to confirm
+// (Cancel sends nothing), then the reason form rejects the draft.
+func TestPlaygroundRejectAsksFirst(t *testing.T) {
+	_, url := startPlayground(t)
+	p := openPage(t, url)
+	p.as(pgStaff)
+	p.do(chromedp.Click(chromedp.CSS("#sample")))
+	reject := `#ch-C2TEAM .card button[data-button^="inbox/reject/"]`
+	p.do(chromedp.WaitVisible(chromedp.CSS(reject)))
+	card := eval[string](p, `document.querySelector(`+jsString(reject)+`).closest(".msg").id`)
+
+	p.do(chromedp.Click(chromedp.CSS(reject)), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog[open]")))
+	if got := p.text("#confirm-text"); got != "Reject this draft? Nothing will be sent." {
+		t.Errorf("confirmation = %q", got)
+	}
+	p.do(chromedp.Click(chromedp.CSS(`#confirm-dialog button[value="cancel"]`)))
+	p.waitJS(`!document.querySelector("#confirm-dialog").open`)
+	if open := eval[bool](p, `document.querySelector("#form-dialog").open`); open {
+		t.Fatal("Cancel on the confirmation still pressed the button")
+	}
+
+	p.do(chromedp.Click(chromedp.CSS(reject)), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog[open]")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")), chromedp.WaitVisible(chromedp.CSS("#form-dialog[open] input")))
+	if got := p.text("#form-title"); !strings.HasPrefix(got, "Reject #") {
+		t.Errorf("form title = %q", got)
+	}
+	p.do(chromedp.SendKeys(chromedp.CSS("#form-dialog input"), "spam"+kb.Enter))
+	p.waitJS(`!document.querySelector("#form-dialog").open`)
+	p.waitJS(`document.querySelector("#` + card + ` .card .footer").textContent === "Rejected by @Alex: spam"`)
+}
+
 // TestPlaygroundCommandCompletion runs /cm commands from the composer,
 // picking the route from the completion list with the keyboard.
 func TestPlaygroundCommandCompletion(t *testing.T) {
