@@ -19,6 +19,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/web"
 )
 
 // startPlayground runs the real playground (engine, skills, bbolt, the web
@@ -288,6 +291,25 @@ func TestPlaygroundRejectAsksFirst(t *testing.T) {
 	p.do(chromedp.SendKeys(chromedp.CSS("#form-dialog input"), "spam"+kb.Enter))
 	p.waitJS(`!document.querySelector("#form-dialog").open`)
 	p.waitJS(`document.querySelector("#` + card + ` .card .footer").textContent === "Rejected by @Alex: spam"`)
+}
+
+// TestPlaygroundResyncsAfterReconnecting drops the page's connection: what
+// was posted meanwhile is there once it reconnects, nothing twice.
+func TestPlaygroundResyncsAfterReconnecting(t *testing.T) {
+	m, url := startPlayground(t)
+	p := openPage(t, url)
+	p.as(pgMember)
+	p.say(pgCommunity, "first, before the drop")
+	p.waitJS(`document.querySelectorAll("#ch-C1COMMUNITY .msg").length === 1`)
+	// Hold the automatic reconnection, so the post below happens offline.
+	eval[chromedp.Void](p, `(() => { state.backoff = 2e9; state.ws.close(); })()`)
+	p.waitJS(`document.querySelector("#status").textContent === "Reconnecting…"`)
+	if _, err := m.Platforms[0].Do(t.Context(), bot.Action{Kind: bot.ActPost, Channel: web.Ref(pgCommunity), Text: "posted while you were away"}); err != nil {
+		t.Fatal(err)
+	}
+	eval[chromedp.Void](p, `connect()`)
+	p.waitJS(`document.querySelector("#status").textContent === "Connected"`)
+	p.waitJS(`[...document.querySelectorAll("#ch-C1COMMUNITY .msg .text")].map(e => e.textContent).join("|") === "first, before the drop|posted while you were away"`)
 }
 
 // TestPlaygroundCommandCompletion runs /cm commands from the composer,
