@@ -311,8 +311,8 @@ func (p *Platform) deliver(c *client, ev bot.Event, a ask) bool {
 	return true
 }
 
-// nextID returns a new message or event id, unique in this process and
-// across restarts on the same database (it starts at the clock).
+// nextIDLocked returns a new message, event or form id, unique in this
+// process and across restarts on the same database (it starts at the clock).
 func (p *Platform) nextIDLocked() string {
 	p.seq++
 	return strconv.FormatUint(p.seq, 36)
