@@ -172,6 +172,9 @@ func (p *page) text(css string) string {
 // as switches who the page is, with the "You are" select, as a person does.
 func (p *page) as(userID string) {
 	p.t.Helper()
+	if eval[string](p, `document.querySelector("#as").value`) == userID {
+		return // already; a switch would re-render the page under the next step
+	}
 	p.do(chromedp.Focus(chromedp.CSS("#as")))
 	eval[chromedp.Void](p, `(() => { const s = document.querySelector("#as"); s.value = "`+userID+`"; s.dispatchEvent(new Event("change")); })()`)
 	p.waitJS(`document.querySelector('#people-list li[data-user="` + userID + `"]')?.textContent.endsWith("you")`)
