@@ -579,3 +579,45 @@ func TestNewChecksTheWorld(t *testing.T) {
 		}
 	}
 }
+
+func TestCompletionReadsTheLine(t *testing.T) {
+	cmds := []bot.Command{
+		{Route: "help", Options: []bot.Option{{Name: "topic", Type: bot.OptWord}}},
+		{Route: "inbox list", Default: true},
+		{Route: "inbox assign", Options: []bot.Option{{Name: "id", Type: bot.OptInt}, {Name: "user", Type: bot.OptUser}}},
+		{Route: "faq add", Options: []bot.Option{{Name: "entry", Type: bot.OptText}}},
+	}
+	for _, tc := range []struct {
+		line, focus string
+		opts        map[string]string
+	}{
+		{line: "inbox assign ", focus: "id", opts: map[string]string{"id": ""}},
+		{line: "inbox assign 4", focus: "id", opts: map[string]string{"id": "4"}},
+		{line: "inbox assign 42 @al", focus: "user", opts: map[string]string{"id": "42", "user": "@al"}},
+		{line: "INBOX Assign 42 ", focus: "user", opts: map[string]string{"id": "42", "user": ""}},
+		{line: "help ", focus: "topic", opts: map[string]string{"topic": ""}},
+		{line: "inbox assign 42 <@U1> extra"},
+		{line: "inbox assign"},
+		{line: "inbox "},
+		{line: "faq add what is"},
+		{line: "nope "},
+		{line: ""},
+	} {
+		ev, ok := completion(cmds, tc.line)
+		if ok != (tc.focus != "") || ev.Focus != tc.focus {
+			t.Errorf("%q: focus %q ok %v, want %q", tc.line, ev.Focus, ok, tc.focus)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if ev.Kind != bot.EventAutocomplete || len(ev.Options) != len(tc.opts) {
+			t.Errorf("%q: event %+v", tc.line, ev)
+		}
+		for k, v := range tc.opts {
+			if ev.Options[k] != v {
+				t.Errorf("%q: option %s = %q, want %q", tc.line, k, ev.Options[k], v)
+			}
+		}
+	}
+}

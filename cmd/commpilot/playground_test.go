@@ -22,6 +22,7 @@ import (
 
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/web"
+	"github.com/commpilot/commpilot/storage"
 )
 
 // startPlayground runs the real playground (engine, skills, bbolt, the web
@@ -493,6 +494,35 @@ func TestPlaygroundCommand(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("the fresh database was left behind: %v", entries)
+	}
+}
+
+// TestPlaygroundKeepsTheGivenDB runs the playground twice on one --db: the
+// file stays, and the FAQ is seeded once.
+func TestPlaygroundKeepsTheGivenDB(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kept.db")
+	for range 2 {
+		ctx, cancel := context.WithCancel(t.Context())
+		out := &lineWriter{lines: make(chan string, 16)}
+		code := make(chan int, 1)
+		go func() { code <- runPlayground(ctx, []string{"--addr", "127.0.0.1:0", "--db", db}, out, io.Discard) }()
+		waitURL(t, out.lines)
+		cancel()
+		if c := <-code; c != 0 {
+			t.Fatalf("exit %d", c)
+		}
+	}
+	sdb, err := storage.Open(t.Context(), db, storage.Options{})
+	if err != nil {
+		t.Fatalf("the database was not kept: %v", err)
+	}
+	defer sdb.Close()
+	faq, err := storage.NewInbox(sdb).FAQ(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faq) != len(playgroundFAQ) {
+		t.Errorf("%d FAQ entries after two runs, want %d", len(faq), len(playgroundFAQ))
 	}
 }
 
