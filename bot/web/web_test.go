@@ -621,3 +621,50 @@ func TestCompletionReadsTheLine(t *testing.T) {
 		}
 	}
 }
+
+func TestKickBulkDeleteAndEphemeral(t *testing.T) {
+	w := newWorld(t, nil)
+	sam, _ := w.open(uMember)
+	alex, _ := w.open(uStaff)
+	ctx := context.Background()
+	member := bot.UserRef{Platform: bot.Web, ID: uMember}
+	var ids []string
+	for _, s := range []string{"spam 1", "spam 2"} {
+		sam.send(request{Op: "post", Channel: chCommunity, Text: s})
+		ids = append(ids, alex.next("message").Message.ID)
+	}
+	if _, err := w.p.Do(ctx, bot.Action{Kind: bot.ActBulkDelete, Channel: Ref(chCommunity), IDs: ids}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if m := alex.next("message").Message; m.ID != id || !m.Deleted {
+			t.Errorf("bulk-deleted %s: %+v", id, m)
+		}
+	}
+	if _, err := w.p.Do(ctx, bot.Action{Kind: bot.ActEphemeral, Channel: Ref(chCommunity), User: member, Text: "Your messages were removed."}); err != nil {
+		t.Fatal(err)
+	}
+	// Sam's page sees its own posts and their deletion, then the ephemeral.
+	m := sam.next("message").Message
+	for m.To == "" {
+		m = sam.next("message").Message
+	}
+	if m.Text != "Your messages were removed." || !m.Ephemeral || m.To != uMember {
+		t.Errorf("ephemeral = %+v", m)
+	}
+	if _, err := w.p.Do(ctx, bot.Action{Kind: bot.ActKick, Channel: Ref(chCommunity), User: member}); err != nil {
+		t.Fatal(err)
+	}
+	// Alex never sees the ephemeral: the next frames are the kick's.
+	f := alex.nextSkipping("user", func(f frame) bool { return f.T == "message" && f.Message.To != "" })
+	if !f.User.Kicked || f.User.ID != uMember {
+		t.Errorf("kicked user = %+v", f.User)
+	}
+	sam.send(request{Op: "post", Channel: chCommunity, Text: "hello?"})
+	if n := sam.next("notice").Text; n != "You were kicked from this server, so you cannot post." {
+		t.Errorf("posting after a kick: %q", n)
+	}
+	if _, err := w.p.Do(ctx, bot.Action{Kind: bot.ActKick, Channel: Ref(chCommunity), User: bot.UserRef{Platform: bot.Web, ID: "U9NOBODY"}}); err == nil {
+		t.Error("kicking an unknown user succeeded")
+	}
+}

@@ -582,3 +582,17 @@ func BenchmarkPlaygroundStartup(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/start")
 }
+
+// TestNoTokenPointsToThePlayground: a newcomer without tokens reads, in the
+// first lines, how to see commpilot work anyway.
+func TestNoTokenPointsToThePlayground(t *testing.T) {
+	clearEnv(t)
+	var stderr strings.Builder
+	if c := run(nil, strings.NewReader(""), io.Discard, &stderr); c != 2 {
+		t.Fatalf("exit %d, want 2", c)
+	}
+	first := strings.Join(strings.SplitN(stderr.String(), "\n", 4)[:3], "\n")
+	if !strings.Contains(first, "commpilot playground") {
+		t.Errorf("the first lines do not mention the playground:\n%s", first)
+	}
+}
