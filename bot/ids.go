@@ -14,10 +14,12 @@ type PlatformID string
 const (
 	Discord PlatformID = "discord"
 	Slack   PlatformID = "slack"
+	// Web is the browser playground (bot/web), a local stand-in for both.
+	Web PlatformID = "web"
 )
 
 // Valid reports whether p is a known platform.
-func (p PlatformID) Valid() bool { return p == Discord || p == Slack }
+func (p PlatformID) Valid() bool { return p == Discord || p == Slack || p == Web }
 
 // ChannelRef names a channel (or thread, or DM) on one platform.
 type ChannelRef struct {

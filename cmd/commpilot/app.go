@@ -33,6 +33,11 @@ type Main struct {
 	Logger *slog.Logger
 	// HTTPClient, when set, is used by the adapters and the LLM client.
 	HTTPClient *http.Client
+	// Platforms are run besides the configured ones (the playground's).
+	Platforms []bot.Platform
+	// Handler, when set, serves every path the HTTP server does not
+	// otherwise serve (the playground's page).
+	Handler http.Handler
 
 	DB       *storage.DB
 	Engine   *bot.Engine
@@ -81,6 +86,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	platforms = append(platforms, m.Platforms...)
 
 	var (
 		classifier bot.Classifier = triage.New()
@@ -163,6 +169,9 @@ func (m *Main) serveHTTP(platforms []bot.Platform) error {
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /backup", loopbackOnly(m.DB.ServeBackup()))
+	if m.Handler != nil {
+		mux.Handle("/", m.Handler)
+	}
 	for _, p := range platforms {
 		if s, ok := p.(*slack.Platform); ok {
 			if h := s.HTTPHandler(); h != nil {

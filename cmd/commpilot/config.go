@@ -203,8 +203,9 @@ func isSnowflake(s string) bool {
 
 // noPlatformHelp is printed when no platform is configured.
 const noPlatformHelp = `commpilot: no chat platform is configured, so there is nothing to connect to.
+To see commpilot work without any token, run:  commpilot playground  (a local chat in your browser)
 
-Set at least one of:
+To connect to Discord or Slack, set at least one of:
   DISCORD_TOKEN                      a Discord bot token (Developer Portal → your app → Bot → Reset Token)
   SLACK_BOT_TOKEN + SLACK_APP_TOKEN  Slack tokens (xoxb-… and xapp-…) for Socket Mode
   SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET  Slack over the HTTP Events API instead
