@@ -260,7 +260,7 @@ func (p *Platform) snapshotLocked(c *client) frame {
 	f.Users = append(f.Users, userInfo{ID: botID, Name: p.cfg.BotName, Role: "bot"})
 	if cs, ok := p.h.(bot.CommandSource); ok {
 		for _, cmd := range cs.Commands() {
-			ci := commandInfo{Route: cmd.Route, Usage: cmd.Usage(), Description: cmd.Description, Default: cmd.Default, Staff: cmd.Staff}
+			ci := commandInfo{Route: cmd.Route, Usage: cmd.Usage(), Description: cmd.Description, Default: cmd.Default, Staff: cmd.Scope() == bot.StaffOnly}
 			for _, o := range cmd.Options {
 				ci.Options = append(ci.Options, optionInfo{Name: o.Name, Description: o.Description, Required: o.Required,
 					Text: o.Type == bot.OptText, Choices: o.Choices, Complete: o.Autocomplete != "" || len(o.Choices) > 0})

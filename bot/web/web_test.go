@@ -67,18 +67,20 @@ func (s testSkill) Register(r *bot.Router) {
 		Handler: bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 			return &bot.Reply{Text: strings.ToUpper(e.Option("text")), Public: true}, nil
 		})})
-	r.Command(bot.Command{Route: "pick color", Staff: true, Description: "Pick a colour",
+	staff := r.Group(bot.StaffOnly)
+	rename, named := bot.NewPattern("test/rename/{id}"), bot.NewPattern("test/named/{id}")
+	staff.Command(bot.Command{Route: "pick color", Description: "Pick a colour",
 		Options: []bot.Option{{Name: "color", Type: bot.OptChoice, Required: true, Choices: []string{"red", "green", "blue"}}},
 		Handler: bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 			return &bot.Reply{Card: &bot.Card{Title: "Colour", Body: e.Option("color"), Tone: bot.ToneGood,
-				Buttons: []bot.Button{{Label: "Rename", ID: "test/rename/7", Style: bot.StylePrimary}}}}, nil
+				Buttons: []bot.Button{{Label: "Rename", ID: rename.ID("7"), Style: bot.StylePrimary}}}}, nil
 		})})
-	r.Action("test/rename/{id}", true, bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+	staff.Action(rename, bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 		s.events <- e
-		return &bot.Reply{Form: &bot.Form{ID: "test/named/" + e.Var("id"), Title: "Rename",
+		return &bot.Reply{Form: &bot.Form{ID: named.ID(e.Var("id")), Title: "Rename",
 			Fields: []bot.FormField{{ID: "name", Label: "Name", Required: true, MaxLen: 20}}}}, nil
 	}))
-	r.Action("test/named/{id}", true, bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+	staff.Action(named, bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 		if e.Option("name") == "bad" {
 			return &bot.Reply{FieldErrors: map[string]string{"name": "not that one"}}, nil
 		}
