@@ -148,7 +148,7 @@ func (m *model) applyRules(sc *scratch, in bot.TriageInput) (res bot.Triage, sig
 	res.Sentiment = math.Round(sent*1000) / 1000
 	m.structural(sc, lang, sent, &sig)
 	named = mentioned || len(res.Mentions.Competitors) > 0
-	res.Kind = m.kind(sc, sent, named, &sig)
+	res.Kind = m.kind(sc, sent, named, mentioned, &sig)
 	return res, sig, named
 }
 
@@ -613,14 +613,20 @@ func (m *model) structural(sc *scratch, lang int, sent float64, sig *signals) {
 	}
 }
 
-// kind decides the kind from the gathered scores.
-func (m *model) kind(sc *scratch, sent float64, mentioned bool, sig *signals) bot.Kind {
+// kind decides the kind from the gathered scores. mentioned says the
+// message names a watched name (brand, bot or competitor); toUs that it names
+// the brand or the bot: negativity aimed at them is a complaint, even when it
+// is worded as a question.
+func (m *model) kind(sc *scratch, sent float64, mentioned, toUs bool, sig *signals) bot.Kind {
 	complaint, question, praise, spam := sig.kind[0], sig.kind[1], sig.kind[2], sig.kind[3]
 	isQuestion := question >= 1.5
 	switch {
 	case spam >= 2 && spam > complaint:
 		return bot.KindSpam
 	case complaint >= 2, complaint >= 1 && !isQuestion:
+		return bot.KindComplaint
+	case toUs && sent <= -0.3 && praise < 1:
+		sig.cue("complaint: negative about the brand")
 		return bot.KindComplaint
 	case isQuestion:
 		return bot.KindQuestion

@@ -149,6 +149,27 @@ func TestCapsAndExclamations(t *testing.T) {
 	}
 }
 
+// Negativity aimed at the brand or the bot is a complaint, also worded as a
+// question; the same about a competitor, or aimed at nobody, is not.
+func TestNegativityAtTheBrandIsAComplaint(t *testing.T) {
+	c := New()
+	for _, tc := range []struct {
+		text string
+		want bot.Kind
+	}{
+		{"Acme you guys are useless", bot.KindComplaint},
+		{"acme jullie zijn waardeloos", bot.KindComplaint},
+		{"@Acme why is your app so bad?", bot.KindComplaint},
+		{"Globex is terrible", bot.KindMention},
+		{"you are all idiots", bot.KindOther},
+	} {
+		res, err := c.Classify(context.Background(), bot.TriageInput{Text: tc.text, Brand: []string{"Acme"}, Competitors: []string{"Globex"}})
+		if err != nil || res.Kind != tc.want {
+			t.Errorf("%q: kind %s (cues %v, %v), want %s", tc.text, res.Kind, res.Cues, err, tc.want)
+		}
+	}
+}
+
 func TestComplaintIsABreachOfExpectations(t *testing.T) {
 	for _, tc := range []struct {
 		text string

@@ -82,10 +82,12 @@ func TestCorpusEval(t *testing.T) {
 	sc := &scratch{}
 	type key struct{ engine, lang string }
 	conf := map[key]*Confusion{}
+	langConf := &Confusion{}
 	for _, r := range rows {
 		if r.Split != "test" {
 			continue
 		}
+		langConf.Add(r.Lang, c.m.analyzeWith(sc, bot.TriageInput{Text: r.Text, Brand: []string{"Acme"}}, c.m.learned).Lang)
 		for _, e := range engines(c) {
 			res := c.m.analyzeWith(sc, bot.TriageInput{Text: r.Text, Brand: []string{"Acme"}}, e.l)
 			k := key{e.name, r.Lang}
@@ -94,6 +96,10 @@ func TestCorpusEval(t *testing.T) {
 			}
 			conf[k].Add(string(r.Kind), string(res.Kind))
 		}
+	}
+	t.Logf("language accuracy on the test split: %.3f (%d messages)", langConf.Accuracy(), langConf.N())
+	if a := langConf.Accuracy(); a < 0.98 {
+		t.Errorf("language accuracy %.3f, want ≥ 0.98", a)
 	}
 	t.Logf("%-9s %-4s %5s %8s %9s %6s %6s", "engine", "lang", "rows", "kind acc", "compl. P", "R", "F1")
 	for _, e := range engines(c) {
