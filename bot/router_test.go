@@ -64,7 +64,7 @@ func TestRouterBindsSlackText(t *testing.T) {
 		{"setup who alice", "", bot.CodeInvalid},
 		{"setup who <@U0ALICE>", "", bot.CodeInvalid},           // platform markup: the adapter translates it
 		{"setup watch <#C0123|community>", "", bot.CodeInvalid}, // likewise
-		{"setup who <@web:U0ALICE>", "", bot.CodeInvalid},       // no such platform
+		{"setup who <@teams:U0ALICE>", "", bot.CodeInvalid},     // no such platform
 		{"inbox", "inbox list|", ""},
 		{"inbox assign 42 <@slack:U0ALICE>", "inbox assign|id=42,user=slack:U0ALICE", ""},
 		{"inbox assign x42 <@U0ALICE>", "", bot.CodeInvalid},

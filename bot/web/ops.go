@@ -74,14 +74,14 @@ var (
 	userWord    = regexp.MustCompile(`(^|\s)@([\p{L}\p{N}_.-]+)`)
 )
 
-// markupLocked turns "#team" and "@Alex" into <#ID> and <@ID>, as a chat
-// client does when one picks from its list.
+// markupLocked turns "#team" and "@Alex" into the core's neutral mentions
+// (<#web:ID>, <@web:ID>), as a chat client does when one picks from its list.
 func (p *Platform) markupLocked(s string) string {
 	s = channelWord.ReplaceAllStringFunc(s, func(w string) string {
 		sp, name, _ := strings.Cut(w, "#")
 		for _, ch := range p.channels {
 			if ch.DM == "" && strings.EqualFold(ch.Name, name) {
-				return sp + "<#" + ch.ID + ">"
+				return sp + bot.ChannelRef{Platform: bot.Web, ID: ch.ID}.Mention()
 			}
 		}
 		return w
@@ -90,7 +90,7 @@ func (p *Platform) markupLocked(s string) string {
 		sp, name, _ := strings.Cut(w, "@")
 		for _, u := range p.users {
 			if strings.EqualFold(u.Name, name) {
-				return sp + "<@" + u.ID + ">"
+				return sp + bot.UserRef{Platform: bot.Web, ID: u.ID}.Mention()
 			}
 		}
 		return w

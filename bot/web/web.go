@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // Role is what a playground user may do.
@@ -55,7 +56,7 @@ const StaffRole = "R1STAFF"
 
 // Channel is one channel of the world. IDs are upper-case letters and
 // digits, starting with a letter and holding a digit ("C1COMMUNITY"), so
-// that the router reads <#ID> mentions.
+// that they read as platform ids in neutral mentions (<#web:ID>).
 type Channel struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -539,16 +540,8 @@ func (p *Platform) messageEventLocked(m *message) bot.Event {
 	if m.Thread != "" {
 		ev.ReplyTo = bot.MessageRef{Channel: ev.Message.Channel, ID: m.Thread}
 	}
-	for _, o := range p.users {
-		if strings.Contains(m.Text, "<@"+o.ID+">") || strings.Contains(m.Text, "@"+o.Name) {
-			ev.Mentions.Users++
-		}
-	}
-	for _, w := range []string{"@everyone", "@here", "@channel"} {
-		if strings.Contains(m.Text, w) {
-			ev.Mentions.Everyone = true
-		}
-	}
+	c := text.Count(m.Text)
+	ev.Mentions = bot.MentionCount{Users: c.Users, Roles: c.Roles, Channels: c.Channels, Everyone: c.Everyone}
 	return ev
 }
 

@@ -263,7 +263,7 @@ func TestMessagesReachEngineAndEveryPage(t *testing.T) {
 	alex, _ := w.open(uStaff)
 	sam.send(request{Op: "post", Channel: chCommunity, Text: "hello @Alex, see #team @commpilot"})
 	m := alex.next("message").Message
-	if m.Author != uMember || m.Text != "hello <@U2ALEX>, see <#C2TEAM> @commpilot" || m.Channel != chCommunity {
+	if m.Author != uMember || m.Text != "hello <@web:U2ALEX>, see <#web:C2TEAM> @commpilot" || m.Channel != chCommunity {
 		t.Errorf("message seen by another page = %+v", m)
 	}
 	if sam.next("message").Message.ID != m.ID {
@@ -316,7 +316,7 @@ func TestCommandsRepliesAndCompletion(t *testing.T) {
 
 	sam.send(request{Op: "post", Channel: chTeam, Text: "/cm echo say look at #community"})
 	m := sam.next("message").Message
-	if !m.Ephemeral || m.To != uMember || m.Text != "you said: look at <#C1COMMUNITY>" || !m.Bot {
+	if !m.Ephemeral || m.To != uMember || m.Text != "you said: look at <#web:C1COMMUNITY>" || !m.Bot {
 		t.Errorf("ephemeral reply = %+v", m)
 	}
 	sam.send(request{Op: "post", Channel: chTeam, Text: "/cm echo shout hi all"})

@@ -111,11 +111,15 @@ function channelName(id) {
   return c ? c.name : id;
 }
 
-// display turns mention markup (<@U1>, <#C1>, <#C1|name>) into names.
+// display turns the core's neutral mentions into names: <@web:U1> and
+// <#web:C1> name people and channels here, <@web-role:R1|@staff> its label;
+// another platform's (<@slack:U1>) read as plain text.
 function display(s) {
-  return (s || "")
-    .replace(/<@!?([A-Z0-9]+)>/g, (_, id) => "@" + userName(id))
-    .replace(/<#([A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id) => "#" + channelName(id));
+  return (s || "").replace(/<([@#])([a-z-]+):([A-Za-z0-9]+)(?:\|([^>]*))?>/g, (all, sigil, ref, id, label) => {
+    if (ref === "web") return sigil === "@" ? "@" + userName(id) : "#" + channelName(id);
+    if (label) return /^[@#]/.test(label) ? label : sigil + label;
+    return sigil + ref + ":" + id;
+  });
 }
 
 // rich renders chat markup (*bold*, **bold**, `code`) as elements, every
