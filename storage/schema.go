@@ -20,6 +20,9 @@ const (
 	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
 	BucketInboxSeq     = "inbox_seq"      // inbox id sequence (filled by the inbox store)
 	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
+	BucketModRules     = "mod_rules"      // moderation rules: platform 0 name → JSON
+	BucketModCases     = "mod_cases"      // moderation cases by number (its sequence numbers them)
+	BucketModMember    = "mod_member"     // member key 0 case number → empty: a member's cases
 )
 
 // Keys of the meta bucket, frozen like the bucket names.
@@ -53,6 +56,9 @@ func migrations() []migration {
 		}},
 		{"v3: per-skill settings", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSkills)
+		}},
+		{"v4: moderation rules and cases", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketModRules, BucketModCases, BucketModMember)
 		}},
 	}
 }
