@@ -304,7 +304,7 @@ func joinSeparated(ws []word) []word {
 }
 
 func spacer(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > 2 {
+	if s == "" || utf8.RuneCountInString(s) > 3 {
 		return false
 	}
 	for _, r := range s {
