@@ -32,7 +32,8 @@ import (
 // The runner reads only the first key of timers and sleeps until it is due;
 // Schedule wakes it when the new record is earlier. Handlers run outside any
 // transaction on timerWorkers workers, so one slow handler does not hold up
-// the others. Run one Timers per database.
+// the others; their outcomes are recorded by one goroutine, as many per
+// commit as have arrived. Run one Timers per database.
 //
 // A record is handed out once per occurrence; a handler whose record cannot
 // be marked done (a failed commit, a stop) sees it again with Redelivered
@@ -60,8 +61,9 @@ var (
 const (
 	// timerWorkers is how many handlers run at once.
 	timerWorkers = 4
-	// timerClaim bounds the records one transaction hands out, and the
-	// queue of records waiting for a worker.
+	// timerClaim bounds the records one transaction hands out, the queue
+	// of records waiting for a worker, and the outcomes one commit records:
+	// at most 2×timerClaim+timerWorkers records are in flight at once.
 	timerClaim = 64
 	// timerRetryStore is how long the runner waits after a failed read or
 	// write of the timer buckets before it tries again.
@@ -224,17 +226,23 @@ func (t *Timers) setWaiting(at time.Time) {
 // stopped process left in flight, with Redelivered set. Records queued for
 // a worker when ctx ends stay in flight for the next start.
 func (t *Timers) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
 	jobs := make(chan timerJob, timerClaim)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	outcomes := make(chan timerOutcome, timerClaim)
+	recorded := make(chan struct{})
+	go func() { defer close(recorded); t.recordOutcomes(outcomes) }()
+	var workers sync.WaitGroup
+	defer func() { cancel(); workers.Wait(); close(outcomes); <-recorded }()
 	for range timerWorkers {
-		wg.Go(func() {
+		workers.Go(func() {
 			for {
 				select {
 				case <-ctx.Done():
 					return
 				case j := <-jobs:
-					t.fire(ctx, j)
+					if o, ok := t.fire(ctx, j); ok {
+						outcomes <- o
+					}
 				}
 			}
 		})
@@ -254,7 +262,7 @@ func (t *Timers) Run(ctx context.Context) error {
 	defer sleep.Stop()
 	for {
 		t.setWaiting(time.Time{})
-		claimed, next, err := t.claim(t.clock.Now(), max(cap(jobs)-len(jobs), 1))
+		claimed, next, err := t.claim(t.clock.Now(), timerClaim)
 		if err != nil {
 			t.log.Error("read due timers; trying again shortly", "err", err)
 			next = t.clock.Now().Add(timerRetryStore)
@@ -434,45 +442,77 @@ func (t *Timers) noHandler(kind string) {
 	}
 }
 
-// fire runs the handler of j and records the outcome: done (the record
-// goes), or failed (it is due again after a back-off, unless it was
-// rescheduled meanwhile). When ctx ends during a failing handler, the
-// record stays in flight, to be handed again at the next start.
-func (t *Timers) fire(ctx context.Context, j timerJob) {
+// timerOutcome is what a handler's return means for its record: done
+// (retry zero: the record goes) or failed (due again at retry).
+type timerOutcome struct {
+	job   timerJob
+	retry time.Time
+}
+
+// fire runs the handler of j and returns the outcome to record; ok is false
+// when ctx ended during a failing handler: the record then stays in flight,
+// to be handed again at the next start.
+func (t *Timers) fire(ctx context.Context, j timerJob) (o timerOutcome, ok bool) {
 	failed := call(ctx, t.handler(j.rec.Kind), j.rec.TimerRecord)
-	if failed != nil && ctx.Err() != nil {
-		return
+	if failed == nil {
+		return timerOutcome{job: j}, true
 	}
-	seq := U64Key(j.seq)
-	var at time.Time
-	if failed != nil {
-		j.rec.Failures++
-		at = t.clock.Now().Add(timerBackoff(j.rec.Failures))
-		t.log.Error("timer handler failed; handing the record again later", "kind", j.rec.Kind, "key", j.rec.Key,
-			"failures", j.rec.Failures, "retry_at", at, "err", failed)
+	if ctx.Err() != nil {
+		return o, false
 	}
-	// Batch may run this twice: the second run finds the record gone from
-	// timer_flight and does nothing.
-	werr := t.db.bolt.Batch(func(tx *bbolt.Tx) error {
-		b := bucketsOf(tx)
-		if b.flight.Get(seq) == nil {
+	j.rec.Failures++
+	o = timerOutcome{job: j, retry: t.clock.Now().Add(timerBackoff(j.rec.Failures))}
+	t.log.Error("timer handler failed; handing the record again later", "kind", j.rec.Kind, "key", j.rec.Key,
+		"failures", j.rec.Failures, "retry_at", o.retry, "err", failed)
+	return o, true
+}
+
+// recordOutcomes records the outcomes it receives until outcomes is
+// closed, each group that has arrived in one commit: a done record leaves
+// timer_flight; a failed one goes back to timers at its retry time, unless
+// its kind and key were scheduled again meanwhile (the new record stays).
+func (t *Timers) recordOutcomes(outcomes <-chan timerOutcome) {
+	group := make([]timerOutcome, 0, timerClaim)
+	for o := range outcomes {
+		group = append(group[:0], o)
+	drain:
+		for len(group) < cap(group) {
+			select {
+			case o, open := <-outcomes:
+				if !open {
+					break drain
+				}
+				group = append(group, o)
+			default:
+				break drain
+			}
+		}
+		err := t.db.bolt.Update(func(tx *bbolt.Tx) error {
+			b := bucketsOf(tx)
+			for _, o := range group {
+				seq, rec := U64Key(o.job.seq), o.job.rec
+				if err := b.flight.Delete(seq); err != nil {
+					return err
+				}
+				if o.retry.IsZero() || b.index.Get(timerIndexKey(rec.Kind, rec.Key)) != nil {
+					continue
+				}
+				if err := b.put(rec, o.retry); err != nil {
+					return err
+				}
+			}
 			return nil
+		})
+		if err != nil {
+			t.log.Error("record timer outcomes; those records are handed again at the next start",
+				"count", len(group), "err", err)
+			continue
 		}
-		if err := b.flight.Delete(seq); err != nil {
-			return err
+		for _, o := range group {
+			if !o.retry.IsZero() {
+				t.wakeFor(o.retry)
+			}
 		}
-		if failed == nil || b.index.Get(timerIndexKey(j.rec.Kind, j.rec.Key)) != nil {
-			return nil // done, or rescheduled meanwhile: the new record stays
-		}
-		return b.put(j.rec, at)
-	})
-	if werr != nil {
-		t.log.Error("record a timer's outcome; it is handed again at the next start",
-			"kind", j.rec.Kind, "key", j.rec.Key, "err", werr)
-		return
-	}
-	if failed != nil {
-		t.wakeFor(at)
 	}
 }
 

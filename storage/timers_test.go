@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -512,4 +514,175 @@ func TestEveryRunsAtStartThenEveryPeriodAcrossRestarts(t *testing.T) {
 			}
 		}
 	})
+}
+
+// benchPending is how many pending records the benchmarks keep stored.
+const benchPending = 100_000
+
+// fillTimers stores n records of kind "bench.later", due in a year or more,
+// from 64 concurrent schedulers (their commits are shared).
+func fillTimers(b *testing.B, tm *storage.Timers, n int) {
+	b.Helper()
+	far := time.Now().Add(365 * 24 * time.Hour)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 64 {
+		wg.Go(func() {
+			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+				r := bot.TimerRecord{Kind: "bench.later", Key: fmt.Sprint(i), At: far.Add(time.Duration(i) * time.Second), Data: []byte(`{"id":42}`)}
+				if err := tm.Schedule(context.Background(), r); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkTimersSchedule measures durable Schedule calls (fsync on every
+// commit) into a store already holding 100,000 pending records: one caller
+// at a time, and 64 concurrent callers sharing commits.
+func BenchmarkTimersSchedule(b *testing.B) {
+	for _, callers := range []int{1, 64} {
+		b.Run(fmt.Sprintf("callers-%d", callers), func(b *testing.B) {
+			tm := storage.NewTimers(openAt(b, tempPath(b)), nil)
+			fillTimers(b, tm, benchPending)
+			at := time.Now().Add(time.Hour)
+			var seq atomic.Int64
+			b.SetParallelism(max(1, callers/testingProcs()))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1)
+					if err := tm.Schedule(context.Background(), bot.TimerRecord{Kind: "bench", Key: fmt.Sprint(i), At: at.Add(time.Duration(i))}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// BenchmarkTimersStartToFirstFire measures, with 100,000 pending records
+// stored, the time from opening the database to the first handler call of
+// a record already due: Open, NewTimers, Run's restore and first claim.
+func BenchmarkTimersStartToFirstFire(b *testing.B) {
+	path := tempPath(b)
+	db, err := storage.Open(context.Background(), path, quiet)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fillTimers(b, storage.NewTimers(db, nil), benchPending)
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		db, err := storage.Open(context.Background(), path, quiet)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tm := storage.NewTimers(db, nil)
+		if err := tm.Schedule(context.Background(), bot.TimerRecord{Kind: "bench.due", Key: "1", At: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		db, err = storage.Open(context.Background(), path, quiet)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tm = storage.NewTimers(db, nil)
+		fired := make(chan struct{}, 1)
+		tm.Handle("bench.due", func(context.Context, bot.TimerRecord) error { fired <- struct{}{}; return nil })
+		tm.Handle("bench.later", func(context.Context, bot.TimerRecord) error { return nil })
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- tm.Run(ctx) }()
+		<-fired
+		b.StopTimer()
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
+// BenchmarkTimersBurstLateness measures, in real time, how late the
+// handlers of a burst of 10,000 records due at the same instant start, with
+// 100,000 other records pending (p50, p99 and the last of the burst); the
+// handlers do nothing, so this is the timer's own hand-out rate: one
+// transaction per 64 records claimed, done marks sharing commits.
+func BenchmarkTimersBurstLateness(b *testing.B) {
+	const burst = 10_000
+	tm := storage.NewTimers(openAt(b, tempPath(b)), nil)
+	fillTimers(b, tm, benchPending)
+	var (
+		mu   sync.Mutex
+		late []time.Duration
+		all  = make(chan struct{}, 1)
+	)
+	tm.Handle("bench.burst", func(_ context.Context, r bot.TimerRecord) error {
+		d := time.Since(r.At)
+		mu.Lock()
+		defer mu.Unlock()
+		late = append(late, d)
+		if len(late) == burst {
+			all <- struct{}{}
+		}
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tm.Run(ctx) }()
+	var lats []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		mu.Lock()
+		late = late[:0]
+		mu.Unlock()
+		at := time.Now().Add(2 * time.Second)
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range 64 {
+			wg.Go(func() {
+				for k := next.Add(1); k <= burst; k = next.Add(1) {
+					if err := tm.Schedule(ctx, bot.TimerRecord{Kind: "bench.burst", Key: fmt.Sprint(i, "/", k), At: at}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if time.Now().After(at) {
+			b.Fatal("scheduling the burst took longer than its lead time")
+		}
+		b.StartTimer()
+		<-all
+		mu.Lock()
+		lats = append(lats, late...)
+		mu.Unlock()
+	}
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	slices.Sort(lats)
+	pct := func(p float64) float64 { return float64(lats[int(p*float64(len(lats)-1))]) / 1e6 }
+	b.ReportMetric(pct(0.5), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(pct(1), "max-ms")
 }
