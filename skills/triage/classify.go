@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/commpilot/commpilot/bot"
+	btext "github.com/commpilot/commpilot/bot/text"
 )
 
 // Source is the Triage.Source of this engine's results.
@@ -713,14 +714,14 @@ func (m *model) hasKeyword(sc *scratch, kw string) bool {
 	open := false
 	for _, r := range kw {
 		switch {
-		case isWordRune(r):
+		case btext.IsWordRune(r):
 			if !open {
 				sc.kwTok = append(sc.kwTok, [2]int32{int32(len(sc.kw)), 0})
 				open = true
 			}
-			sc.kw = m.fold.appendFold(sc.kw, r)
+			sc.kw = btext.AppendFold(sc.kw, r)
 			sc.kwTok[len(sc.kwTok)-1][1] = int32(len(sc.kw))
-		case isMark(r):
+		case btext.IsMark(r):
 		default:
 			open = false
 		}
