@@ -1,38 +1,24 @@
 package moderation
 
 import (
-	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/commpilot/commpilot/bot/text"
 )
 
-// linkPattern finds links in normalised text: a scheme or www., or a bare
-// domain with a known-looking top-level part followed by a path.
-var linkPattern = regexp.MustCompile(`(?:https?://|www\.)[^\s<>]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|gg|co|me|ly|xyz|ru|info|biz|app|dev|fr|nl|be|de|uk|tk|ml|ga|cf|gq|link|site|online|top|click)(?:/[^\s<>]*)?\b`)
-
-// linkHosts returns the host of every link in text (lower case, without
-// "www.").
-func linkHosts(text string) []string {
+// linkHosts returns the host of every link in the message, as typed and
+// as normalised (percent-encoding decoded, confusables mapped), once each.
+func linkHosts(n *Normalized) []string {
 	var out []string
-	for _, l := range linkPattern.FindAllString(text, 32) {
-		l = strings.TrimPrefix(strings.TrimPrefix(l, "https://"), "http://")
-		host, _, _ := strings.Cut(l, "/")
-		host, _, _ = strings.Cut(host, "?")
-		host, _, _ = strings.Cut(host, "#")
-		if i := strings.LastIndexByte(host, '@'); i >= 0 { // user@host
-			host = host[i+1:]
-		}
-		host, _, _ = strings.Cut(host, ":")
-		host = strings.TrimPrefix(strings.TrimSuffix(host, "."), "www.")
-		if strings.Contains(host, ".") {
-			out = append(out, host)
+	for _, s := range []string{n.Original, n.Text} {
+		for _, l := range text.Links(s) {
+			if l.Host != "" && !l.Email && !slices.Contains(out, l.Host) {
+				out = append(out, l.Host)
+			}
 		}
 	}
 	return out
-}
-
-// underDomain reports whether host is domain or one of its subdomains.
-func underDomain(host, domain string) bool {
-	return host == domain || strings.HasSuffix(host, "."+domain)
 }
 
 func parseLinks(arg string) (trigger, error) {
@@ -69,10 +55,10 @@ type linksTrigger struct {
 }
 
 func (t linksTrigger) match(in *Input, _ []string) (string, bool) {
-	for _, h := range linkHosts(in.Norm.Text) {
+	for _, h := range linkHosts(&in.Norm) {
 		listed := false
 		for _, d := range t.domains {
-			listed = listed || underDomain(h, d)
+			listed = listed || text.HostMatches(h, d)
 		}
 		if len(t.domains) == 0 || listed != t.allow {
 			return "links: " + h, true
@@ -81,18 +67,14 @@ func (t linksTrigger) match(in *Input, _ []string) (string, bool) {
 	return "", false
 }
 
-// invitePattern finds Discord invites in normalised text in every spelling:
-// discord.gg/x, discord.com/invite/x, discordapp.com/invite/x, discord.me/x,
-// with spaces, dots or "(dot)" inserted (separated letters are already
-// joined by the normaliser).
-var invitePattern = regexp.MustCompile(`discord(?:app)?[\s.,()\[\]]*(?:dot[\s()\[\]]*)?(?:gg|com[\s.,/\\]*invite|me|io|li)[\s.,]*[/\\][\s]*[a-z0-9-]{2,}|discord\.gg\s+[a-z0-9]{5,}`)
-
 // invitesTrigger matches a Discord invite link.
 type invitesTrigger struct{}
 
 func (invitesTrigger) match(in *Input, _ []string) (string, bool) {
-	if m := invitePattern.FindString(in.Norm.Text); m != "" {
-		return "invites: " + m, true
+	for _, s := range []string{in.Norm.Original, in.Norm.Text} {
+		if inv := text.Invites(s); len(inv) > 0 {
+			return "invites: " + s[inv[0].Start:inv[0].End], true
+		}
 	}
 	return "", false
 }

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // A rule is made of typed parts. Each part kind has a stored id, FROZEN once
@@ -252,8 +253,7 @@ type mentionsTrigger int
 
 func (t mentionsTrigger) match(in *Input, _ []string) (string, bool) {
 	n := in.Mentions.Users + in.Mentions.Roles
-	orig := strings.ToLower(in.Norm.Original)
-	every := in.Mentions.Everyone || strings.Contains(orig, "@everyone") || strings.Contains(orig, "@here")
+	every := in.Mentions.Everyone || text.Count(in.Norm.Original).Everyone
 	if every {
 		return "mentions: @everyone", true
 	}
@@ -465,16 +465,13 @@ var customEmoji = regexp.MustCompile(`<a?:\w{2,32}:\d{5,20}>`)
 func countEmoji(s string) int {
 	n := len(customEmoji.FindAllStringIndex(s, -1))
 	for _, r := range customEmoji.ReplaceAllString(s, "") {
-		if isEmoji(r) {
+		if text.IsEmoji(r) {
 			n++
 		}
 	}
 	return n
 }
 
-func isEmoji(r rune) bool {
-	return (r >= 0x1F300 && r <= 0x1FAFF) || (r >= 0x2600 && r <= 0x27BF) || (r >= 0x1F1E6 && r <= 0x1F1FF) || r == 0x2B50 || r == 0x2B55
-}
 
 // linesTrigger matches N lines or more.
 type linesTrigger int
@@ -541,6 +538,9 @@ func parseChannel(s string, p bot.PlatformID) (bot.ChannelRef, bool) {
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
 	s = strings.TrimPrefix(s, "#")
 	s, _, _ = strings.Cut(s, "|")
+	if ch, err := bot.ParseChannelRef(s); err == nil { // neutral <#discord:123>
+		return ch, ch.Platform == p
+	}
 	if s == "" || !isID(s) {
 		return bot.ChannelRef{}, false
 	}
