@@ -472,7 +472,6 @@ func countEmoji(s string) int {
 	return n
 }
 
-
 // linesTrigger matches N lines or more.
 type linesTrigger int
 
