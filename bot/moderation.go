@@ -25,7 +25,8 @@ type ModRule struct {
 	Actions    []RulePart `json:"actions"`
 	DryRun     bool       `json:"dry_run,omitempty"`
 	Disabled   bool       `json:"disabled,omitempty"`
-	// Strikes is what a match adds to the member's strikes (0: the default, 1).
+	// Strikes is what a match adds to the member's strikes (0: the default,
+	// 1; -1: none).
 	Strikes int `json:"strikes,omitempty"`
 	// WarnText replaces the default warning DM when set.
 	WarnText string    `json:"warn_text,omitempty"`

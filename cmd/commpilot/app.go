@@ -21,6 +21,7 @@ import (
 	"github.com/commpilot/commpilot/bot/slack"
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
+	"github.com/commpilot/commpilot/skills/moderation"
 	"github.com/commpilot/commpilot/skills/setup"
 	"github.com/commpilot/commpilot/skills/triage"
 	"github.com/commpilot/commpilot/storage"
@@ -83,7 +84,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	var (
-		classifier bot.Classifier = triage.New()
+		offline                   = triage.New()
+		classifier bot.Classifier = offline
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}
 	)
 	if cfg.HasLLM() {
@@ -95,7 +97,7 @@ func (m *Main) Run(ctx context.Context) error {
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
 
-	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages(), discord.Messages)
+	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, moderation.Messages, slack.Messages(), discord.Messages)
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
 		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})
@@ -106,9 +108,15 @@ func (m *Main) Run(ctx context.Context) error {
 	// Message handlers run in this order. Their timer handlers are
 	// registered on timers when they are made, before it runs.
 	timers := storage.NewTimers(db, nil)
+	messageLog := storage.NewMessageLog(db)
 	skills := []bot.Skill{
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(history.Config{Log: storage.NewMessageLog(db), Link: m.Engine.Link, Settings: m.Settings, Timers: timers, Logger: m.Logger}),
+		history.New(history.Config{Log: messageLog, Link: m.Engine.Link, Settings: m.Settings, Timers: timers, Logger: m.Logger}),
+		// Moderation runs before the inbox: a message a rule deletes never
+		// becomes an item.
+		moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
+			Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messageLog, Timers: timers,
+			LangOf: memberLang(offline), Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
 	}
@@ -277,4 +285,16 @@ func (m *Main) Close() error {
 	}
 	m.Logger.Info("commpilot stopped")
 	return errors.Join(errs...)
+}
+
+// memberLang guesses a member's language from their message with the
+// offline classifier, for moderation warnings.
+func memberLang(c *triage.Classifier) func(text string) (bot.Lang, bool) {
+	return func(text string) (bot.Lang, bool) {
+		t, err := c.Analyze(bot.TriageInput{Text: text})
+		if err != nil {
+			return "", false
+		}
+		return bot.ParseLang(t.Lang)
+	}
 }

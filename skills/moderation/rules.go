@@ -117,6 +117,9 @@ func ParseRule(p bot.PlatformID, name, source string) (bot.ModRule, error) {
 				return bot.ModRule{}, bot.Invalid("mod.err.want_strikes", tok)
 			}
 			r.Strikes = n
+			if n == 0 {
+				r.Strikes = -1 // stored 0 is the default, 1
+			}
 			continue
 		case "warn":
 			if hasArg { // warn:"text" sets the warning and adds the action
