@@ -188,7 +188,7 @@ func (s *Skill) manual(ctx context.Context, e bot.Event, st bot.Settings, member
 		}
 		a = bot.Action{Kind: bot.ActDM, User: member, Text: text}
 	case "timeout":
-		a = bot.Action{Kind: bot.ActTimeout, Channel: ch, User: member, Duration: min(d, maxTimeout), Reason: full}
+		a = bot.Action{Kind: bot.ActTimeout, Channel: ch, User: member, Duration: d, Reason: full}
 	case "kick":
 		a = bot.Action{Kind: bot.ActKick, Channel: ch, User: member, Reason: full}
 	case "ban":

@@ -123,7 +123,8 @@ func (m Match) Actions(in *Input, warn string) []bot.Action {
 		case effWarn:
 			out = append(out, bot.Action{Kind: bot.ActDM, User: in.Author, Text: warn})
 		case effTimeout:
-			out = append(out, bot.Action{Kind: bot.ActTimeout, Channel: in.Channel, User: in.Author, Duration: min(e.dur, maxTimeout), Reason: reason})
+			// The adapter clamps to the platform's cap; the timer renews.
+			out = append(out, bot.Action{Kind: bot.ActTimeout, Channel: in.Channel, User: in.Author, Duration: e.dur, Reason: reason})
 		case effKick:
 			out = append(out, bot.Action{Kind: bot.ActKick, Channel: in.Channel, User: in.Author, Reason: reason})
 		case effBan:
@@ -416,7 +417,7 @@ func (s *Skill) escalate(ctx context.Context, st bot.Settings, in *Input, esc st
 	var a bot.Action
 	switch name {
 	case "timeout":
-		a = bot.Action{Kind: bot.ActTimeout, Channel: in.Channel, User: in.Author, Duration: min(d, maxTimeout), Reason: reason}
+		a = bot.Action{Kind: bot.ActTimeout, Channel: in.Channel, User: in.Author, Duration: d, Reason: reason}
 	case "kick":
 		a = bot.Action{Kind: bot.ActKick, Channel: in.Channel, User: in.Author, Reason: reason}
 	case "ban":

@@ -145,7 +145,7 @@ func formatDuration(d time.Duration) string {
 	for _, u := range []struct {
 		d time.Duration
 		s string
-	}{{7 * 24 * time.Hour, "w"}, {24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
 		if d >= u.d && d%u.d == 0 {
 			return strconv.FormatInt(int64(d/u.d), 10) + u.s
 		}

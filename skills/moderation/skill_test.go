@@ -1,0 +1,151 @@
+package moderation_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
+	"github.com/commpilot/commpilot/skills/moderation"
+	"github.com/commpilot/commpilot/storage"
+)
+
+// fixture is the skill on real storage and the shared timer, behind the
+// real engine with recording platforms.
+type fixture struct {
+	env   *bottest.Env
+	store *storage.Moderation
+	stop  func()
+}
+
+var (
+	staffD  = bot.UserRef{Platform: bot.Discord, ID: "100000000000000001", Name: "alice"}
+	memberD = bot.UserRef{Platform: bot.Discord, ID: "300000000000000007", Name: "bob"}
+	general = bot.ChannelRef{Platform: bot.Discord, ID: "200000000000000002"}
+)
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	quiet := slog.New(slog.DiscardHandler)
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	settings := storage.NewSettings(db, bot.Settings{Staff: []string{staffD.Key(), bottest.Staff.Key()}})
+	catalog := bot.NewCatalog(moderation.Messages)
+	env := bottest.MustEngine(t, settings, catalog)
+	timers := storage.NewTimers(db, nil)
+	store := storage.NewModeration(db)
+	env.Add(moderation.New(moderation.Config{Store: store, Settings: settings, Skills: storage.NewSkillSettings(db),
+		Audit: storage.NewAuditLog(db), Sender: env.Engine, Catalog: catalog, Timers: timers, Logger: quiet}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- timers.Run(ctx) }()
+	f := &fixture{env: env, store: store, stop: func() { cancel(); <-done }}
+	t.Cleanup(f.stop)
+	return f
+}
+
+func (f *fixture) post(t *testing.T, text string) {
+	t.Helper()
+	f.env.Send(t, bot.Event{Kind: bot.EventMessage, User: memberD, Text: text,
+		Message: bot.MessageRef{Channel: general, ID: time.Now().Format("150405.000000000")}})
+}
+
+func TestTemporaryBanLiftedWhenDue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		if r := f.env.Command(t, staffD, "rule add no-spam links:block:spam.example delete,ban:7d"); !strings.Contains(r.Text, "ban:7d") {
+			t.Fatalf("rule add: %q", r.Text)
+		}
+		f.post(t, "cheap stuff at https://spam.example/buy")
+		if n := len(f.env.Discord.Of(bot.ActBan)); n != 1 {
+			t.Fatalf("%d bans, want 1", n)
+		}
+		time.Sleep(7*24*time.Hour - time.Minute)
+		synctest.Wait()
+		if n := len(f.env.Discord.Of(bot.ActUnban)); n != 0 {
+			t.Fatal("ban lifted early")
+		}
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		unbans := f.env.Discord.Of(bot.ActUnban)
+		if len(unbans) != 1 || unbans[0].User.ID != memberD.ID || unbans[0].Channel != general {
+			t.Fatalf("unbans = %+v", unbans)
+		}
+		c, err := f.store.Case(context.Background(), 1)
+		if err != nil || !c.Undone || c.UndoneBy != "expired" {
+			t.Fatalf("case 1 = %+v, %v", c, err)
+		}
+	})
+}
+
+func TestLongTimeoutRenewedPastTheCap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.env.Command(t, staffD, "rule add scam words:scam timeout:60d")
+		f.post(t, "total scam")
+		first := f.env.Discord.Of(bot.ActTimeout)
+		if len(first) != 1 || first[0].Duration != 60*24*time.Hour {
+			t.Fatalf("timeouts = %+v, want one of 60 days (the adapter clamps to 28)", first)
+		}
+		time.Sleep(28 * 24 * time.Hour)
+		synctest.Wait()
+		renewed := f.env.Discord.Of(bot.ActTimeout)
+		if len(renewed) != 2 || renewed[1].Duration != 28*24*time.Hour {
+			t.Fatalf("after 28 days: %+v", renewed)
+		}
+		time.Sleep(28 * 24 * time.Hour)
+		synctest.Wait()
+		last := f.env.Discord.Of(bot.ActTimeout)
+		// 60 days = 28 + 28 + the 4 days left (less the hour of margin each time).
+		if len(last) != 3 || last[2].Duration <= 4*24*time.Hour || last[2].Duration > 5*24*time.Hour {
+			t.Fatalf("after 56 days: %+v", last)
+		}
+	})
+}
+
+func TestManualActionsAndCases(t *testing.T) {
+	f := newFixture(t)
+	r := f.env.Command(t, staffD, "mod timeout <@"+memberD.ID+"> 10m spamming links")
+	if !strings.Contains(r.Text, "timed out") {
+		t.Fatalf("mod timeout: %q", r.Text)
+	}
+	if to := f.env.Discord.Of(bot.ActTimeout); len(to) != 1 || to[0].Duration != 10*time.Minute || !strings.Contains(to[0].Reason, "spamming links") {
+		t.Fatalf("timeouts = %+v", to)
+	}
+	// The platform refuses: the member's role is above the bot's.
+	f.env.Discord.SetFail(func(a bot.Action) error {
+		if a.Kind == bot.ActKick {
+			return &bot.Error{Code: bot.CodeUnavailable, Key: "discord.no_permission"}
+		}
+		return nil
+	})
+	r = f.env.Send(t, bot.Event{Kind: bot.EventCommand, User: staffD, Text: "mod kick <@" + memberD.ID + "> rude",
+		Message: bot.MessageRef{Channel: general}})
+	if !strings.Contains(r.Text, "above mine") {
+		t.Errorf("refused kick: %q", r.Text)
+	}
+	if r := f.env.Command(t, staffD, "mod ban <@"+staffD.ID+"> oops"); !strings.Contains(r.Text, "is staff") {
+		t.Errorf("ban of staff: %q", r.Text)
+	}
+	if r := f.env.Command(t, staffD, "case note 1 talked to him in DM"); !strings.Contains(r.Text, "Note added to case #1") {
+		t.Errorf("case note: %q", r.Text)
+	}
+	if r := f.env.Command(t, staffD, "case show 1"); r.Card == nil || !strings.Contains(r.Card.Title, "Case #1") ||
+		!strings.Contains(r.Card.Fields[len(r.Card.Fields)-1].Value, "talked to him") {
+		t.Errorf("case show: %+v", r.Card)
+	}
+	if r := f.env.Command(t, staffD, "case list"); !strings.Contains(r.Text, "#1") || strings.Contains(r.Text, "#2") {
+		t.Errorf("case list (the refused kick made no case): %q", r.Text)
+	}
+	if r := f.env.Command(t, bottest.Staff, "mod timeout <@UMEMBER> 10m x"); !strings.Contains(r.Text, "not supported on Slack") {
+		t.Errorf("Slack timeout: %q", r.Text)
+	}
+}
