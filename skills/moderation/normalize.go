@@ -117,7 +117,10 @@ func Normalize(s string) Normalized {
 		}
 	}
 	s = decodeLinks(s)
-	decomposed := norm.NFD.String(norm.NFKC.String(s))
+	decomposed := s
+	if !isASCII(s) {
+		decomposed = norm.NFD.String(norm.NFKC.String(s))
+	}
 	folded := make([]rune, 0, len(decomposed))
 	stack := 0
 	for _, r := range decomposed {
@@ -143,9 +146,13 @@ func Normalize(s string) Normalized {
 	}
 	words = joinSeparated(words)
 	var b, c strings.Builder
+	b.Grow(len(s))
+	c.Grow(len(s))
 	for _, w := range words {
-		b.WriteString(w.sep)
-		c.WriteString(w.sep)
+		for _, r := range w.sep {
+			b.WriteRune(r)
+			c.WriteRune(r)
+		}
 		writeRuns(&b, w.runes, 2)
 		writeRuns(&c, w.runes, 1)
 	}
@@ -156,7 +163,7 @@ func Normalize(s string) Normalized {
 // word is a run of letters, digits and leet characters, with the separator
 // text before it.
 type word struct {
-	sep   string
+	sep   []rune // a slice of the folded text, not a copy
 	runes []rune
 }
 
@@ -171,11 +178,10 @@ func wordRune(r rune) bool {
 }
 
 func splitWords(rs []rune) []word {
-	var out []word
-	var sep []rune
+	out := make([]word, 0, len(rs)/4+1)
+	start := 0 // of the separator before the next word
 	for i := 0; i < len(rs); {
 		if !wordRune(rs[i]) {
-			sep = append(sep, rs[i])
 			i++
 			continue
 		}
@@ -183,14 +189,22 @@ func splitWords(rs []rune) []word {
 		for j < len(rs) && (wordRune(rs[j]) || (rs[j] == '|' && j > i)) {
 			j++
 		}
-		out = append(out, word{sep: string(sep), runes: rs[i:j]})
-		sep = sep[:0]
-		i = j
+		out = append(out, word{sep: rs[start:i:i], runes: rs[i:j:j]})
+		start, i = j, j
 	}
-	if len(sep) > 0 {
-		out = append(out, word{sep: string(sep)})
+	if start < len(rs) {
+		out = append(out, word{sep: rs[start:]})
 	}
 	return out
+}
+
+func blank(rs []rune) bool {
+	for _, r := range rs {
+		if !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func lower(rs []rune) {
@@ -220,8 +234,8 @@ func properNames(ws []word) []bool {
 		if !title[i] || !nameWords[strings.ToLower(string(w.runes))] {
 			continue
 		}
-		prev := i > 0 && title[i-1] && strings.TrimSpace(w.sep) == ""
-		next := i+1 < len(ws) && title[i+1] && strings.TrimSpace(ws[i+1].sep) == ""
+		prev := i > 0 && title[i-1] && blank(w.sep)
+		next := i+1 < len(ws) && title[i+1] && blank(ws[i+1].sep)
 		out[i] = prev || next
 	}
 	return out
@@ -251,10 +265,11 @@ func unleet(w []rune) []rune {
 			break
 		}
 	}
+	// Rewritten in place: the result is never longer.
+	out := w[:0]
 	if !letter {
 		// Only digits and symbols: keep the digits, drop the symbols
 		// ("!!!" between words is punctuation).
-		out := w[:0:0]
 		for _, r := range w {
 			if unicode.IsDigit(r) {
 				out = append(out, r)
@@ -262,7 +277,6 @@ func unleet(w []rune) []rune {
 		}
 		return out
 	}
-	out := make([]rune, 0, len(w))
 	for i, r := range w {
 		if l, ok := leet(r); ok {
 			// "hello!" keeps its letters: a trailing ! or $ after letters is
@@ -281,7 +295,7 @@ func unleet(w []rune) []rune {
 // joinSeparated joins three or more one-letter words separated only by
 // dots, spaces, dashes, underscores or stars: "f.u.c.k", "f u c k".
 func joinSeparated(ws []word) []word {
-	out := ws[:0:0]
+	out := make([]word, 0, len(ws))
 	for i := 0; i < len(ws); {
 		j := i + 1
 		if len(ws[i].runes) == 1 && unicode.IsLetter(ws[i].runes[0]) {
@@ -303,8 +317,8 @@ func joinSeparated(ws []word) []word {
 	return out
 }
 
-func spacer(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > 3 {
+func spacer(s []rune) bool {
+	if len(s) == 0 || len(s) > 3 {
 		return false
 	}
 	for _, r := range s {
@@ -350,6 +364,15 @@ func decodeLinks(s string) string {
 		return s
 	}
 	return strings.Join(fields, " ")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // isWordRune reports whether r is part of a word in normalised text, for

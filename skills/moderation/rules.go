@@ -326,6 +326,10 @@ func conditionByID(id int) (conditionKind, bool) {
 type RuleSet struct {
 	rules []*Rule
 	words *wordIndex
+	// unworded are the rules without a word trigger, checked on every
+	// message; a rule with one is checked only when its words are found,
+	// so the cost stays flat in the number of word rules.
+	unworded []int
 }
 
 // Compile builds a RuleSet from stored rules; disabled rules are kept (rule
@@ -343,6 +347,8 @@ func Compile(stored []bot.ModRule) (*RuleSet, error) {
 		}
 		if len(words) > 0 {
 			lists[len(set.rules)] = words
+		} else {
+			set.unworded = append(set.unworded, len(set.rules))
 		}
 		set.rules = append(set.rules, r)
 	}
@@ -384,8 +390,17 @@ func (s *RuleSet) Evaluate(in *Input, withDisabled bool) []Match {
 			words[h.rule] = append(words[h.rule], h.word)
 		}
 	})
+	candidates := s.unworded
+	if len(words) > 0 {
+		candidates = append([]int(nil), s.unworded...)
+		for i := range words {
+			candidates = append(candidates, i)
+		}
+		slices.Sort(candidates)
+	}
 	var out []Match
-	for i, r := range s.rules {
+	for _, i := range candidates {
+		r := s.rules[i]
 		if r.Stored.Platform != in.Author.Platform || (r.Stored.Disabled && !withDisabled) {
 			continue
 		}
