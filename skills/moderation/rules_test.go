@@ -234,3 +234,27 @@ func FuzzParseRule(f *testing.F) {
 		}
 	})
 }
+
+func TestToxicCues(t *testing.T) {
+	for _, tc := range []struct {
+		text         string
+		toxic, flagd bool // flagd: the plain word list flags it
+	}{
+		{"you are a worthless idiot", true, true},
+		{"sale con", true, true},
+		{"vuile klootzak", true, true},
+		{"I would love to kill all immigrants", true, false},
+		{"Women are disgusting.", true, false},
+		{"this is fucking great", false, true},
+		{"putain c'est beau", false, true},
+		{"he called me an \"idiot\" and that is not okay", false, true},
+		{"saying immigrants are vermin is wrong", false, false},
+		{"the idiot box is on", false, true},
+	} {
+		n := Normalize(tc.text)
+		v := scoreToxic(&n)
+		if v.Toxic != tc.toxic || v.Profane != tc.flagd {
+			t.Errorf("%q: toxic %v (%s), word list %v; want %v, %v", tc.text, v.Toxic, v.Why, v.Profane, tc.toxic, tc.flagd)
+		}
+	}
+}

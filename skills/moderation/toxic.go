@@ -40,9 +40,20 @@ var (
 		"savages savage subhuman filth scum " +
 		"vermine rats animaux parasites cafards maladie porcs porc singes sauvages " +
 		"ongedierte ratten beesten parasieten kakkerlakken ziekte varkens apen wilden")
-	cueHostile = wordSet("hate hates despise despises disgusting disgust inferior deserve deserves should shouldnt belong " +
+	cueHostile = wordSet("hate hates hatred despise despises detest detests loathe loathes disgusting disgust disgusted disdain contempt " +
+		"repulsive revolting vile despicable inferior deserve deserves shouldnt belong sick worthless pathetic useless " +
+		"filthy dirty evil dangerous criminals burden plague scum stupid dumb lazy " +
+		"haine mepris degout degoutes ecoeurent repugnants repugnantes supporte vomir sales ignobles nuls stupides criminels " +
+		"dangereux fleau " +
+		"verafschuw verafschuwen walg walgen minachting afschuw hekel uitstaan smerig smerige vies vieze dom domme " +
+		"gevaarlijk gevaarlijke criminelen tuig plaag " +
 		"deteste detestes hais hait degoutant degoutants degoutantes inferieurs inferieures meritent doivent " +
 		"haat haten walgelijk walgelijke minderwaardig minderwaardige verdienen moeten")
+	// intensifiers are profanity that swears rather than insults ("this is
+	// fucking great", "putain c'est beau").
+	intensifiers = wordSet("fuck fucking fucked fuckin shit shitty damn hell crap bloody bullshit " +
+		"putain merde bordel chier chiant " +
+		"kut godverdomme verdomme shit tering kanker")
 	cueDenounce = wordSet("call calling called say saying said word words quote quoting term slur slurs not never wrong stop " +
 		"dire dit appeler traiter insulte mot mots pas jamais arreter arretez faux " +
 		"zeggen zegt noemen woord woorden niet nooit stop fout")
@@ -102,7 +113,11 @@ type ToxicVerdict struct {
 // speech ("don't call them …") makes it borderline.
 func scoreToxic(n *Normalized) ToxicVerdict {
 	var v ToxicVerdict
-	profanityIndex().find(n, func(wordHit) { v.Profane = true })
+	slur := false // a lexicon word that insults rather than swears
+	profanityIndex().find(n, func(h wordHit) {
+		v.Profane = true
+		slur = slur || !intensifiers[normalizeWord(h.word)]
+	})
 	words := strings.FieldsFunc(n.Text, func(r rune) bool { return !isWordRune(r) && r != '\'' })
 	var second, insult, group, threat, dehuman, hostile, denounce bool
 	for _, w := range words {
@@ -116,11 +131,16 @@ func scoreToxic(n *Normalized) ToxicVerdict {
 		denounce = denounce || cueDenounce[w]
 	}
 	v.Profane = v.Profane || insult
+	// "sale con", "vuile klootzak", "stupid idiot": an insult on its own,
+	// or after a word of address, is aimed at whoever reads it.
+	if insult && len(words) <= 4 {
+		second = true
+	}
 	mention := strings.Contains(n.Original, "<@")
 	target := second || group || mention
 	quoted := strings.ContainsAny(n.Original, "\"“”«»")
 	switch {
-	case insult && (second || mention):
+	case (insult || slur) && (second || mention):
 		v.Toxic, v.Why = true, "an insult aimed at someone"
 	case threat && target:
 		v.Toxic, v.Why = true, "a threat"
@@ -128,7 +148,7 @@ func scoreToxic(n *Normalized) ToxicVerdict {
 		v.Toxic, v.Why = true, "dehumanising a group"
 	case hostile && group:
 		v.Toxic, v.Why = true, "contempt for a group"
-	case insult && group:
+	case (insult || slur) && group:
 		v.Toxic, v.Why = true, "an insult aimed at a group"
 	}
 	if v.Toxic && (quoted || denounce) {
