@@ -87,6 +87,9 @@ func (m *Main) Run(ctx context.Context) error {
 		offline                   = triage.New()
 		classifier bot.Classifier = offline
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}
+		// judge decides borderline toxicity; nil offline, where those
+		// messages are left alone.
+		judge moderation.ToxicJudge
 	)
 	if cfg.HasLLM() {
 		client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
@@ -95,6 +98,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("llm: %w", err)
 		}
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
+		judge = client
 	}
 
 	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, moderation.Messages, slack.Messages(), discord.Messages)
@@ -116,7 +120,7 @@ func (m *Main) Run(ctx context.Context) error {
 		// becomes an item.
 		moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
 			Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messageLog, Timers: timers,
-			LangOf: memberLang(offline), Logger: m.Logger}),
+			LangOf: memberLang(offline), Judge: judge, Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
 	}

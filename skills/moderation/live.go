@@ -34,6 +34,9 @@ func (s *Skill) onMessage(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 		return nil, err
 	}
 	in := s.input(e)
+	if set.hasToxic(e.User.Platform) {
+		in.Judged = s.judge(ctx, &in)
+	}
 	matches := set.Evaluate(&in, false)
 	if len(matches) == 0 {
 		return nil, nil
@@ -59,6 +62,26 @@ func (s *Skill) input(e bot.Event) Input {
 		in.Recent = s.counters.observe(e.User.Key(), Recent{At: at, Hash: textHash(in.Norm.Collapsed), Ref: e.Message})
 	}
 	return in
+}
+
+// judgeTimeout bounds one LLM toxicity judgement.
+const judgeTimeout = 10 * time.Second
+
+// judge asks the LLM about a message the offline check finds borderline
+// (abuse, but quoted or denounced); nil when there is no LLM, the message
+// is not borderline, or the LLM fails (the offline verdict stands).
+func (s *Skill) judge(ctx context.Context, in *Input) *Judgement {
+	if s.cfg.Judge == nil || !scoreToxic(&in.Norm).Borderline {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, judgeTimeout)
+	defer cancel()
+	toxic, why, err := s.cfg.Judge.JudgeToxic(ctx, in.Norm.Original)
+	if err != nil {
+		s.log.Warn("toxicity judgement failed; offline verdict kept", "err", err)
+		return nil
+	}
+	return &Judgement{Toxic: toxic, Why: why}
 }
 
 // alertOnly reports a rule that alerts instead of acting: dry-run, or a

@@ -30,6 +30,15 @@ type Input struct {
 	// Recent are the author's earlier messages still in the counters'
 	// window, oldest first (rate and duplicate triggers).
 	Recent []Recent
+	// Judged is the LLM's decision on a message the offline toxicity
+	// check found borderline, nil when there is none.
+	Judged *Judgement
+}
+
+// Judgement is an LLM's decision on a borderline message.
+type Judgement struct {
+	Toxic bool
+	Why   string
 }
 
 // Recent is one earlier message of a member, as the counters keep it.
@@ -358,6 +367,21 @@ func Compile(stored []bot.ModRule) (*RuleSet, error) {
 	}
 	set.words = idx
 	return set, errors.Join(errs...)
+}
+
+// hasToxic reports an enabled toxic rule of platform p.
+func (s *RuleSet) hasToxic(p bot.PlatformID) bool {
+	for _, r := range s.rules {
+		if r.Stored.Platform != p || r.Stored.Disabled {
+			continue
+		}
+		for _, t := range r.triggers {
+			if _, ok := t.(toxicTrigger); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Rules returns the compiled rules in stored order.

@@ -29,7 +29,15 @@ var (
 	general = bot.ChannelRef{Platform: bot.Discord, ID: "200000000000000002"}
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureJudged(t, nil) }
+
+// judgeFunc is a ToxicJudge answering with a function (the LLM client's
+// own behaviour is tested in bot/llm).
+type judgeFunc func(text string) (bool, string, error)
+
+func (f judgeFunc) JudgeToxic(_ context.Context, text string) (bool, string, error) { return f(text) }
+
+func newFixtureJudged(t *testing.T, judge moderation.ToxicJudge) *fixture {
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{Logger: quiet})
@@ -37,13 +45,14 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	settings := storage.NewSettings(db, bot.Settings{Staff: []string{staffD.Key(), bottest.Staff.Key()}})
+	settings := storage.NewSettings(db, bot.Settings{Staff: []string{staffD.Key(), bottest.Staff.Key()},
+		TeamChannel: bot.ChannelRef{Platform: bot.Discord, ID: "200000000000000009"}})
 	catalog := bot.NewCatalog(moderation.Messages)
 	env := bottest.MustEngine(t, settings, catalog)
 	timers := storage.NewTimers(db, nil)
 	store := storage.NewModeration(db)
 	env.Add(moderation.New(moderation.Config{Store: store, Settings: settings, Skills: storage.NewSkillSettings(db),
-		Audit: storage.NewAuditLog(db), Sender: env.Engine, Catalog: catalog, Timers: timers, Logger: quiet}))
+		Audit: storage.NewAuditLog(db), Sender: env.Engine, Catalog: catalog, Timers: timers, Judge: judge, Logger: quiet}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- timers.Run(ctx) }()
@@ -147,5 +156,28 @@ func TestManualActionsAndCases(t *testing.T) {
 	}
 	if r := f.env.Command(t, bottest.Staff, "mod timeout <@UMEMBER> 10m x"); !strings.Contains(r.Text, "not supported on Slack") {
 		t.Errorf("Slack timeout: %q", r.Text)
+	}
+}
+
+func TestBorderlineToxicityGoesToTheJudge(t *testing.T) {
+	var asked []string
+	f := newFixtureJudged(t, judgeFunc(func(text string) (bool, string, error) {
+		asked = append(asked, text)
+		return true, "insult aimed at the reader", nil
+	}))
+	f.env.Command(t, staffD, "rule add abuse toxic delete,alert")
+	f.post(t, "this is fucking great")       // harmless: not asked
+	f.post(t, "you are a worthless idiot")   // toxic offline: not asked, alerted
+	f.post(t, `you are an "idiot", he said`) // borderline: asked
+	if len(asked) != 1 || !strings.Contains(asked[0], `"idiot"`) {
+		t.Fatalf("judge asked %q, want only the borderline message", asked)
+	}
+	posts := f.env.Discord.Of(bot.ActPost)
+	if len(posts) != 2 || !strings.Contains(posts[1].Card.Fields[0].Value, "toxic (LLM): insult aimed at the reader") {
+		t.Fatalf("alerts = %+v", posts)
+	}
+	// Offline, toxic only alerts: nothing was deleted.
+	if n := len(f.env.Discord.Of(bot.ActDelete)); n != 0 {
+		t.Errorf("%d deletes by a plain toxic rule", n)
 	}
 }

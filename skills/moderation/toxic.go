@@ -172,8 +172,11 @@ type toxicTrigger struct{ act bool }
 
 func (toxicTrigger) match(in *Input, _ []string) (string, bool) {
 	v := scoreToxic(&in.Norm)
-	if v.Toxic {
+	switch {
+	case v.Toxic:
 		return "toxic: " + v.Why, true
+	case v.Borderline && in.Judged != nil && in.Judged.Toxic:
+		return "toxic (LLM): " + in.Judged.Why, true
 	}
 	return "", false
 }
