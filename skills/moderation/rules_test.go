@@ -258,3 +258,9 @@ func TestToxicCues(t *testing.T) {
 		}
 	}
 }
+
+func TestMessagesInEveryLanguage(t *testing.T) {
+	if missing := bot.NewCatalog(Messages).Missing(); len(missing) > 0 {
+		t.Errorf("catalogue keys missing: %v", missing)
+	}
+}
