@@ -90,4 +90,7 @@ type ModStore interface {
 	// Cases returns the latest cases, newest first, at most limit, of one
 	// member ("platform:id") or of everyone when member is "".
 	Cases(ctx context.Context, member string, limit int) ([]ModCase, error)
+	// PurgeExcerpts removes the message excerpts of cases opened before
+	// before (the retention period) and returns how many; the cases stay.
+	PurgeExcerpts(ctx context.Context, before time.Time) (int, error)
 }

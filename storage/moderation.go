@@ -225,3 +225,44 @@ func (m *Moderation) Cases(ctx context.Context, member string, limit int) ([]bot
 	}
 	return out, nil
 }
+
+// PurgeExcerpts implements bot.ModStore, in one write transaction.
+func (m *Moderation) PurgeExcerpts(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := m.db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(BucketModCases))
+		type change struct {
+			key []byte
+			c   bot.ModCase
+		}
+		var changes []change
+		err := b.ForEach(func(k, v []byte) error {
+			var c bot.ModCase
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode case %d: %w", KeyU64(k), err)
+			}
+			if c.Excerpt != "" && c.Time.Before(before) {
+				c.Excerpt = ""
+				changes = append(changes, change{append([]byte(nil), k...), c})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, ch := range changes { // bbolt forbids writes inside ForEach
+			if err := PutJSON(b, ch.key, &ch.c); err != nil {
+				return err
+			}
+		}
+		n = len(changes)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge case excerpts: %w", err)
+	}
+	return n, nil
+}

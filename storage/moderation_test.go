@@ -81,6 +81,22 @@ func TestModerationCasesAndStrikes(t *testing.T) {
 	if _, err := m.Case(ctx, 99); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("missing case: %v", err)
 	}
+	// Excerpts past the retention go, the cases stay.
+	if _, err := m.UpdateCase(ctx, 1, func(c *bot.ModCase) error { c.Excerpt = "old text"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.UpdateCase(ctx, 4, func(c *bot.ModCase) error { c.Excerpt = "recent text"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := m.PurgeExcerpts(ctx, base.Add(2*24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	if c, _ := m.Case(ctx, 1); c.Excerpt != "" || c.Actions[0] != "warn" {
+		t.Errorf("case 1 after purge: %+v", c)
+	}
+	if c, _ := m.Case(ctx, 4); c.Excerpt != "recent text" {
+		t.Errorf("case 4 lost its excerpt: %+v", c)
+	}
 	// Survives a reopen.
 	_ = db.Close()
 	m = storage.NewModeration(openAt(t, path))

@@ -43,7 +43,10 @@ func (s *Skill) onMessage(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 	}
 	deleted, err := s.act(ctx, st, &in, matches)
 	if deleted {
-		return nil, errors.Join(bot.ErrStop, err)
+		if err != nil { // ErrStop ends the chain; say what else went wrong
+			s.log.Error("moderation", "err", err)
+		}
+		return nil, bot.ErrStop
 	}
 	return nil, err
 }

@@ -50,18 +50,28 @@ type Skill struct {
 	cfg      Config
 	log      *slog.Logger
 	counters *counters
+	// startPurge schedules the daily purge of case excerpts; nil without
+	// a timer.
+	startPurge func(ctx context.Context) error
 
 	mu  sync.Mutex
 	set *RuleSet // nil until loaded; replaced on every rule change
 }
 
-var _ bot.Skill = (*Skill)(nil)
+var (
+	_ bot.Skill  = (*Skill)(nil)
+	_ bot.Runner = (*Skill)(nil)
+)
 
 // Timer kinds, frozen once released.
 const (
 	timerUnban   = "moderation.unban"
 	timerTimeout = "moderation.timeout"
+	timerPurge   = "moderation.purge"
 )
+
+// purgeEvery is how often case excerpts past the retention are removed.
+const purgeEvery = 24 * time.Hour
 
 // New returns the moderation skill; it registers its timer handlers on
 // cfg.Timers when there is one.
@@ -76,8 +86,37 @@ func New(cfg Config) *Skill {
 	if cfg.Timers != nil {
 		cfg.Timers.Handle(timerUnban, s.onUnbanDue)
 		cfg.Timers.Handle(timerTimeout, s.onTimeoutDue)
+		s.startPurge = bot.Every(cfg.Timers, cfg.Clock, timerPurge, purgeEvery, s.purge)
 	}
 	return s
+}
+
+// Run starts the daily purge of case excerpts and waits for ctx.
+func (s *Skill) Run(ctx context.Context) error {
+	if s.startPurge != nil {
+		if err := s.startPurge(ctx); err != nil {
+			return fmt.Errorf("moderation: %w", err)
+		}
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// purge removes the message excerpts of cases older than the retention
+// period; the cases themselves stay.
+func (s *Skill) purge(ctx context.Context, now time.Time) error {
+	st, err := s.settings(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := s.cfg.Store.PurgeExcerpts(ctx, now.Add(-st.RetentionOrDefault()))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Info("case excerpts purged", "count", n)
+	}
+	return nil
 }
 
 // Name is "moderation".

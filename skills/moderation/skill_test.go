@@ -51,12 +51,14 @@ func newFixtureJudged(t *testing.T, judge moderation.ToxicJudge) *fixture {
 	env := bottest.MustEngine(t, settings, catalog)
 	timers := storage.NewTimers(db, nil)
 	store := storage.NewModeration(db)
-	env.Add(moderation.New(moderation.Config{Store: store, Settings: settings, Skills: storage.NewSkillSettings(db),
-		Audit: storage.NewAuditLog(db), Sender: env.Engine, Catalog: catalog, Timers: timers, Judge: judge, Logger: quiet}))
+	skill := moderation.New(moderation.Config{Store: store, Settings: settings, Skills: storage.NewSkillSettings(db),
+		Audit: storage.NewAuditLog(db), Sender: env.Engine, Catalog: catalog, Timers: timers, Judge: judge, Logger: quiet})
+	env.Add(skill)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- timers.Run(ctx) }()
-	f := &fixture{env: env, store: store, stop: func() { cancel(); <-done }}
+	go func() { done <- skill.Run(ctx) }()
+	f := &fixture{env: env, store: store, stop: func() { cancel(); <-done; <-done }}
 	t.Cleanup(f.stop)
 	return f
 }
@@ -180,4 +182,26 @@ func TestBorderlineToxicityGoesToTheJudge(t *testing.T) {
 	if n := len(f.env.Discord.Of(bot.ActDelete)); n != 0 {
 		t.Errorf("%d deletes by a plain toxic rule", n)
 	}
+}
+
+func TestCaseExcerptsPurgedAfterRetention(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.env.Command(t, staffD, "rule add scam words:scam warn")
+		f.post(t, "total scam, send me money")
+		if c, err := f.store.Case(context.Background(), 1); err != nil || c.Excerpt != "total scam, send me money" {
+			t.Fatalf("case 1 = %+v, %v", c, err)
+		}
+		time.Sleep(29 * 24 * time.Hour)
+		synctest.Wait()
+		if c, _ := f.store.Case(context.Background(), 1); c.Excerpt == "" {
+			t.Fatal("excerpt purged before the 30-day retention")
+		}
+		time.Sleep(2 * 24 * time.Hour)
+		synctest.Wait()
+		c, _ := f.store.Case(context.Background(), 1)
+		if c.Excerpt != "" || c.Rule != "scam" {
+			t.Fatalf("after the retention: %+v, want the case without its excerpt", c)
+		}
+	})
 }
