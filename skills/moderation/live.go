@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -175,7 +176,7 @@ func deleteActions(msg bot.MessageRef, related []bot.MessageRef) []bot.Action {
 		if _, ok := byChannel[r.Channel]; !ok {
 			order = append(order, r.Channel)
 		}
-		if !containsString(byChannel[r.Channel], r.ID) {
+		if !slices.Contains(byChannel[r.Channel], r.ID) {
 			byChannel[r.Channel] = append(byChannel[r.Channel], r.ID)
 		}
 	}
@@ -189,15 +190,6 @@ func deleteActions(msg bot.MessageRef, related []bot.MessageRef) []bot.Action {
 		out = append(out, bot.Action{Kind: bot.ActBulkDelete, Channel: ch, IDs: ids})
 	}
 	return out
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // actionName renders a platform action for a case: "delete", "timeout:10m".
