@@ -307,3 +307,33 @@ func TestModerationBadRuleRefusedNothingStored(t *testing.T) {
 		t.Errorf("rule test: %q", ans)
 	}
 }
+
+func TestModerationSlowmodeBanUnbanAndMissingPermission(t *testing.T) {
+	w := modWorld(t)
+	// The bot's role may not time members out: the alert card says so.
+	w.discord.DenyPermission("PATCH", "/guilds/")
+	w.addRule("raid", "mentions:3 slowmode:30s,timeout:1h,alert")
+	w.discord.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "<@700000000000000001> <@700000000000000003> <@700000000000000009> look")
+	card := w.modCard(1, "the raid alert")
+	txt := cardText(card)
+	if !strings.Contains(txt, "timeout:1h: missing permission") || !strings.Contains(txt, "role is above") {
+		t.Errorf("alert card does not report the refused timeout: %s", txt)
+	}
+	waitUntil(t, "slow mode on #general", func() bool { return w.discord.Slowmode(discordtest.ChannelID) == 30 })
+	if strings.Contains(txt, "mod/undo/") {
+		t.Errorf("Undo offered for a timeout that failed: %s", txt)
+	}
+	// Manual ban and unban, each a case.
+	w.command(discordtest.Alice, discordtest.ChannelID, "mod ban", "Done: banned <@", discordtest.UserOpt("member", discordtest.Bob.ID), discordtest.Str("reason", "raid"))
+	if reason, ok := w.discord.Ban(discordtest.Bob.ID); !ok || !strings.Contains(reason, "raid") {
+		t.Fatalf("ban: %q %v", reason, ok)
+	}
+	w.command(discordtest.Alice, discordtest.ChannelID, "mod unban", "Done: unbanned <@", discordtest.UserOpt("member", discordtest.Bob.ID))
+	if _, ok := w.discord.Ban(discordtest.Bob.ID); ok {
+		t.Error("still banned after /cm mod unban")
+	}
+	cases, _ := storage.NewModeration(w.main.DB).Cases(context.Background(), "discord:"+discordtest.Bob.ID, 10)
+	if len(cases) != 3 || cases[0].Actions[0] != "unban" || cases[1].Actions[0] != "ban" || cases[0].Staff.ID != discordtest.Alice.ID {
+		t.Errorf("cases = %+v", cases)
+	}
+}

@@ -252,9 +252,10 @@ func countParser(mk func(int) trigger) func(string) (trigger, error) {
 type mentionsTrigger int
 
 func (t mentionsTrigger) match(in *Input, _ []string) (string, bool) {
-	n := in.Mentions.Users + in.Mentions.Roles
-	every := in.Mentions.Everyone || text.Count(in.Norm.Original).Everyone
-	if every {
+	// What the platform says, or what the text holds when it says nothing.
+	c := text.Count(in.Norm.Original)
+	n := max(in.Mentions.Users+in.Mentions.Roles, c.Users+c.Roles)
+	if in.Mentions.Everyone || c.Everyone {
 		return "mentions: @everyone", true
 	}
 	if n >= int(t) {
