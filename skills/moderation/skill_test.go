@@ -205,3 +205,42 @@ func TestCaseExcerptsPurgedAfterRetention(t *testing.T) {
 		}
 	})
 }
+
+func TestRuleVerbs(t *testing.T) {
+	f := newFixture(t)
+	say := func(text, want string) {
+		t.Helper()
+		if r := f.env.Command(t, staffD, text); !strings.Contains(r.Text, want) {
+			t.Errorf("/cm %s answered %q, want %q", text, r.Text, want)
+		}
+	}
+	say("rule list", "No rules yet")
+	say("rule add flood rate:5/10s timeout:5m", "Rule flood saved. It will: timeout:5m.")
+	say("rule add flood invites delete", "already exists")
+	say("rule edit flood rate:3/10s delete,timeout:10m strikes:2", "It will: delete, timeout:10m.")
+	say("rule show flood", "strikes per match: 2")
+	say("rule disable flood", "Rule flood is disabled.")
+	say("rule list", "• flood: rate:3/10s delete,timeout:10m strikes:2 — disabled")
+	for range 3 {
+		f.post(t, "hi")
+	}
+	if n := len(f.env.Discord.Of(bot.ActTimeout)); n != 0 {
+		t.Fatalf("a disabled rule acted %d times", n)
+	}
+	say("rule enable flood", "Rule flood is enabled.")
+	say("rule remove flood", "Rule flood is removed.")
+	say("rule show flood", `There is no rule called "flood"`)
+	say(`rule add polite words:idiot warn:"Be kind, please." strikes:0`, "It will: warn.")
+	f.post(t, "you idiot")
+	if dms := f.env.Discord.Of(bot.ActDM); len(dms) != 1 || dms[0].Text != "Be kind, please." {
+		t.Errorf("warning DMs = %+v", dms)
+	}
+	if c, err := f.store.Case(context.Background(), 1); err != nil || c.Strikes != 0 {
+		t.Errorf("strikes:0 rule's case = %+v, %v", c, err)
+	}
+	say("setup strikes decay 2h", "Strikes count for 2h. Escalation: —.")
+	say("setup strikes 3:timeout:1h 5:kick 7:ban", "Escalation: 3:timeout:1h 5:kick 7:ban.")
+	if r := f.env.Command(t, staffD, "setup strikes 3:explode"); !strings.Contains(r.Text, "not a strike step") {
+		t.Errorf("bad step: %q", r.Text)
+	}
+}
