@@ -337,3 +337,24 @@ func TestModerationSlowmodeBanUnbanAndMissingPermission(t *testing.T) {
 		t.Errorf("cases = %+v", cases)
 	}
 }
+
+func TestModerationOnSlackWarnsAndKicksFromTheChannel(t *testing.T) {
+	w := newWorld(t)
+	if resp := w.slack.SlashCommand(slackTeam, slackAlice, "rule add no-invites invites warn,kick,alert"); !strings.Contains(resp.Text, "Rule no-invites saved") {
+		t.Fatalf("rule add on Slack: %+v", resp)
+	}
+	w.slack.PostUserMessage(slackCommunity, slackBob, "join us at discord.gg/abc123", "")
+	kicks := w.slack.WaitCalls("conversations.kick", 1)
+	if len(kicks) != 1 || !strings.Contains(kicks[0].Params.Encode(), slackBob) || !strings.Contains(kicks[0].Params.Encode(), slackCommunity) {
+		t.Fatalf("kicks = %+v", kicks)
+	}
+	w.slack.WaitCalls("conversations.open", 1) // the warning DM
+	waitUntil(t, "the alert in the Slack team channel", func() bool {
+		for _, m := range w.slack.BotMessages(slackTeam) {
+			if strings.Contains(string(m.Blocks), "no-invites") {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -244,3 +244,44 @@ func TestRuleVerbs(t *testing.T) {
 		t.Errorf("bad step: %q", r.Text)
 	}
 }
+
+func TestBacktestCountsLikeLiveAndStopsAtItsBound(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "commpilot.db"), storage.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	log := storage.NewMessageLog(db)
+	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	// A flood of 6 messages in 6 s, then one more a minute later.
+	for i := range 7 {
+		at := start.Add(time.Duration(i) * time.Second)
+		if i == 6 {
+			at = start.Add(time.Minute)
+		}
+		m := bot.LoggedMessage{Ref: bot.MessageRef{Channel: general, ID: "m" + string(rune('0'+i))}, Author: memberD, Text: "buy now", Time: at}
+		if err := log.Record(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rule, err := moderation.ParseRule(bot.Discord, "flood", "rate:5/10s delete")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress int
+	res, err := moderation.Backtest(context.Background(), log, rule, start.Add(-time.Hour), start.Add(time.Hour), func(moderation.BacktestResult) { progress++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The 5th and 6th messages cross rate:5/10s; the last is alone in its window.
+	if res.Scanned != 7 || res.Matched != 2 || res.Actions["delete"] != 2 || res.Stopped || progress != 7 {
+		t.Fatalf("backtest = %+v (progress %d)", res, progress)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err = moderation.Backtest(ctx, log, rule, start.Add(-time.Hour), start.Add(time.Hour), nil)
+	if err != nil || !res.Stopped || res.Scanned != 0 {
+		t.Fatalf("backtest past its deadline = %+v, %v; want stopped", res, err)
+	}
+}
