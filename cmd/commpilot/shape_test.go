@@ -18,7 +18,10 @@ const module = "github.com/commpilot/commpilot"
 // Add one here deliberately; anything else is an SDK (chat, LLM, database,
 // metrics) and belongs behind a bot interface, in an adapter, storage or
 // cmd/commpilot.
-var pureLibraries = []string{"golang.org/x/text"}
+var pureLibraries = []string{
+	"golang.org/x/text",
+	"github.com/coregx/ahocorasick", // moderation's word automaton
+}
 
 // external reports whether path is neither the standard library, nor this
 // module, nor a pure library.
