@@ -20,6 +20,8 @@ const (
 	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
 	BucketInboxSeq     = "inbox_seq"      // inbox id sequence (filled by the inbox store)
 	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
+	BucketDigestHours  = "digest_hours"   // per-hour, per-channel activity aggregates by hour
+	BucketDigestState  = "digest_state"   // the aggregates' watermark
 )
 
 // Keys of the meta bucket, frozen like the bucket names.
@@ -53,6 +55,9 @@ func migrations() []migration {
 		}},
 		{"v3: per-skill settings", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSkills)
+		}},
+		{"v4: digest aggregates", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketDigestHours, BucketDigestState)
 		}},
 	}
 }
