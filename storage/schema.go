@@ -22,6 +22,10 @@ const (
 	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
 	BucketDigestHours  = "digest_hours"   // per-hour, per-channel activity aggregates by hour
 	BucketDigestState  = "digest_state"   // the aggregates' watermark
+	BucketTimers       = "timers"         // pending timer records by due time (TimeKey(At, kind, key))
+	BucketTimerIndex   = "timer_index"    // kind 0 key → the record's key in timers
+	BucketTimerFlight  = "timer_flight"   // records handed to a handler that has not returned, by sequence
+	BucketTimerHeld    = "timer_held"     // due records whose kind has no handler, by kind 0 key
 )
 
 // Keys of the meta bucket, frozen like the bucket names.
@@ -56,7 +60,10 @@ func migrations() []migration {
 		{"v3: per-skill settings", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSkills)
 		}},
-		{"v4: digest aggregates", func(tx *bbolt.Tx) error {
+		{"v4: durable timers", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketTimers, BucketTimerIndex, BucketTimerFlight, BucketTimerHeld)
+		}},
+		{"v5: digest aggregates", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketDigestHours, BucketDigestState)
 		}},
 	}
