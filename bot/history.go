@@ -37,11 +37,13 @@ type LoggedMessage struct {
 	Mentions      MentionCount `json:"mentions,omitempty"`
 	// Time is when the message was posted.
 	Time time.Time `json:"time"`
-	// Edited and EditedAt say the text was changed; Deleted says the message
-	// was deleted on the platform (its text and attachments are gone).
-	Edited   bool      `json:"edited,omitempty"`
-	EditedAt time.Time `json:"edited_at,omitempty"`
-	Deleted  bool      `json:"deleted,omitempty"`
+	// Edited and EditedAt say the text was changed; Deleted and DeletedAt say
+	// the message was deleted on the platform (its text and attachments are
+	// gone).
+	Edited    bool      `json:"edited,omitempty"`
+	EditedAt  time.Time `json:"edited_at,omitempty"`
+	Deleted   bool      `json:"deleted,omitempty"`
+	DeletedAt time.Time `json:"deleted_at,omitempty"`
 }
 
 // HistoryFilter selects stored messages. Zero fields select everything.

@@ -108,7 +108,7 @@ func (m *Main) Run(ctx context.Context) error {
 	timers := storage.NewTimers(db, nil)
 	skills := []bot.Skill{
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, timers, m.Logger),
+		history.New(history.Config{Log: storage.NewMessageLog(db), Link: m.Engine.Link, Settings: m.Settings, Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
 	}

@@ -1,7 +1,9 @@
 // Package history is the skill that keeps the community's message history:
-// it stores every message of a watched channel, and every message of a
-// Discord server (moderation backtests replay server history), in the
-// storage.MessageLog, and deletes what is older than the retention setting.
+// it records every message of a watched channel, and every message of a
+// Discord server (moderation backtests replay server history), with their
+// later edits and deletions, in a bot.MessageLog, and deletes what is older
+// than the retention setting. Other skills read the history through
+// bot.History.
 package history
 
 import (
@@ -11,19 +13,31 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
-	"github.com/commpilot/commpilot/storage"
 )
 
-// purgeEvery is how often messages past the retention are deleted.
+// purgeEvery is how often Run deletes messages past the retention.
 const purgeEvery = 24 * time.Hour
 
-// Skill stores messages and purges old ones. It is a bot.Skill and a
+// Config is what the skill needs. Log and Settings are required.
+type Config struct {
+	// Log stores the messages.
+	Log bot.MessageLog
+	// Link returns a web link to a message, or "" (the engine's Link); nil
+	// stores no links.
+	Link func(bot.MessageRef) string
+	// Settings give the watched channels and the retention.
+	Settings bot.SettingsStore
+	// Logger receives the skill's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Skill records messages and purges old ones. It is a bot.Skill and a
 // bot.Runner.
 type Skill struct {
-	log        *storage.MessageLog
-	settings   bot.SettingsStore
-	logger     *slog.Logger
-	startPurge func(ctx context.Context) error
+	log      bot.MessageLog
+	link     func(bot.MessageRef) string
+	settings bot.SettingsStore
+	logger   *slog.Logger
 }
 
 var (
@@ -31,19 +45,17 @@ var (
 	_ bot.Runner = (*Skill)(nil)
 )
 
-// New returns the history skill over log; settings give the watched channels
-// and the retention. It registers the daily purge ("history.purge") on
-// timers. A nil logger logs to slog.Default().
-func New(log *storage.MessageLog, settings bot.SettingsStore, timers bot.Timers, logger *slog.Logger) *Skill {
+// New returns the history skill of cfg.
+func New(cfg Config) *Skill {
+	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Skill{log: log, settings: settings, logger: logger.With("component", "history")}
-	s.startPurge = bot.Every(timers, nil, "history.purge", purgeEvery, func(ctx context.Context, now time.Time) error {
-		_, err := s.Purge(ctx, now)
-		return err
-	})
-	return s
+	link := cfg.Link
+	if link == nil {
+		link = func(bot.MessageRef) string { return "" }
+	}
+	return &Skill{log: cfg.Log, link: link, settings: cfg.Settings, logger: logger.With("component", "history")}
 }
 
 // Name is "history".
@@ -54,9 +66,11 @@ func (s *Skill) Register(r *bot.Router) {
 	r.Message("history", bot.HandlerFunc(s.handleMessage))
 }
 
-// handleMessage stores e when it is in a watched channel or in a Discord
-// server (not a DM); an edit is stored as a new record marked Edited. The
-// message is durable when it returns.
+// handleMessage records e when it is in a watched channel or in a Discord
+// server (not a DM): a new message is stored, an edit replaces the stored
+// text, a deletion empties the stored message. The change is durable when
+// it returns; an edit or deletion of a message that was never stored (sent
+// before the channel was watched, or purged) changes nothing.
 func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	st, err := s.settings.Settings(ctx)
 	if err != nil {
@@ -70,26 +84,43 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	if t.IsZero() {
 		t = time.Now()
 	}
-	err = s.log.Append(ctx, storage.Message{
-		Platform: ch.Platform, Channel: ch.ID, ID: e.Message.ID, ThreadID: e.Message.ThreadID,
-		AuthorID: e.User.ID, AuthorName: e.User.Name, AuthorRoles: e.User.Roles, AuthorBot: e.User.Bot,
-		Text: e.Text, Time: t, Edited: e.Edited,
-	})
-	if err != nil {
+	if e.Deleted {
+		if err := s.log.Delete(ctx, e.Message, t); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		return nil, nil
+	}
+	m := bot.LoggedMessage{
+		Ref: e.Message, Author: e.User, AuthorCreated: e.AuthorCreated, AuthorJoined: e.AuthorJoined,
+		Text: e.Text, Attachments: e.Attachments, Mentions: e.Mentions, Time: t,
+	}
+	if e.Edited {
+		m.Edited, m.EditedAt = true, t // an edit's event time is the edit's
+	} else {
+		m.Link = s.link(e.Message)
+	}
+	if err := s.log.Record(ctx, m); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	return nil, nil
 }
 
-// Run has the timer delete messages older than the retention once now,
-// then every 24 hours, reading the retention setting each time (a failed
-// purge is logged and retried by the timer), and waits until ctx is done.
+// Run deletes messages older than the retention once at start, then every
+// 24 hours, reading the retention setting each time, until ctx is done. A
+// failed purge is logged and tried again at the next tick.
 func (s *Skill) Run(ctx context.Context) error {
-	if err := s.startPurge(ctx); err != nil {
-		return fmt.Errorf("history: %w", err)
+	t := time.NewTicker(purgeEvery)
+	defer t.Stop()
+	for {
+		if _, err := s.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			s.logger.Error("purge failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
 	}
-	<-ctx.Done()
-	return nil
 }
 
 // Purge deletes the messages older than now minus the retention setting and

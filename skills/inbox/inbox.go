@@ -115,7 +115,9 @@ func lookupKeys(e bot.Event) []string {
 
 // handleMessage makes or updates an item for a watched message.
 func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	if e.User.Bot || strings.TrimSpace(e.Text) == "" {
+	// A deletion leaves its item as it is (the item keeps the words it was
+	// drafted from); a message without words has nothing to answer.
+	if e.User.Bot || e.Deleted || strings.TrimSpace(e.Text) == "" {
 		return nil, nil
 	}
 	st, err := s.Settings.Settings(ctx)
