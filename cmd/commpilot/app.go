@@ -19,6 +19,7 @@ import (
 	"github.com/commpilot/commpilot/bot/discord"
 	"github.com/commpilot/commpilot/bot/llm"
 	"github.com/commpilot/commpilot/bot/slack"
+	"github.com/commpilot/commpilot/skills/digest"
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
 	"github.com/commpilot/commpilot/skills/setup"
@@ -82,8 +83,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
+	offline := triage.New()
 	var (
-		classifier bot.Classifier = triage.New()
+		classifier bot.Classifier = offline
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}
 	)
 	if cfg.HasLLM() {
@@ -95,7 +97,7 @@ func (m *Main) Run(ctx context.Context) error {
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
 
-	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages(), discord.Messages)
+	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, digest.Messages, slack.Messages(), discord.Messages)
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
 		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})
@@ -106,11 +108,17 @@ func (m *Main) Run(ctx context.Context) error {
 	// Message handlers run in this order. Their timer handlers are
 	// registered on timers when they are made, before it runs.
 	timers := storage.NewTimers(db, nil)
+	messages, items := storage.NewMessageLog(db), storage.NewInbox(db)
+	digests := digest.New(digest.Config{Aggregates: storage.NewAggregates(db), History: messages, Inbox: items,
+		Settings: m.Settings, Skills: storage.NewSkillSettings(db), Timers: timers, Sender: m.Engine,
+		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger})
+	m.registry.MustRegister(digestCollector{digests})
 	skills := []bot.Skill{
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(history.Config{Log: storage.NewMessageLog(db), Link: m.Engine.Link, Settings: m.Settings, Logger: m.Logger}),
-		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
+		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Logger: m.Logger}),
+		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
+		digests, // counts what history stored and inbox classified
 	}
 	runners := []bot.Runner{timers}
 	for _, s := range skills {
@@ -277,4 +285,34 @@ func (m *Main) Close() error {
 	}
 	m.Logger.Info("commpilot stopped")
 	return errors.Join(errs...)
+}
+
+// digestCollector exports the inbox's response figures on /metrics, read
+// from the digest skill at each scrape.
+type digestCollector struct{ s *digest.Skill }
+
+var (
+	openItemsDesc  = prometheus.NewDesc("commpilot_inbox_open_items", "Inbox items waiting for a person, by age.", []string{"age"}, nil)
+	firstReplyDesc = prometheus.NewDesc("commpilot_inbox_first_reply_seconds",
+		"Time from an item's arrival to its first reply, over the items answered in the last 24 hours.", nil, nil)
+)
+
+func (c digestCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- openItemsDesc
+	ch <- firstReplyDesc
+}
+
+func (c digestCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := c.s.ResponseStats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(openItemsDesc, err)
+		return
+	}
+	for i, n := range st.OpenByAge {
+		ch <- prometheus.MustNewConstMetric(openItemsDesc, prometheus.GaugeValue, float64(n), digest.AgeBuckets[i])
+	}
+	ch <- prometheus.MustNewConstSummary(firstReplyDesc, uint64(len(st.FirstReplies)), st.FirstReplySum.Seconds(),
+		map[float64]float64{0.5: st.Median.Seconds(), 0.9: st.P90.Seconds()})
 }

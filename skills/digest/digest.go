@@ -70,9 +70,9 @@ type Config struct {
 
 // Skill is the digest skill: a bot.Skill and a bot.Runner.
 type Skill struct {
-	cfg    Config
-	log    *slog.Logger
-	live   *live
+	cfg  Config
+	log  *slog.Logger
+	live *live
 	// storeMu orders flushes and rebuilds, so a rebuild never races a flush
 	// of counts it replaces.
 	storeMu sync.Mutex
@@ -117,9 +117,9 @@ type settings struct {
 	Claimed   time.Time `json:"claimed,omitzero"`
 	PeriodEnd time.Time `json:"period_end,omitzero"`
 
-	AlertsOff   bool       `json:"alerts_off,omitempty"`
-	Sensitivity string     `json:"sensitivity,omitempty"`
-	Incident    incident   `json:"incident,omitzero"`
+	AlertsOff   bool     `json:"alerts_off,omitempty"`
+	Sensitivity string   `json:"sensitivity,omitempty"`
+	Incident    incident `json:"incident,omitzero"`
 }
 
 func (s *Skill) load(ctx context.Context) (settings, error) {

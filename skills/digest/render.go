@@ -14,7 +14,9 @@ import (
 const maxOpenListed = 5
 
 // t renders a catalogue key.
-func (s *Skill) t(lang bot.Lang, key string, args ...any) string { return s.cfg.Catalog.T(lang, key, args...) }
+func (s *Skill) t(lang bot.Lang, key string, args ...any) string {
+	return s.cfg.Catalog.T(lang, key, args...)
+}
 
 // render turns a report into the digest card. A report with no activity is
 // a card with a one-line title and nothing else.
@@ -25,7 +27,7 @@ func (s *Skill) render(lang bot.Lang, r *report) bot.Card {
 	if weekly {
 		titleKey = "digest.title.weekly"
 	}
-	day := s.fmtDay(lang, to.Add(-time.Minute))
+	day := s.fmtDay(lang, r.From.Add(r.To.Sub(r.From)/2).In(r.Loc)) // the day most of the period lies in
 	if r.empty() {
 		return bot.Card{Title: s.t(lang, "digest.empty", s.t(lang, titleKey, day))}
 	}
@@ -173,8 +175,11 @@ func (s *Skill) change(lang bot.Lang, now, prev float64) string {
 	case prev == 0:
 		return " " + s.t(lang, "digest.change.new")
 	}
+	if prev < 5 && now != prev { // a percentage of almost nothing says nothing
+		return " " + s.t(lang, "digest.change.usually", strconv.FormatFloat(math.Round(prev*10)/10, 'f', -1, 64))
+	}
 	d := int(math.Round(100 * (now - prev) / prev))
-	if d == 0 {
+	if d == 0 || now == prev {
 		return " " + s.t(lang, "digest.change.same")
 	}
 	return " " + s.t(lang, "digest.change", signed(d))
@@ -207,6 +212,8 @@ func (s *Skill) fmtDur(lang bot.Lang, d time.Duration) string {
 	switch {
 	case m < 60:
 		return s.t(lang, "digest.dur.m", max(m, 0))
+	case m < 24*60 && m%60 == 0:
+		return s.t(lang, "digest.dur.h", m/60)
 	case m < 24*60:
 		return s.t(lang, "digest.dur.hm", m/60, m%60)
 	}

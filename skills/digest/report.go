@@ -262,8 +262,17 @@ func rising(now, old map[string]int, span time.Duration, n int) []topic {
 		}
 		out = append(out, topic{Term: t, Count: c, Prev: prev})
 	}
+	// A two-word phrase says more than either word: it ranks as half again
+	// its rise, so "late delivery" wins over "late" when most lates are.
+	score := func(t topic) float64 {
+		r := float64(t.Count) - t.Prev
+		if strings.Contains(t.Term, " ") {
+			r *= 1.5
+		}
+		return r
+	}
 	slices.SortFunc(out, func(a, b topic) int {
-		return cmp.Or(cmp.Compare(float64(b.Count)-b.Prev, float64(a.Count)-a.Prev), cmp.Compare(len(b.Term), len(a.Term)), cmp.Compare(a.Term, b.Term))
+		return cmp.Or(cmp.Compare(score(b), score(a)), cmp.Compare(a.Term, b.Term))
 	})
 	// A phrase and its own words say the same thing: keep the first.
 	var kept []topic
@@ -320,4 +329,34 @@ func sortedKeys(m map[string]int) []string {
 	keys := slices.Collect(maps.Keys(m))
 	slices.Sort(keys)
 	return keys
+}
+
+// AgeBuckets name the open-item age buckets of ResponseStats.OpenByAge.
+var AgeBuckets = [4]string{"lt_1h", "1h_4h", "4h_24h", "ge_24h"}
+
+// ResponseStats are the inbox's response figures at one moment.
+type ResponseStats struct {
+	// OpenByAge counts the open items by age, in AgeBuckets.
+	OpenByAge [4]int
+	// FirstReplies are the times to first reply of the items answered in
+	// the last 24 hours, shortest first; FirstReplySum is their sum.
+	FirstReplies  []time.Duration
+	FirstReplySum time.Duration
+	Median, P90   time.Duration
+}
+
+// ResponseStats reads the inbox's open items and the times to first reply of
+// the last 24 hours (what /metrics exports).
+func (s *Skill) ResponseStats(ctx context.Context) (ResponseStats, error) {
+	to := s.now()
+	r := &report{From: to.Add(-24 * time.Hour), To: to, ItemKinds: map[bot.Kind]int{}}
+	if err := s.items(ctx, r, 0); err != nil {
+		return ResponseStats{}, err
+	}
+	st := ResponseStats{OpenByAge: r.OpenAges, FirstReplies: r.Replies,
+		Median: quantile(r.Replies, 0.5), P90: quantile(r.Replies, 0.9)}
+	for _, d := range r.Replies {
+		st.FirstReplySum += d
+	}
+	return st, nil
 }
