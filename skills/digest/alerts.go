@@ -220,7 +220,7 @@ func (s *Skill) checkSpike(ctx context.Context) error {
 	if !ongoing {
 		inc = incident{Kind: kind, Start: now}
 	}
-	inc.Last, inc.Peak = now, max(inc.Peak, o.Hour)
+	inc.Kind, inc.Last, inc.Peak = kind, now, max(inc.Peak, o.Hour)
 	card := s.alertCard(st.Lang(), st.Location(), inc, o, b, recent)
 	if ongoing && !inc.Card.IsZero() {
 		if _, err := s.cfg.Sender.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: inc.Card, Card: &card}); err != nil {
@@ -262,6 +262,9 @@ func (s *Skill) alertCard(lang bot.Lang, loc *time.Location, inc incident, o obs
 		Footer: s.t(lang, "digest.alert.since", inc.Start.In(loc).Format("15:04"), inc.Last.In(loc).Format("15:04"))}
 	tally := map[string]int{}
 	for _, c := range recent {
+		if inc.Kind == alertNegative && c.stats.Negative == 0 {
+			continue
+		}
 		for t, n := range c.stats.Terms {
 			tally[t] += n
 		}
