@@ -107,11 +107,11 @@ func (m *Main) Run(ctx context.Context) error {
 	// Skills register after the engine exists: the inbox sends through it.
 	// Message handlers run in this order. Their timer handlers are
 	// registered on timers when they are made, before it runs.
-	timers := storage.NewTimers(db, nil)
+	timers := storage.NewTimers(db, cfg.Clock)
 	messages, items := storage.NewMessageLog(db), storage.NewInbox(db)
 	digests := digest.New(digest.Config{Aggregates: storage.NewAggregates(db), History: messages, Inbox: items,
 		Settings: m.Settings, Skills: storage.NewSkillSettings(db), Timers: timers, Sender: m.Engine,
-		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger})
+		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger})
 	m.registry.MustRegister(digestCollector{digests})
 	skills := []bot.Skill{
 		setup.New(m.Settings, audit, catalog, m.Logger),
