@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -156,6 +158,22 @@ func TestEndToEndDigestNowOnSlackAndDiscord(t *testing.T) {
 		t.Fatal("no chart uploaded on Discord")
 	}
 	checkPNG(t, chart)
+
+	// The same response figures on /metrics.
+	resp, err := http.Get("http://" + w.main.HTTPAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	metrics, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`commpilot_inbox_open_items{age="4h_24h"} 1`, `commpilot_inbox_open_items{age="ge_24h"} 1`, `commpilot_inbox_open_items{age="lt_1h"} 0`,
+		`commpilot_inbox_first_reply_seconds{quantile="0.5"} 2400`, `commpilot_inbox_first_reply_seconds_count 1`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
 
 // offsetClock is the wall clock moved by an offset the test sets.

@@ -246,11 +246,19 @@ func foldCounted(cs []counted) []counted {
 
 // recover rebuilds, at start, the hours since the last stored flush: the
 // messages counted after it were lost with the process but are in the
-// history.
+// history. On the first start (no flush ever) it counts the whole history
+// the retention keeps, so an existing deployment gets its figures at once.
 func (s *Skill) recover(ctx context.Context, start time.Time) error {
 	through, err := s.cfg.Aggregates.Through(ctx)
-	if err != nil || through.IsZero() {
+	if err != nil {
 		return err
+	}
+	if through.IsZero() {
+		st, err := s.cfg.Settings.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		through = start.Add(-st.RetentionOrDefault())
 	}
 	if _, err := s.Rebuild(ctx, through, start); err != nil {
 		return err
