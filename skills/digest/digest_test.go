@@ -257,3 +257,39 @@ func TestCatalogComplete(t *testing.T) {
 		t.Errorf("missing translations: %v", m)
 	}
 }
+
+// sources stand in for the scheduled-posts and moderation skills.
+type sources struct{}
+
+func (sources) ScheduledPosts(context.Context, time.Time, time.Time) (bot.ScheduledPostStats, error) {
+	return bot.ScheduledPostStats{Sent: 3, Failed: 1, AwaitingApproval: 2}, nil
+}
+
+func (sources) ModerationActions(context.Context, time.Time, time.Time) (bot.ModerationStats, error) {
+	return bot.ModerationStats{ByRule: map[string]int{"no-invites": 4, "flood": 1}}, nil
+}
+
+func TestDigestIncludesPostsAndModerationWhenThoseSkillsExist(t *testing.T) {
+	f := newFixture(t, bot.French)
+	f.seed(t)
+	without := f.skill.render(bot.French, mustCompute(t, f))
+	f.skill.cfg.Posts, f.skill.cfg.Moderation = sources{}, sources{}
+	with := f.skill.render(bot.French, mustCompute(t, f))
+	if strings.Contains(cardText(without), "Publications programmées") || strings.Contains(cardText(without), "modération") {
+		t.Errorf("lines for skills that are not there:\n%s", cardText(without))
+	}
+	for _, want := range []string{"## Publications programmées\n3 publiées · 1 en échec · 2 en attente de validation", "## Actions de modération\nflood 1 · no-invites 4"} {
+		if !strings.Contains(cardText(with), want) {
+			t.Errorf("digest lacks %q:\n%s", want, cardText(with))
+		}
+	}
+}
+
+func mustCompute(t *testing.T, f *fixture) *report {
+	t.Helper()
+	r, err := f.skill.compute(context.Background(), now.Add(-24*time.Hour), now, paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
