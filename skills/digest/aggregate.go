@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,8 +48,8 @@ func (l *live) add(c counted) {
 	l.mu.Lock()
 	l.pending = append(l.pending, c)
 	l.recent = append(l.recent, c)
-	if len(l.recent) > maxRecent {
-		l.recent = slices.Delete(l.recent, 0, len(l.recent)-maxRecent)
+	if len(l.recent) > maxRecent { // drop the oldest quarter: amortised O(1)
+		l.recent = slices.Delete(l.recent, 0, maxRecent/4)
 	}
 	l.mu.Unlock()
 	select {
@@ -88,6 +89,24 @@ func (l *live) since(t time.Time) []counted {
 	i, _ := slices.BinarySearchFunc(l.recent, t, func(c counted, t time.Time) int { return c.time.Compare(t) })
 	l.recent = slices.Delete(l.recent, 0, i)
 	return slices.Clone(l.recent)
+}
+
+// brandCache keeps the folded brand words of the current brand setting.
+type brandCache struct {
+	mu    sync.Mutex
+	key   string
+	words map[string]bool
+}
+
+// of returns the folded words of brand, computed once per setting.
+func (b *brandCache) of(brand []string) map[string]bool {
+	key := strings.Join(brand, "\x00")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.words == nil || b.key != key {
+		b.key, b.words = key, brandWords(brand)
+	}
+	return b.words
 }
 
 // count classifies one message into its contribution.
@@ -140,7 +159,7 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	if t.IsZero() {
 		t = s.now()
 	}
-	c, err := s.count(ctx, st, brandWords(st.Brand), ch, e.Message, e.Text, t)
+	c, err := s.count(ctx, st, s.brand.of(st.Brand), ch, e.Message, e.Text, t)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}

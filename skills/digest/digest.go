@@ -77,6 +77,7 @@ type Skill struct {
 	// of counts it replaces.
 	storeMu sync.Mutex
 	alerts  alerter
+	brand   brandCache
 }
 
 var (
@@ -135,7 +136,7 @@ func (s *Skill) load(ctx context.Context) (settings, error) {
 func (s *Skill) Register(r *bot.Router) {
 	r.Command(bot.Command{Route: "digest now", Staff: true, Description: "Post the digest of the last day in this channel now",
 		Handler: bot.HandlerFunc(s.cmdNow)})
-	r.Command(bot.Command{Route: "digest preview", Staff: true, Description: "Show the digest of the last day to you only",
+	r.Command(bot.Command{Route: "digest preview", Default: true, Staff: true, Description: "Show the digest of the last day to you only",
 		Handler: bot.HandlerFunc(s.cmdPreview)})
 	r.Command(bot.Command{Route: "digest at", Staff: true, Description: "Post the digest every day at this local time",
 		Options: []bot.Option{{Name: "time", Type: bot.OptWord, Required: true, Description: "e.g. 09:00"}},

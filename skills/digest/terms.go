@@ -27,6 +27,13 @@ func setOf(s string) map[string]bool {
 // fold lowercases s and strips accents and apostrophes ("Déjà" → "deja",
 // "don't" → "dont").
 func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf && s[i] != '\''
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range norm.NFD.String(strings.ToLower(s)) {
