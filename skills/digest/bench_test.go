@@ -3,7 +3,9 @@ package digest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,9 @@ import (
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/skills/history"
+	"github.com/commpilot/commpilot/skills/inbox"
+	"github.com/commpilot/commpilot/skills/triage"
+	"github.com/commpilot/commpilot/storage"
 )
 
 var benchTexts = []string{
@@ -26,17 +31,21 @@ var benchTexts = []string{
 // watched message, fsync on, 16 messages at a time through the engine)
 // without and with the digest's counting, side by side in one run. Compare
 // the msgs/s of the two sub-benchmarks.
+//
+// The "+inbox" variants add the inbox (offline triage and drafter, a card
+// for each complaint or question): the whole ingest path of a deployment.
 func BenchmarkIngest(b *testing.B) {
-	for _, withDigest := range []bool{false, true} {
-		name := "history"
-		if withDigest {
-			name = "history+digest"
-		}
+	for _, name := range []string{"history", "history+digest", "history+inbox", "history+inbox+digest"} {
 		b.Run(name, func(b *testing.B) {
 			f := newFixture(b, bot.English)
-			env := bottest.MustEngine(b, f.Settings, bot.NewCatalog(Messages))
+			env := bottest.MustEngine(b, f.Settings, bot.NewCatalog(Messages, inbox.Messages))
 			env.Add(history.New(history.Config{Log: f.log, Settings: f.Settings}))
-			if withDigest {
+			if strings.Contains(name, "inbox") {
+				env.Add(inbox.New(inbox.Config{Store: f.inbox, Settings: f.Settings, Audit: &bottest.MemAudit{}, Sender: env.Engine,
+					Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: bot.NewCatalog(inbox.Messages),
+					Timers: storage.NewTimers(f.db, nil), Logger: slog.New(slog.DiscardHandler)}))
+			}
+			if strings.HasSuffix(name, "digest") {
 				env.Add(f.skill)
 			}
 			sem := make(chan struct{}, 16)
