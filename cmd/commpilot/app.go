@@ -83,7 +83,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	offline := triage.New()
+	// The inbox and the digest share the offline results: the digest counts
+	// each message the inbox has just classified without classifying it again.
+	offline := digest.NewMemo(triage.New(), 4096)
 	var (
 		classifier bot.Classifier = offline
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}

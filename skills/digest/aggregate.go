@@ -115,7 +115,7 @@ func (s *Skill) count(ctx context.Context, st bot.Settings, brand map[string]boo
 	if text == "" {
 		return c, nil
 	}
-	tr, err := s.cfg.Classifier.Classify(ctx, bot.TriageInput{Text: text, Brand: st.Brand, Competitors: st.Competitors})
+	tr, err := s.classify(ctx, st, text)
 	if err != nil {
 		return c, fmt.Errorf("classify: %w", err)
 	}

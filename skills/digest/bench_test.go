@@ -38,11 +38,13 @@ func BenchmarkIngest(b *testing.B) {
 	for _, name := range []string{"history", "history+digest", "history+inbox", "history+inbox+digest"} {
 		b.Run(name, func(b *testing.B) {
 			f := newFixture(b, bot.English)
+			memo := NewMemo(triage.New(), 4096) // shared as in cmd/commpilot
+			f.skill.cfg.Classifier = memo
 			env := bottest.MustEngine(b, f.Settings, bot.NewCatalog(Messages, inbox.Messages))
 			env.Add(history.New(history.Config{Log: f.log, Settings: f.Settings}))
 			if strings.Contains(name, "inbox") {
 				env.Add(inbox.New(inbox.Config{Store: f.inbox, Settings: f.Settings, Audit: &bottest.MemAudit{}, Sender: env.Engine,
-					Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: bot.NewCatalog(inbox.Messages),
+					Classifier: memo, Drafter: inbox.OfflineDrafter{}, Catalog: bot.NewCatalog(inbox.Messages),
 					Timers: storage.NewTimers(f.db, nil), Logger: slog.New(slog.DiscardHandler)}))
 			}
 			if strings.HasSuffix(name, "digest") {

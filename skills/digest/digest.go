@@ -58,6 +58,8 @@ type Config struct {
 	Sender     bot.Sender
 	// Classifier classifies every counted message; use the offline one,
 	// which is cheap and gives the same answer when the history is replayed.
+	// A *Memo that the inbox also classifies through saves classifying each
+	// message twice.
 	Classifier bot.Classifier
 	Catalog    *bot.Catalog
 	// Link renders a message's permalink.
