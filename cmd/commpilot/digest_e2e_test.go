@@ -75,6 +75,11 @@ func seedDigest(t *testing.T, db *storage.DB) {
 		_, err := inbox.Conversation(ctx, []string{fmt.Sprint("seed", i)}, func(stored *bot.Item, _ bool) error {
 			id := stored.ID
 			*stored = it
+			// Updated as the inbox sets it: its daily purge reads it.
+			stored.Updated = it.Created
+			if !it.SentAt.IsZero() {
+				stored.Updated = it.SentAt
+			}
 			stored.ID, stored.Link = id, fmt.Sprintf("https://discord.com/channels/%s/%s/%d", discordtest.GuildID, discordtest.ChannelID, 900+i)
 			return nil
 		})
@@ -203,7 +208,7 @@ func TestEndToEndDailyDigestOncePerDayAcrossRestarts(t *testing.T) {
 		return time.Date(2026, 12, day, hh, mm, ss, 0, paris)
 	}
 	w.restartWith(clock.now, func(db *storage.DB) { seedDigest(t, db) })
-	clock.set(at(3, 8, 59, 59))
+	clock.set(at(3, 8, 59, 56)) // the command below must land before 09:00
 	if got := w.slack.SlashCommand(slackTeam, slackAlice, "digest at 09:00"); !strings.Contains(got.Shown(), "every day at 09:00") {
 		t.Fatalf("digest at: %q", got.Shown())
 	}
