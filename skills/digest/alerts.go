@@ -247,9 +247,9 @@ func (s *Skill) alertCard(lang bot.Lang, loc *time.Location, inc incident, o obs
 	default:
 		title = s.t(lang, "digest.alert.title.volume", o.Hour)
 	}
-	usual := fmt.Sprintf("%.0f", b.Mean)
+	usual := fmtNum(lang, math.Round(b.Mean))
 	if vs := slices.Clone(b.Volumes); len(vs) > 0 {
-		usual = fmt.Sprintf("%.0f", median(vs))
+		usual = fmtNum(lang, math.Round(median(vs)))
 	}
 	figures := s.t(lang, "digest.alert.figures", o.Hour, s.pct(lang, share(o.Negative, o.Hour)), usual, s.pct(lang, b.usualNegShare()))
 	if b.Learning {

@@ -293,3 +293,18 @@ func mustCompute(t *testing.T, f *fixture) *report {
 	}
 	return r
 }
+
+func TestWeeklyDigestIsNamedByItsLastDay(t *testing.T) {
+	f := newFixture(t, bot.French)
+	f.seed(t)
+	r, err := f.skill.compute(context.Background(), now.Add(-7*24*time.Hour), now, paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.skill.render(bot.French, r).Title; got != "Bilan de la semaine — jusqu'au jeudi 3 décembre" {
+		t.Errorf("weekly title = %q", got)
+	}
+	if len(r.Hourly) != 7*24 {
+		t.Errorf("weekly chart has %d hours, want 168", len(r.Hourly))
+	}
+}

@@ -27,7 +27,11 @@ func (s *Skill) render(lang bot.Lang, r *report) bot.Card {
 	if weekly {
 		titleKey = "digest.title.weekly"
 	}
-	day := s.fmtDay(lang, r.From.Add(r.To.Sub(r.From)/2).In(r.Loc)) // the day most of the period lies in
+	// A day is named by the day most of it lies in; a week by its last day.
+	day := s.fmtDay(lang, r.From.Add(r.To.Sub(r.From)/2).In(r.Loc))
+	if weekly {
+		day = s.fmtDay(lang, to.Add(-time.Minute))
+	}
 	if r.empty() {
 		return bot.Card{Title: s.t(lang, "digest.empty", s.t(lang, titleKey, day))}
 	}
@@ -120,7 +124,7 @@ func (s *Skill) render(lang bot.Lang, r *report) bot.Card {
 	if len(r.Topics) > 0 {
 		parts := make([]string, len(r.Topics))
 		for i, tp := range r.Topics {
-			parts[i] = s.t(lang, "digest.topic", tp.Term, tp.Count, strconv.FormatFloat(math.Round(tp.Prev*10)/10, 'f', -1, 64))
+			parts[i] = s.t(lang, "digest.topic", tp.Term, tp.Count, fmtNum(lang, tp.Prev))
 		}
 		add("digest.f.topics", strings.Join(parts, "\n"))
 	}
@@ -176,13 +180,23 @@ func (s *Skill) change(lang bot.Lang, now, prev float64) string {
 		return " " + s.t(lang, "digest.change.new")
 	}
 	if prev < 5 && now != prev { // a percentage of almost nothing says nothing
-		return " " + s.t(lang, "digest.change.usually", strconv.FormatFloat(math.Round(prev*10)/10, 'f', -1, 64))
+		return " " + s.t(lang, "digest.change.usually", fmtNum(lang, prev))
 	}
 	d := int(math.Round(100 * (now - prev) / prev))
 	if d == 0 || now == prev {
 		return " " + s.t(lang, "digest.change.same")
 	}
 	return " " + s.t(lang, "digest.change", signed(d))
+}
+
+// fmtNum renders f with at most one decimal, with the language's decimal
+// mark ("0.3", "0,3").
+func fmtNum(lang bot.Lang, f float64) string {
+	v := strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64)
+	if lang != bot.English {
+		v = strings.Replace(v, ".", ",", 1)
+	}
+	return v
 }
 
 func signed(d int) string {
