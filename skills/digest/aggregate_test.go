@@ -87,3 +87,22 @@ func TestCountsAreStoredRecoveredAndRebuilt(t *testing.T) {
 		t.Errorf("after rebuild: %d messages, %d negative, %d complaints; want 9, 6, 6", msgs, neg, comp)
 	}
 }
+
+func TestAggregatesFollowTheRetention(t *testing.T) {
+	f := newFixture(t, bot.English)
+	f.seedWeeks(t, 6)
+	if _, err := f.Settings.UpdateSettings(context.Background(), func(s *bot.Settings) error {
+		s.Retention = bot.Duration(14 * 24 * time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.skill.purge(context.Background())
+	var oldest time.Time
+	if err := f.agg.Hours(context.Background(), time.Time{}, now, func(h bot.HourStats) bool { oldest = h.Hour; return false }); err != nil {
+		t.Fatal(err)
+	}
+	if want := now.Add(-14 * 24 * time.Hour); !oldest.Equal(want) {
+		t.Errorf("oldest hour kept = %v, want %v (14 days of retention)", oldest, want)
+	}
+}
