@@ -14,9 +14,14 @@ import (
 // Sentiment beyond ±sentimentCut counts as positive or negative.
 const sentimentCut = 0.2
 
-// maxPending bounds the counted messages waiting for the next flush; when it
-// is reached the handler asks the runner to flush at once.
-const maxPending = 20000
+// maxPending is the count of waiting messages at which the handler asks the
+// runner to flush at once; hardPending bounds them while a flush cannot run
+// (a rebuild holds the store): beyond it counts are dropped and logged, and a
+// rebuild recovers them from the history.
+const (
+	maxPending  = 20000
+	hardPending = 4 * maxPending
+)
 
 // maxRecent bounds the messages the spike detector keeps from the last hour.
 const maxRecent = 50000
@@ -40,13 +45,18 @@ type live struct {
 	pending []counted
 	recent  []counted
 	wake    chan struct{} // cap 1: a message arrived (alerts) or pending is full
+	dropped int           // counts dropped at hardPending since the last flush
 }
 
 func newLive() *live { return &live{wake: make(chan struct{}, 1)} }
 
 func (l *live) add(c counted) {
 	l.mu.Lock()
-	l.pending = append(l.pending, c)
+	if len(l.pending) < hardPending {
+		l.pending = append(l.pending, c)
+	} else {
+		l.dropped++
+	}
 	l.recent = append(l.recent, c)
 	if len(l.recent) > maxRecent { // drop the oldest quarter: amortised O(1)
 		l.recent = slices.Delete(l.recent, 0, maxRecent/4)
@@ -58,13 +68,13 @@ func (l *live) add(c counted) {
 	}
 }
 
-// take removes and returns the pending counts.
-func (l *live) take() []counted {
+// take removes and returns the pending counts, and how many were dropped.
+func (l *live) take() ([]counted, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	p := l.pending
-	l.pending = nil
-	return p
+	p, d := l.pending, l.dropped
+	l.pending, l.dropped = nil, 0
+	return p, d
 }
 
 // putBack returns counts a failed flush could not store.
@@ -190,7 +200,10 @@ func merge(cs []counted) []bot.HourStats {
 
 // flush stores the pending counts in one transaction.
 func (s *Skill) flush(ctx context.Context) error {
-	p := s.live.take()
+	p, dropped := s.live.take()
+	if dropped > 0 {
+		s.log.Warn("digest counts dropped while the store was busy; /cm digest rebuild recovers them", "dropped", dropped)
+	}
 	if len(p) == 0 {
 		return nil
 	}

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,8 +81,18 @@ func TestCountsAreStoredRecoveredAndRebuilt(t *testing.T) {
 	}
 
 	// A rebuild from the history gives the same figures.
-	if r := f.Command(t, bottest.Staff, "digest rebuild"); bottest.ReplyText(r) != "Digest figures recounted from 9 stored messages." {
+	if r := f.Command(t, bottest.Staff, "digest rebuild"); !strings.HasPrefix(bottest.ReplyText(r), "Recounting the digest figures") {
 		t.Errorf("rebuild: %q", bottest.ReplyText(r))
+	}
+	if r := f.Command(t, bottest.Staff, "digest rebuild"); !strings.Contains(bottest.ReplyText(r), "already under way") {
+		t.Errorf("second rebuild while one waits: %q", bottest.ReplyText(r))
+	}
+	if err := f.skill.runRebuild(ctx, <-f.skill.rebuilds); err != nil { // what the runner does
+		t.Fatal(err)
+	}
+	posts := f.Slack.Of(bot.ActPost)
+	if len(posts) != 1 || posts[0].Text != "<@UADMIN> Digest figures recounted from 9 stored messages." || posts[0].Channel.ID != "C0TEAM" {
+		t.Errorf("rebuild result = %+v", posts)
 	}
 	if msgs, neg, comp, _ := totals(t, f); msgs != 9 || comp != 6 || neg != 6 {
 		t.Errorf("after rebuild: %d messages, %d negative, %d complaints; want 9, 6, 6", msgs, neg, comp)

@@ -87,7 +87,7 @@ func BenchmarkCount(b *testing.B) {
 		}
 		i++
 		if i%maxPending == 0 {
-			f.skill.live.take()
+			_, _ = f.skill.live.take()
 		}
 	}
 }

@@ -80,6 +80,8 @@ type Skill struct {
 	storeMu sync.Mutex
 	alerts  alerter
 	brand   brandCache
+	// rebuilds holds the one rebuild asked for and not yet started.
+	rebuilds chan rebuildRequest
 }
 
 var (
@@ -95,7 +97,7 @@ func New(cfg Config) *Skill {
 	if cfg.Link == nil {
 		cfg.Link = func(bot.MessageRef) string { return "" }
 	}
-	s := &Skill{cfg: cfg, log: cfg.Logger.With("component", Name), live: newLive()}
+	s := &Skill{cfg: cfg, log: cfg.Logger.With("component", Name), live: newLive(), rebuilds: make(chan rebuildRequest, 1)}
 	cfg.Timers.Handle(timerKind, s.fire)
 	return s
 }
@@ -167,8 +169,9 @@ func (s *Skill) Register(r *bot.Router) {
 
 // Run recovers the counts lost by a crash, makes sure the next scheduled
 // digest has its timer record, then stores the live counts every minute,
-// checks for spikes as messages arrive, and purges the aggregates past the
-// retention once a day, until ctx is done (it stores what is pending first).
+// checks for spikes as messages arrive, runs the rebuilds asked for, and
+// purges the aggregates past the retention once a day, until ctx is done (it
+// stores what is pending first).
 func (s *Skill) Run(ctx context.Context) error {
 	start := s.now()
 	s.storeMu.Lock()
@@ -196,6 +199,10 @@ func (s *Skill) Run(ctx context.Context) error {
 			s.flushLogged(ctx)
 		case <-purge.C:
 			s.purge(ctx)
+		case req := <-s.rebuilds:
+			if err := s.runRebuild(ctx, req); err != nil && ctx.Err() == nil {
+				s.log.Error("digest rebuild", "err", err)
+			}
 		case <-s.live.wake:
 			s.live.mu.Lock()
 			full := len(s.live.pending) >= maxPending

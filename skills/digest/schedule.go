@@ -169,19 +169,46 @@ func (s *Skill) cmdChannel(ctx context.Context, e bot.Event) (*bot.Reply, error)
 	return bot.Text(s.cfg.Catalog.T(st.Lang(), "digest.ok.channel", channelName(ch))), nil
 }
 
+// rebuildRequest asks the runner for a rebuild; it answers who asked, where.
+type rebuildRequest struct {
+	channel bot.ChannelRef
+	user    bot.UserRef
+}
+
+// cmdRebuild hands the rebuild to the runner, which may take longer than a
+// command may (a month of a busy server is a million messages), and says so.
 func (s *Skill) cmdRebuild(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	st, err := s.cfg.Settings.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
+	select {
+	case s.rebuilds <- rebuildRequest{channel: e.Message.Channel, user: e.User}:
+		return bot.Text(s.cfg.Catalog.T(st.Lang(), "digest.ok.rebuilding")), nil
+	default:
+		return nil, bot.Errorf(bot.CodeConflict, "digest.err.rebuilding")
+	}
+}
+
+// runRebuild recounts the retention window and tells whoever asked.
+func (s *Skill) runRebuild(ctx context.Context, req rebuildRequest) error {
+	st, err := s.cfg.Settings.Settings(ctx)
+	if err != nil {
+		return err
+	}
 	now := s.now()
 	s.storeMu.Lock()
 	n, err := s.Rebuild(ctx, now.Add(-st.RetentionOrDefault()), now)
 	s.storeMu.Unlock()
+	text := s.cfg.Catalog.T(st.Lang(), "digest.ok.rebuilt", n)
 	if err != nil {
-		return nil, err
+		text = s.cfg.Catalog.T(st.Lang(), "digest.err.rebuild_failed")
 	}
-	return bot.Text(s.cfg.Catalog.T(st.Lang(), "digest.ok.rebuilt", n)), nil
+	// Posted in the channel it was asked in: Discord shows a message to one
+	// person only in answer to an interaction.
+	_, serr := s.cfg.Sender.Do(ctx, bot.Action{Kind: bot.ActPost, Channel: req.channel,
+		Text: req.user.Mention() + " " + text})
+	return errors.Join(err, serr)
 }
 
 // lastDay is the period of an on-demand digest: the last 24 hours.
