@@ -308,3 +308,20 @@ func TestWeeklyDigestIsNamedByItsLastDay(t *testing.T) {
 		t.Errorf("weekly chart has %d hours, want 168", len(r.Hourly))
 	}
 }
+
+func TestPreviewIsForTheCallerOnly(t *testing.T) {
+	f := newFixture(t, bot.English)
+	f.seed(t)
+	for _, cmd := range []string{"digest preview", "digest"} {
+		r := f.Command(t, bottest.Staff, cmd)
+		if r == nil || r.Card == nil || r.Public || !strings.HasPrefix(r.Card.Title, "Daily digest — Wednesday 2 December") {
+			t.Errorf("%s: reply %+v, want the digest card for the caller only", cmd, r)
+		}
+	}
+	if n := len(f.Slack.Actions()) + len(f.Discord.Actions()); n != 0 {
+		t.Errorf("preview posted %d actions", n)
+	}
+	if r := f.Command(t, bottest.Member, "digest preview"); !strings.Contains(bottest.ReplyText(r), "Only staff") {
+		t.Errorf("member preview: %q", bottest.ReplyText(r))
+	}
+}
