@@ -25,6 +25,8 @@ const (
 	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
 	BucketInboxSeq     = "inbox_seq"      // inbox id sequence (filled by the inbox store)
 	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
+	BucketDigestHours  = "digest_hours"   // per-hour, per-channel activity aggregates by hour
+	BucketDigestState  = "digest_state"   // the aggregates' watermark
 	BucketTimers       = "timers"         // pending timer records by due time (TimeKey(At, kind, key))
 	BucketTimerIndex   = "timer_index"    // kind 0 key → the record's key in timers
 	BucketTimerFlight  = "timer_flight"   // records handed to a handler that has not returned, by sequence
@@ -74,6 +76,9 @@ func migrations() []migration {
 		{"v5: message log by posting time with a reference index", migrateMessageLog},
 		{"v6: moderation rules and cases", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketModRules, BucketModCases, BucketModMember)
+		}},
+		{"v7: digest aggregates", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketDigestHours, BucketDigestState)
 		}},
 	}
 }

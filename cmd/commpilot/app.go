@@ -19,6 +19,7 @@ import (
 	"github.com/commpilot/commpilot/bot/discord"
 	"github.com/commpilot/commpilot/bot/llm"
 	"github.com/commpilot/commpilot/bot/slack"
+	"github.com/commpilot/commpilot/skills/digest"
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
 	"github.com/commpilot/commpilot/skills/moderation"
@@ -89,8 +90,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	platforms = append(platforms, m.Platforms...)
 
+	// The inbox and the digest share the offline results: the digest counts
+	// each message the inbox has just classified without classifying it again.
+	offline := digest.NewMemo(triage.New(), 4096)
 	var (
-		offline                   = triage.New()
 		classifier bot.Classifier = offline
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}
 		// judge decides borderline toxicity; nil offline, where those
@@ -118,18 +121,24 @@ func (m *Main) Run(ctx context.Context) error {
 	// Message handlers run in this order. Adding a skill is one line here.
 	// Their timer handlers are registered on timers when they are made,
 	// before it runs. Moderation runs before the inbox: a message a rule
-	// deletes never becomes an item.
-	timers := storage.NewTimers(db, nil)
-	messageLog := storage.NewMessageLog(db)
+	// deletes never becomes an item; the digest counts last, what history
+	// stored and the inbox classified.
+	timers := storage.NewTimers(db, cfg.Clock)
+	messages, items := storage.NewMessageLog(db), storage.NewInbox(db)
+	digests := digest.New(digest.Config{Aggregates: storage.NewAggregates(db), History: messages, Inbox: items,
+		Settings: m.Settings, Skills: storage.NewSkillSettings(db), Timers: timers, Sender: m.Engine,
+		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger})
+	m.registry.MustRegister(digestCollector{digests})
 	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(history.Config{Log: messageLog, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
+		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
-			Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messageLog, Timers: timers,
+			Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
 			LangOf: memberLang(offline), Judge: judge, Logger: m.Logger}),
-		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
+		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
+		digests,
 	)...)
 
 	if err := m.serveHTTP(platforms); err != nil {
@@ -310,12 +319,42 @@ func newLLM(cfg Config, logger *slog.Logger, metrics bot.Metrics, hc *http.Clien
 
 // memberLang guesses a member's language from their message with the
 // offline classifier, for moderation warnings.
-func memberLang(c *triage.Classifier) func(text string) (bot.Lang, bool) {
+func memberLang(c bot.Classifier) func(text string) (bot.Lang, bool) {
 	return func(text string) (bot.Lang, bool) {
-		t, err := c.Analyze(bot.TriageInput{Text: text})
+		t, err := c.Classify(context.Background(), bot.TriageInput{Text: text})
 		if err != nil {
 			return "", false
 		}
 		return bot.ParseLang(t.Lang)
 	}
+}
+
+// digestCollector exports the inbox's response figures on /metrics, read
+// from the digest skill at each scrape.
+type digestCollector struct{ s *digest.Skill }
+
+var (
+	openItemsDesc  = prometheus.NewDesc("commpilot_inbox_open_items", "Inbox items waiting for a person, by age.", []string{"age"}, nil)
+	firstReplyDesc = prometheus.NewDesc("commpilot_inbox_first_reply_seconds",
+		"Time from an item's arrival to its first reply, over the items answered in the last 24 hours.", nil, nil)
+)
+
+func (c digestCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- openItemsDesc
+	ch <- firstReplyDesc
+}
+
+func (c digestCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := c.s.ResponseStats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(openItemsDesc, err)
+		return
+	}
+	for i, n := range st.OpenByAge {
+		ch <- prometheus.MustNewConstMetric(openItemsDesc, prometheus.GaugeValue, float64(n), digest.AgeBuckets[i])
+	}
+	ch <- prometheus.MustNewConstSummary(firstReplyDesc, uint64(len(st.FirstReplies)), st.FirstReplySum.Seconds(),
+		map[float64]float64{0.5: st.Median.Seconds(), 0.9: st.P90.Seconds()})
 }

@@ -32,6 +32,10 @@ type Config struct {
 	// Initial holds the initial settings from COMMPILOT_*; values saved
 	// with /cm setup win over them.
 	Initial bot.Settings
+
+	// Clock, when set, replaces the wall clock of the timers and the
+	// digest. It is not read from the environment: tests set it.
+	Clock bot.Clock
 }
 
 // Variables lists every variable commpilot reads, for the docs and .env.example test.

@@ -21,6 +21,8 @@ const module = "github.com/commpilot/commpilot"
 var pureLibraries = []string{
 	"golang.org/x/text",
 	"github.com/coregx/ahocorasick", // moderation's word automaton
+	"github.com/wcharczuk/go-chart", // the digest's chart, drawn in memory
+	"github.com/golang/freetype",    // go-chart's font rendering
 }
 
 // external reports whether path is neither the standard library, nor this
