@@ -58,8 +58,9 @@ func skillRoutes(r *bot.Router, seen *recorder) {
 		}
 		return out, nil
 	})
-	staff.Action(bot.NewPattern("inbox/edit/{id}/{version}"), record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
-		return &bot.Reply{Form: &bot.Form{ID: "inbox/edit/" + e.Var("id") + "/" + e.Var("version"), Title: "Edit the reply",
+	edit := bot.NewPattern("inbox/edit/{id}/{version}")
+	staff.Action(edit, record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+		return &bot.Reply{Form: &bot.Form{ID: edit.ID(e.Var("id"), e.Var("version")), Title: "Edit the reply",
 			Fields: []bot.FormField{{ID: "text", Label: "Reply", Value: "Bonjour, votre commande arrive demain.", Multiline: true, Required: true}}}}, nil
 	}))
 	staff.Action(bot.NewPattern("inbox/send/{id}/{version}"), record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {

@@ -242,13 +242,6 @@ func (s *Server) sendLocked(typ string, d any) {
 	}
 }
 
-// Dispatch sends a gateway event (op 0) of type typ with data d to the bot.
-func (s *Server) Dispatch(typ string, d any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sendLocked(typ, d)
-}
-
 // DropConnection cuts the gateway connection without a close frame, as a
 // network failure would; the session stays resumable. (A client that
 // closes its connection with 1000 or 1001 ends its session instead, as on
@@ -322,13 +315,6 @@ func (s *Server) RedeliverOnNextResume() {
 	s.mu.Lock()
 	s.dupOnResume = true
 	s.mu.Unlock()
-}
-
-// Connected reports whether a gateway session is established.
-func (s *Server) Connected() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.connected
 }
 
 // WaitConnected waits until a gateway session is established (READY or

@@ -106,7 +106,7 @@ type Option struct {
 	role bool
 }
 
-// Str, Int, UserOpt, ChannelOpt and RoleOpt build options.
+// Str, Int, UserOpt, ChannelOpt and MentionableOpt build options.
 func Str(name, v string) Option { return Option{Name: name, Type: 3, Value: v} }
 
 // Int is an integer option.
@@ -117,9 +117,6 @@ func UserOpt(name, userID string) Option { return Option{Name: name, Type: 6, Va
 
 // ChannelOpt is a channel picker's value.
 func ChannelOpt(name, channelID string) Option { return Option{Name: name, Type: 7, Value: channelID} }
-
-// RoleOpt is a role picker's value.
-func RoleOpt(name, roleID string) Option { return Option{Name: name, Type: 8, Value: roleID} }
 
 // MentionableOpt is a user-or-role picker's value; role says which it is.
 func MentionableOpt(name, id string, role bool) Option {
