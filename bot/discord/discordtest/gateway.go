@@ -88,7 +88,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		if s.conn == c {
 			s.conn, s.connected = nil, false
-			s.notify()
+			s.changes.Notify()
 		}
 		s.mu.Unlock()
 	}()
@@ -165,7 +165,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	s.conn, s.connected = c, true
 	s.sendLocked("READY", ready)
 	s.sendLocked("GUILD_CREATE", guild)
-	s.notify()
+	s.changes.Notify()
 	return true
 }
 
@@ -206,7 +206,7 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 		}
 	}
 	s.sendLocked("RESUMED", map[string]any{"_trace": []string{"fake"}})
-	s.notify()
+	s.changes.Notify()
 	return true
 }
 
@@ -252,7 +252,7 @@ func (s *Server) DropConnection() {
 	if s.conn != nil {
 		s.conn.kill()
 		s.conn, s.connected = nil, false
-		s.notify()
+		s.changes.Notify()
 	}
 }
 

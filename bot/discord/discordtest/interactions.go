@@ -438,7 +438,7 @@ func (s *Server) callback(id, token string, body []byte) error {
 		s.storeInteractionMessage(in, &out.Message)
 	}
 	in.res.Callback = out
-	s.notify()
+	s.changes.Notify()
 	return nil
 }
 
@@ -523,7 +523,7 @@ func (s *Server) followup(app, token string, body []byte) (any, error) {
 	}
 	s.storeInteractionMessage(in, &m)
 	in.res.Followups = append(in.res.Followups, m)
-	s.notify()
+	s.changes.Notify()
 	return messageJSON(m, s.channels[in.channelID]), nil
 }
 
@@ -551,11 +551,11 @@ func (s *Server) webhookMessage(method, app, token, msgID string, body []byte) (
 	case "PATCH":
 		m.ChannelID, m.AuthorID = in.channelID, BotID
 		in.res.Edits = append(in.res.Edits, m)
-		s.notify()
+		s.changes.Notify()
 		return messageJSON(m, s.channels[in.channelID]), nil
 	case "DELETE":
 		in.res.OriginalDeleted = true
-		s.notify()
+		s.changes.Notify()
 		return nil, nil
 	}
 	return nil, errorf(405, 0, "405: Method Not Allowed")

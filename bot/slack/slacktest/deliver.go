@@ -160,7 +160,7 @@ func (s *Server) postUser(channel, user, text, threadTS string, files []File) st
 	s.mu.Lock()
 	ts := s.nextTSLocked()
 	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, ThreadTS: threadTS, User: user, Text: text, UserFiles: files})
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	ev := map[string]any{"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
 		"event_ts": ts, "channel_type": channelType(channel), "team": TeamID, "client_msg_id": "msg-" + ts}
@@ -212,7 +212,7 @@ func (s *Server) EditUserMessage(channel, ts, text string) {
 	m.Text, m.Edited = text, true
 	cur := *m
 	eventTS := s.nextTSLocked()
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	ev := fixture("message_changed.json")
 	msg := sampleMessage(ev["message"], cur)
@@ -236,7 +236,7 @@ func (s *Server) DeleteUserMessage(channel, ts string) {
 		}
 	}
 	eventTS := s.nextTSLocked()
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	if prev == nil {
 		s.tb.Fatalf("slacktest: DeleteUserMessage: no message %s in %s", ts, channel)
@@ -255,7 +255,7 @@ func (s *Server) PostBotMessage(channel, botID, text string) string {
 	s.mu.Lock()
 	ts := s.nextTSLocked()
 	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, BotID: botID, Text: text})
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	s.SendEvent(map[string]any{"type": "message", "subtype": "bot_message", "channel": channel, "text": text,
 		"ts": ts, "event_ts": ts, "bot_id": botID, "username": "other-bot", "channel_type": channelType(channel)})
@@ -438,7 +438,7 @@ func (s *Server) SubmitView(user, callbackID string, values map[string]string) j
 	} else {
 		v.Open, v.Errors = false, nil
 	}
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	return ack
 }
