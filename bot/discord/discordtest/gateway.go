@@ -137,8 +137,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		Token string `json:"token"`
 	}
 	_ = json.Unmarshal(d, &id)
-	if id.Token != "Bot "+Token {
-		c.closeWith(4004, "Authentication failed.")
+	if !authenticated(c, id.Token) {
 		return false
 	}
 	s.mu.Lock()
@@ -156,13 +155,9 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	s.session = newSessionID()
 	s.seq = 0
 	s.log = nil
-	c.session = s.session
 	ready["session_id"] = s.session
 	ready["resume_gateway_url"] = s.gatewayURL()
-	if old := s.conn; old != nil && old != c {
-		old.kill()
-	}
-	s.conn, s.connected = c, true
+	s.attachLocked(c)
 	s.sendLocked("READY", ready)
 	s.sendLocked("GUILD_CREATE", guild)
 	s.changes.Notify()
@@ -177,8 +172,7 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 		Seq       int64  `json:"seq"`
 	}
 	_ = json.Unmarshal(d, &in)
-	if in.Token != "Bot "+Token {
-		c.closeWith(4004, "Authentication failed.")
+	if !authenticated(c, in.Token) {
 		return false
 	}
 	s.mu.Lock()
@@ -186,11 +180,7 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	if in.SessionID == "" || in.SessionID != s.session {
 		return c.write(outFrame{Op: 9, D: false}) == nil
 	}
-	if old := s.conn; old != nil && old != c {
-		old.kill()
-	}
-	s.conn, s.connected = c, true
-	c.session = s.session
+	s.attachLocked(c)
 	s.resumes++
 	from := in.Seq
 	if s.dupOnResume && from > 0 {
@@ -208,6 +198,27 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	s.sendLocked("RESUMED", map[string]any{"_trace": []string{"fake"}})
 	s.changes.Notify()
 	return true
+}
+
+// authenticated reports whether token is the bot's ("Bot " + Token), as an
+// IDENTIFY or RESUME must give; otherwise it closes c with 4004, as
+// Discord does.
+func authenticated(c *gwConn, token string) bool {
+	if token != "Bot "+Token {
+		c.closeWith(4004, "Authentication failed.")
+		return false
+	}
+	return true
+}
+
+// attachLocked makes c the connection of the current session, killing the
+// one it replaces; s.mu is held.
+func (s *Server) attachLocked(c *gwConn) {
+	if old := s.conn; old != nil && old != c {
+		old.kill()
+	}
+	s.conn, s.connected = c, true
+	c.session = s.session
 }
 
 // gatewayURL is where the gateway listens: any websocket upgrade request.
