@@ -23,9 +23,16 @@ func loadEnvelope(b *testing.B) []byte {
 	return raw
 }
 
-// benchSession is a session of p without a handler, for fillUser; it
-// closes when the benchmark ends.
-func benchSession(b *testing.B, p *Platform) *session {
+// benchSession is a session without a handler, for fillUser, of a platform
+// connected to a fake Slack where bob (U0BOB) exists; it closes when the
+// benchmark ends.
+func benchSession(b *testing.B) *session {
+	srv := slacktest.New(b)
+	srv.AddUser("U0BOB", "bob", false)
+	p, err := New(Config{BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: srv.APIURL()})
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := newSession(ctx, p, nil)
 	b.Cleanup(func() {
@@ -54,14 +61,8 @@ func BenchmarkEnvelopeDecode(b *testing.B) {
 // bot.Event, and the user lookup (warm cache).
 func BenchmarkEnvelopeToEvent(b *testing.B) {
 	raw := loadEnvelope(b)
-	srv := slacktest.New(b)
-	srv.AddUser("U0BOB", "bob", false)
-	p, err := New(Config{BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: srv.APIURL()})
-	if err != nil {
-		b.Fatal(err)
-	}
 	t := team{url: slacktest.TeamURL, botUserID: slacktest.BotUserID, botID: slacktest.BotID}
-	s := benchSession(b, p)
+	s := benchSession(b)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -108,12 +109,6 @@ func BenchmarkAckLatency(b *testing.B) {
 // (warm cache).
 func BenchmarkTranslate(b *testing.B) {
 	raw := loadEnvelope(b)
-	srv := slacktest.New(b)
-	srv.AddUser("U0BOB", "bob", false)
-	p, err := New(Config{BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: srv.APIURL()})
-	if err != nil {
-		b.Fatal(err)
-	}
 	var req socketmode.Request
 	if err := json.Unmarshal(raw, &req); err != nil {
 		b.Fatal(err)
@@ -124,7 +119,7 @@ func BenchmarkTranslate(b *testing.B) {
 	}
 	msg := ev.InnerEvent.Data.(*slackevents.MessageEvent)
 	t := team{url: slacktest.TeamURL, botUserID: slacktest.BotUserID, botID: slacktest.BotID}
-	s := benchSession(b, p)
+	s := benchSession(b)
 	b.ReportAllocs()
 	var e bot.Event
 	for b.Loop() {
