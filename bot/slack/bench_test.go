@@ -23,6 +23,20 @@ func loadEnvelope(b *testing.B) []byte {
 	return raw
 }
 
+// parseMessageEnvelope decodes a Socket Mode envelope and its Events API
+// payload, as slack-go does, into the message event it carries.
+func parseMessageEnvelope(b *testing.B, raw []byte) *slackevents.MessageEvent {
+	var req socketmode.Request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		b.Fatal(err)
+	}
+	ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ev.InnerEvent.Data.(*slackevents.MessageEvent)
+}
+
 // benchSession is a session without a handler, for fillUser, of a platform
 // connected to a fake Slack where bob (U0BOB) exists; it closes when the
 // benchmark ends.
@@ -66,15 +80,7 @@ func BenchmarkEnvelopeToEvent(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var req socketmode.Request
-		if err := json.Unmarshal(raw, &req); err != nil {
-			b.Fatal(err)
-		}
-		ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
-		if err != nil {
-			b.Fatal(err)
-		}
-		e, ok := messageEvent(ev.InnerEvent.Data.(*slackevents.MessageEvent), t)
+		e, ok := messageEvent(parseMessageEnvelope(b, raw), t)
 		if !ok {
 			b.Fatal("not delivered")
 		}
@@ -108,16 +114,7 @@ func BenchmarkAckLatency(b *testing.B) {
 // translating an already parsed message event and looking up its author
 // (warm cache).
 func BenchmarkTranslate(b *testing.B) {
-	raw := loadEnvelope(b)
-	var req socketmode.Request
-	if err := json.Unmarshal(raw, &req); err != nil {
-		b.Fatal(err)
-	}
-	ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
-	if err != nil {
-		b.Fatal(err)
-	}
-	msg := ev.InnerEvent.Data.(*slackevents.MessageEvent)
+	msg := parseMessageEnvelope(b, loadEnvelope(b))
 	t := team{url: slacktest.TeamURL, botUserID: slacktest.BotUserID, botID: slacktest.BotID}
 	s := benchSession(b)
 	b.ReportAllocs()
