@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/commpilot/commpilot/bot/bottest"
 )
 
 // maxReplay is how many dispatched events a session keeps for RESUME.
@@ -366,17 +368,7 @@ func (s *Server) Stats() (connections, identifies, resumes int) {
 }
 
 // fixture returns a fresh copy of a payload fixture.
-func fixture(name string) map[string]any {
-	raw, err := fixtures.ReadFile("testdata/" + name)
-	if err != nil {
-		panic("discordtest: missing fixture " + name)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		panic("discordtest: bad fixture " + name + ": " + err.Error())
-	}
-	return m
-}
+func fixture(name string) map[string]any { return bottest.JSONFixture(fixtures, "discordtest", name) }
 
 // Fixture returns the raw bytes of a payload fixture in testdata
 // (message_create.json, interaction_command.json, …), for benchmarks and

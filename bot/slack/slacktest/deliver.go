@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/commpilot/commpilot/bot/bottest"
 )
 
 // Interaction is a slash command, button press or modal submission the fake
@@ -114,17 +116,7 @@ type File struct {
 var fixtures embed.FS
 
 // fixture returns a fresh copy of a payload sample in testdata.
-func fixture(name string) map[string]any {
-	raw, err := fixtures.ReadFile("testdata/" + name)
-	if err != nil {
-		panic("slacktest: missing fixture " + name)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		panic("slacktest: bad fixture " + name + ": " + err.Error())
-	}
-	return m
-}
+func fixture(name string) map[string]any { return bottest.JSONFixture(fixtures, "slacktest", name) }
 
 // filesPayload renders files as the files of a message event
 // (testdata/file.json), numbered from the message's ts.
