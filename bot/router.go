@@ -530,27 +530,9 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 		}
 		return "", Invalid("err.bad_channel", v)
 	case OptUser:
-		if m, ok := neutralMention(v, text.MentionUser); ok {
-			v = m
-		}
-		if k, ok := ParseStaffRef(v); ok && !strings.Contains(k, "-role:") {
-			return k, nil
-		}
-		if isPlatformID(v) {
-			return string(p) + ":" + v, nil
-		}
-		return "", Invalid("err.bad_user", v)
+		return normaliseMember(v, p, false)
 	case OptRole:
-		if m, ok := neutralMention(v, text.MentionRole); ok {
-			v = m
-		}
-		if k, ok := ParseStaffRef(v); ok && strings.Contains(k, "-role:") {
-			return k, nil
-		}
-		if isPlatformID(v) {
-			return string(p) + "-role:" + v, nil
-		}
-		return "", Invalid("err.bad_role", v)
+		return normaliseMember(v, p, true)
 	case OptMentionable:
 		if m, ok := neutralMention(v, text.MentionRole); ok {
 			v = m
@@ -588,6 +570,28 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 		return o.Choices[i], nil
 	}
 	return v, nil
+}
+
+// normaliseMember is normalise for a user (role false) or a role (role
+// true): a neutral reference or mention of that kind, or a bare platform id,
+// becomes the neutral reference ("slack:U1", "slack-role:S1"); anything
+// else, a reference of the other kind included, is err.bad_user or
+// err.bad_role.
+func normaliseMember(v string, p PlatformID, role bool) (string, *Error) {
+	kind, sep, bad := text.MentionUser, ":", "err.bad_user"
+	if role {
+		kind, sep, bad = text.MentionRole, "-role:", "err.bad_role"
+	}
+	if m, ok := neutralMention(v, kind); ok {
+		v = m
+	}
+	if k, ok := ParseStaffRef(v); ok && strings.Contains(k, "-role:") == role {
+		return k, nil
+	}
+	if isPlatformID(v) {
+		return string(p) + sep + v, nil
+	}
+	return "", Invalid(bad, v)
 }
 
 // neutralMention returns the reference inside v when v is exactly one

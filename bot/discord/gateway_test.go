@@ -117,8 +117,8 @@ func TestOwnAndBotMessagesAreIgnored(t *testing.T) {
 	e.calls.wait(t, 1, byID("m:"+last))
 	// Gateway events are handed over in order, so the two before were seen
 	// (and dropped) before the third was handed to the engine.
-	if n := len(e.calls.all()); n != 1 {
-		t.Errorf("the engine got %d events, want only the human's: %+v", n, e.calls.all())
+	if n := len(e.calls.All()); n != 1 {
+		t.Errorf("the engine got %d events, want only the human's: %+v", n, e.calls.All())
 	}
 }
 
@@ -142,10 +142,10 @@ func TestReconnectResumesWithoutDuplicates(t *testing.T) {
 	e.calls.wait(t, 2, byID("m:"+before))
 	e.calls.wait(t, 1, byID("m:"+missed))
 	// … and the skills once.
-	if n := e.seen.count(byID("m:" + before)); n != 1 {
+	if n := e.seen.Count(byID("m:" + before)); n != 1 {
 		t.Errorf("the message before the drop was handled %d times, want 1", n)
 	}
-	if n := e.seen.count(byID("m:" + missed)); n != 1 {
+	if n := e.seen.Count(byID("m:" + missed)); n != 1 {
 		t.Errorf("the message sent while disconnected was handled %d times, want 1", n)
 	}
 
@@ -218,7 +218,7 @@ func TestQueuedMessagesAreHandledAtShutdown(t *testing.T) {
 	if _, _, err := e.srv.Command(ctx, discordtest.Bob, discordtest.ChannelID, "help"); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.seen.count(isText("queued")); n != 0 {
+	if n := e.seen.Count(isText("queued")); n != 0 {
 		t.Fatalf("%d queued messages were handled while every worker was busy", n)
 	}
 	e.stop()
@@ -226,7 +226,7 @@ func TestQueuedMessagesAreHandledAtShutdown(t *testing.T) {
 	if err := e.wait(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
-	if n := e.seen.count(isText("queued")); n != queued {
+	if n := e.seen.Count(isText("queued")); n != queued {
 		t.Errorf("%d of the %d queued messages were handled before Run returned", n, queued)
 	}
 }
@@ -354,7 +354,7 @@ func TestRESTDeletionsAndOtherServers(t *testing.T) {
 	e.srv.DeleteUserMessage(discordtest.OtherChannelID, other)
 	last := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "after")
 	e.calls.wait(t, 1, byID("m:"+last))
-	if n := e.calls.count(func(ev bot.Event) bool { return ev.Message.ID == other }); n != 0 {
+	if n := e.calls.Count(func(ev bot.Event) bool { return ev.Message.ID == other }); n != 0 {
 		t.Errorf("%d events of another server's message reached the engine", n)
 	}
 }

@@ -37,63 +37,21 @@ func (e *env) wait() error {
 }
 
 // recorder remembers events and lets tests wait for them.
-type recorder struct {
-	mu      sync.Mutex
-	events  []bot.Event
-	changed chan struct{}
-}
+type recorder struct{ bottest.Events }
 
-func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
-
-func (r *recorder) add(e bot.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	close(r.changed)
-	r.changed = make(chan struct{})
-	r.mu.Unlock()
-}
-
-func (r *recorder) all() []bot.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Event(nil), r.events...)
-}
-
-// count returns how many recorded events match.
-func (r *recorder) count(match func(bot.Event) bool) int {
-	n := 0
-	for _, e := range r.all() {
-		if match(e) {
-			n++
-		}
-	}
-	return n
-}
+func newRecorder() *recorder { return &recorder{} }
 
 // wait waits until at least n recorded events match and returns them.
 func (r *recorder) wait(t *testing.T, n int, match func(bot.Event) bool) []bot.Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for {
-		r.mu.Lock()
-		var got []bot.Event
-		for _, e := range r.events {
-			if match(e) {
-				got = append(got, e)
-			}
-		}
-		ch := r.changed
-		r.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			t.Fatalf("waited for %d matching events, have %d of %d: %+v", n, len(got), len(r.all()), r.all())
-		}
+	got, err := r.Wait(ctx, n, match)
+	if err != nil {
+		all := r.All()
+		t.Fatalf("waited for %d matching events, have %d of %d: %+v", n, len(got), len(all), all)
 	}
+	return got
 }
 
 func byID(id string) func(bot.Event) bool { return func(e bot.Event) bool { return e.ID == id } }
@@ -106,7 +64,7 @@ type counting struct {
 
 func (c counting) HandleEvent(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	r, err := c.next.HandleEvent(ctx, e)
-	c.rec.add(e)
+	c.rec.Add(e)
 	return r, err
 }
 
@@ -130,7 +88,7 @@ func start(t *testing.T, cfg discord.Config, register func(r *bot.Router, seen *
 	seen := newRecorder()
 	r := &bot.Router{}
 	r.Message("record", bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
-		seen.add(e)
+		seen.Add(e)
 		return nil, nil
 	}))
 	if register != nil {

@@ -18,7 +18,7 @@ import (
 func skillRoutes(r *bot.Router, seen *recorder) {
 	record := func(h bot.HandlerFunc) bot.HandlerFunc {
 		return func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-			seen.add(e)
+			seen.Add(e)
 			return h(ctx, e)
 		}
 	}
@@ -58,8 +58,9 @@ func skillRoutes(r *bot.Router, seen *recorder) {
 		}
 		return out, nil
 	})
-	staff.Action(bot.NewPattern("inbox/edit/{id}/{version}"), record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
-		return &bot.Reply{Form: &bot.Form{ID: "inbox/edit/" + e.Var("id") + "/" + e.Var("version"), Title: "Edit the reply",
+	edit := bot.NewPattern("inbox/edit/{id}/{version}")
+	staff.Action(edit, record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+		return &bot.Reply{Form: &bot.Form{ID: edit.ID(e.Var("id"), e.Var("version")), Title: "Edit the reply",
 			Fields: []bot.FormField{{ID: "text", Label: "Reply", Value: "Bonjour, votre commande arrive demain.", Multiline: true, Required: true}}}}, nil
 	}))
 	staff.Action(bot.NewPattern("inbox/send/{id}/{version}"), record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
@@ -278,7 +279,7 @@ func TestBadOptionGetsSpecificEphemeralError(t *testing.T) {
 	if !a.Ephemeral() || !strings.Contains(a.Content, `"soon" is not a duration`) || !strings.Contains(a.Content, "Usage: /cm rule timeout <user> <for> [in]") {
 		t.Errorf("answer = %+v, want the duration error and the usage line, ephemeral", a)
 	}
-	if n := e.seen.count(func(ev bot.Event) bool { return ev.Command == "rule timeout" }); n != 0 {
+	if n := e.seen.Count(func(ev bot.Event) bool { return ev.Command == "rule timeout" }); n != 0 {
 		t.Errorf("the handler ran %d times for a bad value", n)
 	}
 }
@@ -551,7 +552,7 @@ func TestInteractionFinishedDuringShutdownIsAnswered(t *testing.T) {
 	release := make(chan struct{})
 	e := start(t, discord.Config{}, func(r *bot.Router, seen *recorder) {
 		r.Command(bot.Command{Route: "digest now", Description: "Post the digest now", Handler: bot.HandlerFunc(func(ctx context.Context, ev bot.Event) (*bot.Reply, error) {
-			seen.add(ev)
+			seen.Add(ev)
 			<-release
 			return bot.Text("Digest posted."), nil
 		})})

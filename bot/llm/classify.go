@@ -98,23 +98,13 @@ type classifyInput struct {
 // classifyRequest builds the chat request that classifies in, answered in
 // format.
 func classifyRequest(in bot.TriageInput, format *openai.ChatCompletionResponseFormat) (openai.ChatCompletionRequest, error) {
-	user, err := jsonText(classifyInput{
+	return chatRequest(opClassify, classifySystem, classifyInput{
 		Message:      clip(in.Text, maxMessageRunes),
 		BotMentioned: in.BotMentioned,
 		Brand:        nonNil(in.Brand),
 		Competitors:  nonNil(in.Competitors),
 		FollowUps:    in.FollowUps,
-	})
-	if err != nil {
-		return openai.ChatCompletionRequest{}, fmt.Errorf("encode classify input: %w", err)
-	}
-	return openai.ChatCompletionRequest{
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: classifySystem},
-			{Role: openai.ChatMessageRoleUser, Content: user},
-		},
-		ResponseFormat: format,
-	}, nil
+	}, format)
 }
 
 // triageAnswer is the model's answer; pointers tell a missing field from a
@@ -204,14 +194,8 @@ func (cl classifier) Classify(ctx context.Context, in bot.TriageInput) (bot.Tria
 	if err != nil {
 		return bot.Triage{}, fmt.Errorf("llm classify: %w", err)
 	}
-	var t triage
-	f := cl.c.complete(ctx, opClassify, req, func(content string) error {
-		var perr error
-		t, perr = parseTriage(content)
-		return perr
-	})
+	t, f := ask(ctx, cl.c, opClassify, req, parseTriage)
 	if f != nil {
-		cl.c.fellBack(ctx, opClassify, f)
 		offline.Fallback = f.note
 		return offline, nil
 	}

@@ -147,12 +147,7 @@ func TestClassifyFallsBack(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("Classify:\n got %+v\nwant %+v", got, want)
 			}
-			if n := len(r.srv.Requests()); n != tt.requests {
-				t.Errorf("got %d requests, want %d", n, tt.requests)
-			}
-			if v := r.counter(t, "commpilot_llm_fallbacks_total", map[string]string{"op": "classify", "reason": tt.reason}); v != 1 {
-				t.Errorf("fallbacks_total{classify,%s} = %v, want 1", tt.reason, v)
-			}
+			r.wantFellBack(t, "classify", tt.reason, tt.requests)
 			if v := r.counter(t, "commpilot_llm_requests_total", map[string]string{"op": "classify", "outcome": tt.reason}); v != float64(tt.requests) {
 				t.Errorf("requests_total{classify,%s} = %v, want %d", tt.reason, v, tt.requests)
 			}

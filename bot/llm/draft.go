@@ -102,17 +102,7 @@ func draftRequest(req bot.DraftRequest, format *openai.ChatCompletionResponseFor
 			in.Instruction = "write a different version"
 		}
 	}
-	user, err := jsonText(in)
-	if err != nil {
-		return openai.ChatCompletionRequest{}, fmt.Errorf("encode draft input: %w", err)
-	}
-	return openai.ChatCompletionRequest{
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: draftSystem},
-			{Role: openai.ChatMessageRoleUser, Content: user},
-		},
-		ResponseFormat: format,
-	}, nil
+	return chatRequest(opDraft, draftSystem, in, format)
 }
 
 // parseDraft decodes and checks the model's reply: not empty, at most
@@ -170,16 +160,10 @@ func (d drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, er
 	if err != nil {
 		return bot.Draft{}, fmt.Errorf("llm draft: %w", err)
 	}
-	var text string
-	f := d.c.complete(ctx, opDraft, creq, func(content string) error {
-		var perr error
-		text, perr = parseDraft(content)
-		return perr
-	})
+	text, f := ask(ctx, d.c, opDraft, creq, parseDraft)
 	if f == nil {
 		return bot.Draft{Text: text, Source: "llm"}, nil
 	}
-	d.c.fellBack(ctx, opDraft, f)
 	fctx := ctx
 	if ctx.Err() != nil {
 		fctx = context.WithoutCancel(ctx)

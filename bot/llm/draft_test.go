@@ -143,12 +143,7 @@ func TestDraftFallsBack(t *testing.T) {
 			if got != want {
 				t.Fatalf("Draft = %+v, want %+v", got, want)
 			}
-			if n := len(r.srv.Requests()); n != tt.requests {
-				t.Errorf("got %d requests, want %d", n, tt.requests)
-			}
-			if v := r.counter(t, "commpilot_llm_fallbacks_total", map[string]string{"op": "draft", "reason": tt.reason}); v != 1 {
-				t.Errorf("fallbacks_total{draft,%s} = %v, want 1", tt.reason, v)
-			}
+			r.wantFellBack(t, "draft", tt.reason, tt.requests)
 		})
 	}
 }

@@ -73,6 +73,18 @@ func (r *rig) counter(t testing.TB, name string, labels map[string]string) float
 	return r.reg.Sum(name, labels)
 }
 
+// wantFellBack checks that op made requests requests to the server and fell
+// back once, for reason.
+func (r *rig) wantFellBack(t testing.TB, op, reason string, requests int) {
+	t.Helper()
+	if n := len(r.srv.Requests()); n != requests {
+		t.Errorf("got %d requests, want %d", n, requests)
+	}
+	if v := r.counter(t, "commpilot_llm_fallbacks_total", map[string]string{"op": op, "reason": reason}); v != 1 {
+		t.Errorf("fallbacks_total{%s,%s} = %v, want 1", op, reason, v)
+	}
+}
+
 // userJSON decodes the user message of request i as a JSON object.
 func (r *rig) userJSON(t testing.TB, i int) map[string]any {
 	t.Helper()

@@ -351,6 +351,38 @@ func jsonText(v any) (string, error) {
 	return strings.TrimSuffix(sb.String(), "\n"), nil
 }
 
+// chatRequest builds the request of operation op: the system prompt, then
+// input encoded by jsonText as the user message, answered in format.
+func chatRequest(op, system string, input any, format *openai.ChatCompletionResponseFormat) (openai.ChatCompletionRequest, error) {
+	user, err := jsonText(input)
+	if err != nil {
+		return openai.ChatCompletionRequest{}, fmt.Errorf("encode %s input: %w", op, err)
+	}
+	return openai.ChatCompletionRequest{
+		Messages: []openai.ChatCompletionMessage{
+			{Role: openai.ChatMessageRoleSystem, Content: system},
+			{Role: openai.ChatMessageRoleUser, Content: user},
+		},
+		ResponseFormat: format,
+	}, nil
+}
+
+// ask sends req for operation op (see complete) and returns the answer
+// parse accepted. On failure it logs and counts the fallback (fellBack) and
+// returns the failure; the caller then answers with its offline result.
+func ask[T any](ctx context.Context, c *Client, op string, req openai.ChatCompletionRequest, parse func(content string) (T, error)) (T, *failure) {
+	var v T
+	f := c.complete(ctx, op, req, func(content string) error {
+		var err error
+		v, err = parse(content)
+		return err
+	})
+	if f != nil {
+		c.fellBack(ctx, op, f)
+	}
+	return v, f
+}
+
 // schemaFormat asks for a strict JSON schema answer.
 func schemaFormat(name string, schema json.RawMessage) *openai.ChatCompletionResponseFormat {
 	return &openai.ChatCompletionResponseFormat{

@@ -23,9 +23,30 @@ func loadEnvelope(b *testing.B) []byte {
 	return raw
 }
 
-// benchSession is a session of p without a handler, for fillUser; it
-// closes when the benchmark ends.
-func benchSession(b *testing.B, p *Platform) *session {
+// parseMessageEnvelope decodes a Socket Mode envelope and its Events API
+// payload, as slack-go does, into the message event it carries.
+func parseMessageEnvelope(b *testing.B, raw []byte) *slackevents.MessageEvent {
+	var req socketmode.Request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		b.Fatal(err)
+	}
+	ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ev.InnerEvent.Data.(*slackevents.MessageEvent)
+}
+
+// benchSession is a session without a handler, for fillUser, of a platform
+// connected to a fake Slack where bob (U0BOB) exists; it closes when the
+// benchmark ends.
+func benchSession(b *testing.B) *session {
+	srv := slacktest.New(b)
+	srv.AddUser("U0BOB", "bob", false)
+	p, err := New(Config{BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: srv.APIURL()})
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := newSession(ctx, p, nil)
 	b.Cleanup(func() {
@@ -54,26 +75,12 @@ func BenchmarkEnvelopeDecode(b *testing.B) {
 // bot.Event, and the user lookup (warm cache).
 func BenchmarkEnvelopeToEvent(b *testing.B) {
 	raw := loadEnvelope(b)
-	srv := slacktest.New(b)
-	srv.AddUser("U0BOB", "bob", false)
-	p, err := New(Config{BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: srv.APIURL()})
-	if err != nil {
-		b.Fatal(err)
-	}
 	t := team{url: slacktest.TeamURL, botUserID: slacktest.BotUserID, botID: slacktest.BotID}
-	s := benchSession(b, p)
+	s := benchSession(b)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var req socketmode.Request
-		if err := json.Unmarshal(raw, &req); err != nil {
-			b.Fatal(err)
-		}
-		ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
-		if err != nil {
-			b.Fatal(err)
-		}
-		e, ok := messageEvent(ev.InnerEvent.Data.(*slackevents.MessageEvent), t)
+		e, ok := messageEvent(parseMessageEnvelope(b, raw), t)
 		if !ok {
 			b.Fatal("not delivered")
 		}
@@ -107,24 +114,9 @@ func BenchmarkAckLatency(b *testing.B) {
 // translating an already parsed message event and looking up its author
 // (warm cache).
 func BenchmarkTranslate(b *testing.B) {
-	raw := loadEnvelope(b)
-	srv := slacktest.New(b)
-	srv.AddUser("U0BOB", "bob", false)
-	p, err := New(Config{BotToken: slacktest.BotToken, AppToken: slacktest.AppToken, APIURL: srv.APIURL()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var req socketmode.Request
-	if err := json.Unmarshal(raw, &req); err != nil {
-		b.Fatal(err)
-	}
-	ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
-	if err != nil {
-		b.Fatal(err)
-	}
-	msg := ev.InnerEvent.Data.(*slackevents.MessageEvent)
+	msg := parseMessageEnvelope(b, loadEnvelope(b))
 	t := team{url: slacktest.TeamURL, botUserID: slacktest.BotUserID, botID: slacktest.BotID}
-	s := benchSession(b, p)
+	s := benchSession(b)
 	b.ReportAllocs()
 	var e bot.Event
 	for b.Loop() {

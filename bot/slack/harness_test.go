@@ -40,9 +40,7 @@ type harness struct {
 	runDone chan error
 	stopped sync.Once
 
-	mu     sync.Mutex
-	events []bot.Event
-	seen   chan struct{}
+	events bottest.Events
 
 	release chan struct{} // closed to let the slow form handler finish
 	tunes   []func(*Platform)
@@ -63,7 +61,7 @@ func httpMode(secret string) option {
 
 func start(t testing.TB, opts ...option) *harness {
 	t.Helper()
-	h := &harness{t: t, srv: slacktest.New(t), seen: make(chan struct{}, 1), release: make(chan struct{}), logs: newLogRecorder()}
+	h := &harness{t: t, srv: slacktest.New(t), release: make(chan struct{}), logs: newLogRecorder()}
 	h.srv.AddUser(alice, "alice", false)
 	h.srv.AddUser(bob, "bob", false)
 	h.srv.AddUser(carol, "carol", true)
@@ -187,75 +185,32 @@ func (h *harness) waitState(want bot.ConnState) {
 	}
 }
 
-func (h *harness) record(e bot.Event) {
-	h.mu.Lock()
-	h.events = append(h.events, e)
-	h.mu.Unlock()
-	select {
-	case h.seen <- struct{}{}:
-	default:
-	}
-}
-
 // waitEvent waits for a recorded event matching match and returns it.
 func (h *harness) waitEvent(what string, match func(bot.Event) bool) bot.Event {
 	h.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		h.mu.Lock()
-		i := slices.IndexFunc(h.events, match)
-		var e bot.Event
-		if i >= 0 {
-			e = h.events[i]
-		}
-		h.mu.Unlock()
-		if i >= 0 {
-			return e
-		}
-		select {
-		case <-h.seen:
-		case <-deadline:
-			h.t.Fatalf("no event %s", what)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := h.events.Wait(ctx, 1, match)
+	if err != nil {
+		h.t.Fatalf("no event %s", what)
 	}
+	return got[0]
 }
 
 // waitEvents waits for n recorded events matching match and returns them.
 func (h *harness) waitEvents(what string, n int, match func(bot.Event) bool) []bot.Event {
 	h.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		h.mu.Lock()
-		var got []bot.Event
-		for _, e := range h.events {
-			if match(e) {
-				got = append(got, e)
-			}
-		}
-		h.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		select {
-		case <-h.seen:
-		case <-deadline:
-			h.t.Fatalf("%d events %s, want %d", len(got), what, n)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := h.events.Wait(ctx, n, match)
+	if err != nil {
+		h.t.Fatalf("%d events %s, want %d", len(got), what, n)
 	}
+	return got
 }
 
 // count returns how many recorded events match.
-func (h *harness) count(match func(bot.Event) bool) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := 0
-	for _, e := range h.events {
-		if match(e) {
-			n++
-		}
-	}
-	return n
-}
+func (h *harness) count(match func(bot.Event) bool) int { return h.events.Count(match) }
 
 // duplicates is the engine's count of dropped redeliveries.
 func (h *harness) duplicates() float64 {
@@ -289,7 +244,7 @@ func (h *harness) router() *bot.Router {
 	})})
 	r.Command(bot.Command{Route: "echo", Options: []bot.Option{{Name: "text", Type: bot.OptText, Required: true}},
 		Handler: bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
-			h.record(e)
+			h.events.Add(e)
 			return &bot.Reply{Text: "echo: " + e.Option("text"), Public: strings.HasPrefix(e.Option("text"), "public")}, nil
 		})})
 	r.Command(bot.Command{Route: "setup watch", Options: []bot.Option{{Name: "channel", Type: bot.OptChannel, Required: true}},
@@ -298,7 +253,7 @@ func (h *harness) router() *bot.Router {
 		})})
 	r.Command(bot.Command{Route: "slow", Description: "answers once released",
 		Handler: bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-			h.record(e)
+			h.events.Add(e)
 			select {
 			case <-h.release:
 			case <-ctx.Done():
@@ -311,14 +266,14 @@ func (h *harness) router() *bot.Router {
 			return &bot.Reply{Form: draftForm(e.Option("id"), "Bonjour, merci pour votre message.")}, nil
 		})})
 	r.Group(bot.StaffOnly).Action(bot.NewPattern("card/approve/{id}"), bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
-		h.record(e)
+		h.events.Add(e)
 		return bot.Text("Approved " + e.Var("id")), nil
 	}))
 	r.Group(bot.StaffOnly).Action(bot.NewPattern("card/edit/{id}"), bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 		return &bot.Reply{Form: draftForm(e.Var("id"), "draft "+e.Var("id"))}, nil
 	}))
 	r.Group(bot.StaffOnly).Action(bot.NewPattern("form/draft/{id}"), bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-		h.record(e)
+		h.events.Add(e)
 		switch text := strings.TrimSpace(e.Option("draft")); {
 		case text == "":
 			return &bot.Reply{FieldErrors: map[string]string{"draft": "The reply cannot be empty."}}, nil
@@ -334,7 +289,7 @@ func (h *harness) router() *bot.Router {
 		}
 	}))
 	r.Message("record", bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
-		h.record(e)
+		h.events.Add(e)
 		return nil, nil
 	}))
 	return r

@@ -126,20 +126,10 @@ func messageEvent(m *slackevents.MessageEvent, t team) (bot.Event, bool) {
 	if edited && m.PreviousMessage != nil && m.PreviousMessage.Text == msg.Text {
 		return bot.Event{}, false
 	}
-	ch := bot.ChannelRef{Platform: bot.Slack, ID: m.Channel}
-	ev := bot.Event{
-		ID:          "m:" + m.Channel + ":" + msg.Timestamp,
-		Kind:        bot.EventMessage,
-		Message:     bot.MessageRef{Channel: ch, ID: msg.Timestamp},
-		User:        bot.UserRef{Platform: bot.Slack, ID: msg.User},
-		Text:        decodeText(msg.Text),
-		Edited:      edited,
-		Attachments: attachments(msg.Files),
-		Mentions:    mentionCount(msg.Text),
-		Mentioned:   mentions(msg.Text, t.botUserID),
-		DM:          m.ChannelType == slackevents.ChannelTypeIM,
-		Time:        tsTime(msg.Timestamp),
-	}
+	ev := postedEvent(m.Channel, msg.Timestamp, msg.User, msg.Text, msg.Files)
+	ev.Edited = edited
+	ev.Mentioned = mentions(msg.Text, t.botUserID)
+	ev.DM = m.ChannelType == slackevents.ChannelTypeIM
 	if edited {
 		editTS := m.EventTimeStamp
 		if msg.Edited != nil && msg.Edited.Timestamp != "" {
@@ -190,20 +180,27 @@ func mentionEvent(m *slackevents.AppMentionEvent, t team) (bot.Event, bool) {
 	if m.BotID != "" || m.User == "" || m.User == t.botUserID || m.Edited != nil {
 		return bot.Event{}, false
 	}
-	ch := bot.ChannelRef{Platform: bot.Slack, ID: m.Channel}
-	ev := bot.Event{
-		ID:          "m:" + m.Channel + ":" + m.TimeStamp,
-		Kind:        bot.EventMessage,
-		Message:     bot.MessageRef{Channel: ch, ID: m.TimeStamp},
-		User:        bot.UserRef{Platform: bot.Slack, ID: m.User},
-		Text:        decodeText(m.Text),
-		Attachments: attachments(m.Files),
-		Mentions:    mentionCount(m.Text),
-		Mentioned:   true,
-		Time:        tsTime(m.TimeStamp),
-	}
+	ev := postedEvent(m.Channel, m.TimeStamp, m.User, m.Text, m.Files)
+	ev.Mentioned = true
 	setThread(&ev, m.ThreadTimeStamp)
 	return ev, true
+}
+
+// postedEvent is the message event of the message ts that user posted in
+// channel, with its text, files and mention counts. Its id depends only on
+// channel and ts, so the message event and the app_mention of one message
+// are one event to the engine.
+func postedEvent(channel, ts, user, text string, files []slack.File) bot.Event {
+	return bot.Event{
+		ID:          "m:" + channel + ":" + ts,
+		Kind:        bot.EventMessage,
+		Message:     bot.MessageRef{Channel: bot.ChannelRef{Platform: bot.Slack, ID: channel}, ID: ts},
+		User:        bot.UserRef{Platform: bot.Slack, ID: user},
+		Text:        decodeText(text),
+		Attachments: attachments(files),
+		Mentions:    mentionCount(text),
+		Time:        tsTime(ts),
+	}
 }
 
 // setThread records that ev is a reply in the thread rooted at threadTS.

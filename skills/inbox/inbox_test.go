@@ -236,16 +236,24 @@ func TestDoubleApproveSendsOnce(t *testing.T) {
 	if n := len(f.Discord.Of(bot.ActReply)); n != 1 {
 		t.Fatalf("%d replies for 8 simultaneous approvals", n)
 	}
-	sent := 0
+	wantOneWinner(t, replies, "Reply to #1 sent.", "sent")
+}
+
+// wantOneWinner checks that exactly one of the answers to simultaneous
+// clicks is winner, told as what, and that every other says the item was
+// already handled.
+func wantOneWinner(t *testing.T, replies []string, winner, what string) {
+	t.Helper()
+	n := 0
 	for _, r := range replies {
-		if r == "Reply to #1 sent." {
-			sent++
+		if r == winner {
+			n++
 		} else if !strings.Contains(r, "already") {
 			t.Errorf("unexpected answer %q", r)
 		}
 	}
-	if sent != 1 {
-		t.Errorf("%d clicks told 'sent'", sent)
+	if n != 1 {
+		t.Errorf("%d clicks told '%s'", n, what)
 	}
 }
 
@@ -260,17 +268,7 @@ func TestDoubleApproveWithSendDelaySendsOnceAfterTheDelay(t *testing.T) {
 			wg.Go(func() { replies[i] = f.click(t, alice, id) })
 		}
 		wg.Wait()
-		pending := 0
-		for _, r := range replies {
-			if r == "Sending in 30 s — press Undo on the card to stop it." {
-				pending++
-			} else if !strings.Contains(r, "already") {
-				t.Errorf("unexpected answer %q", r)
-			}
-		}
-		if pending != 1 {
-			t.Errorf("%d clicks told 'sending'", pending)
-		}
+		wantOneWinner(t, replies, "Sending in 30 s — press Undo on the card to stop it.", "sending")
 		time.Sleep(29 * time.Second)
 		if n := len(f.Discord.Of(bot.ActReply)); n != 0 {
 			t.Fatalf("%d replies before the delay", n)

@@ -100,10 +100,10 @@ func (s *Skill) lang(ctx context.Context) bot.Lang {
 
 func (s *Skill) teamChannel(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	ch := e.Message.Channel
-	if v := e.Option("channel"); v != "" {
+	if e.Option("channel") != "" {
 		var err error
-		if ch, err = bot.ParseChannelRef(v); err != nil {
-			return nil, bot.Invalid("err.bad_channel", v)
+		if ch, err = channelOption(e); err != nil {
+			return nil, err
 		}
 	}
 	if e.DM {
@@ -116,9 +116,9 @@ func (s *Skill) teamChannel(ctx context.Context, e bot.Event) (*bot.Reply, error
 }
 
 func (s *Skill) watch(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	ch, err := bot.ParseChannelRef(e.Option("channel"))
+	ch, err := channelOption(e)
 	if err != nil {
-		return nil, bot.Invalid("err.bad_channel", e.Option("channel"))
+		return nil, err
 	}
 	return s.edit.Change(ctx, e, "setup.watch", ch.String(), func(st *bot.Settings) error {
 		if st.IsWatched(ch) {
@@ -130,9 +130,9 @@ func (s *Skill) watch(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 }
 
 func (s *Skill) unwatch(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	ch, err := bot.ParseChannelRef(e.Option("channel"))
+	ch, err := channelOption(e)
 	if err != nil {
-		return nil, bot.Invalid("err.bad_channel", e.Option("channel"))
+		return nil, err
 	}
 	return s.edit.Change(ctx, e, "setup.unwatch", ch.String(), func(st *bot.Settings) error {
 		i := slices.Index(st.Watch, ch)
@@ -142,6 +142,17 @@ func (s *Skill) unwatch(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		st.Watch = slices.Delete(st.Watch, i, i+1)
 		return nil
 	}, "setup.ok.unwatch", mention(ch))
+}
+
+// channelOption reads the channel option of e; a value that is not a
+// channel reference is err.bad_channel.
+func channelOption(e bot.Event) (bot.ChannelRef, error) {
+	v := e.Option("channel")
+	ch, err := bot.ParseChannelRef(v)
+	if err != nil {
+		return bot.ChannelRef{}, bot.Invalid("err.bad_channel", v)
+	}
+	return ch, nil
 }
 
 // maxKeywords bounds a keyword list; each keyword is 2..64 characters.

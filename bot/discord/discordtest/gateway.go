@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/commpilot/commpilot/bot/bottest"
 )
 
 // maxReplay is how many dispatched events a session keeps for RESUME.
@@ -88,7 +90,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		if s.conn == c {
 			s.conn, s.connected = nil, false
-			s.notify()
+			s.changes.Notify()
 		}
 		s.mu.Unlock()
 	}()
@@ -137,8 +139,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		Token string `json:"token"`
 	}
 	_ = json.Unmarshal(d, &id)
-	if id.Token != "Bot "+Token {
-		c.closeWith(4004, "Authentication failed.")
+	if !authenticated(c, id.Token) {
 		return false
 	}
 	s.mu.Lock()
@@ -156,16 +157,12 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	s.session = newSessionID()
 	s.seq = 0
 	s.log = nil
-	c.session = s.session
 	ready["session_id"] = s.session
 	ready["resume_gateway_url"] = s.gatewayURL()
-	if old := s.conn; old != nil && old != c {
-		old.kill()
-	}
-	s.conn, s.connected = c, true
+	s.attachLocked(c)
 	s.sendLocked("READY", ready)
 	s.sendLocked("GUILD_CREATE", guild)
-	s.notify()
+	s.changes.Notify()
 	return true
 }
 
@@ -177,8 +174,7 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 		Seq       int64  `json:"seq"`
 	}
 	_ = json.Unmarshal(d, &in)
-	if in.Token != "Bot "+Token {
-		c.closeWith(4004, "Authentication failed.")
+	if !authenticated(c, in.Token) {
 		return false
 	}
 	s.mu.Lock()
@@ -186,11 +182,7 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	if in.SessionID == "" || in.SessionID != s.session {
 		return c.write(outFrame{Op: 9, D: false}) == nil
 	}
-	if old := s.conn; old != nil && old != c {
-		old.kill()
-	}
-	s.conn, s.connected = c, true
-	c.session = s.session
+	s.attachLocked(c)
 	s.resumes++
 	from := in.Seq
 	if s.dupOnResume && from > 0 {
@@ -206,8 +198,29 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 		}
 	}
 	s.sendLocked("RESUMED", map[string]any{"_trace": []string{"fake"}})
-	s.notify()
+	s.changes.Notify()
 	return true
+}
+
+// authenticated reports whether token is the bot's ("Bot " + Token), as an
+// IDENTIFY or RESUME must give; otherwise it closes c with 4004, as
+// Discord does.
+func authenticated(c *gwConn, token string) bool {
+	if token != "Bot "+Token {
+		c.closeWith(4004, "Authentication failed.")
+		return false
+	}
+	return true
+}
+
+// attachLocked makes c the connection of the current session, killing the
+// one it replaces; s.mu is held.
+func (s *Server) attachLocked(c *gwConn) {
+	if old := s.conn; old != nil && old != c {
+		old.kill()
+	}
+	s.conn, s.connected = c, true
+	c.session = s.session
 }
 
 // gatewayURL is where the gateway listens: any websocket upgrade request.
@@ -242,13 +255,6 @@ func (s *Server) sendLocked(typ string, d any) {
 	}
 }
 
-// Dispatch sends a gateway event (op 0) of type typ with data d to the bot.
-func (s *Server) Dispatch(typ string, d any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sendLocked(typ, d)
-}
-
 // DropConnection cuts the gateway connection without a close frame, as a
 // network failure would; the session stays resumable. (A client that
 // closes its connection with 1000 or 1001 ends its session instead, as on
@@ -259,7 +265,7 @@ func (s *Server) DropConnection() {
 	if s.conn != nil {
 		s.conn.kill()
 		s.conn, s.connected = nil, false
-		s.notify()
+		s.changes.Notify()
 	}
 }
 
@@ -324,13 +330,6 @@ func (s *Server) RedeliverOnNextResume() {
 	s.mu.Unlock()
 }
 
-// Connected reports whether a gateway session is established.
-func (s *Server) Connected() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.connected
-}
-
 // WaitConnected waits until a gateway session is established (READY or
 // RESUMED sent).
 func (s *Server) WaitConnected(ctx context.Context) error {
@@ -369,17 +368,7 @@ func (s *Server) Stats() (connections, identifies, resumes int) {
 }
 
 // fixture returns a fresh copy of a payload fixture.
-func fixture(name string) map[string]any {
-	raw, err := fixtures.ReadFile("testdata/" + name)
-	if err != nil {
-		panic("discordtest: missing fixture " + name)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		panic("discordtest: bad fixture " + name + ": " + err.Error())
-	}
-	return m
-}
+func fixture(name string) map[string]any { return bottest.JSONFixture(fixtures, "discordtest", name) }
 
 // Fixture returns the raw bytes of a payload fixture in testdata
 // (message_create.json, interaction_command.json, …), for benchmarks and

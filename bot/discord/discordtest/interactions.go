@@ -106,7 +106,7 @@ type Option struct {
 	role bool
 }
 
-// Str, Int, UserOpt, ChannelOpt and RoleOpt build options.
+// Str, Int, UserOpt, ChannelOpt and MentionableOpt build options.
 func Str(name, v string) Option { return Option{Name: name, Type: 3, Value: v} }
 
 // Int is an integer option.
@@ -117,9 +117,6 @@ func UserOpt(name, userID string) Option { return Option{Name: name, Type: 6, Va
 
 // ChannelOpt is a channel picker's value.
 func ChannelOpt(name, channelID string) Option { return Option{Name: name, Type: 7, Value: channelID} }
-
-// RoleOpt is a role picker's value.
-func RoleOpt(name, roleID string) Option { return Option{Name: name, Type: 8, Value: roleID} }
 
 // MentionableOpt is a user-or-role picker's value; role says which it is.
 func MentionableOpt(name, id string, role bool) Option {
@@ -441,7 +438,7 @@ func (s *Server) callback(id, token string, body []byte) error {
 		s.storeInteractionMessage(in, &out.Message)
 	}
 	in.res.Callback = out
-	s.notify()
+	s.changes.Notify()
 	return nil
 }
 
@@ -526,7 +523,7 @@ func (s *Server) followup(app, token string, body []byte) (any, error) {
 	}
 	s.storeInteractionMessage(in, &m)
 	in.res.Followups = append(in.res.Followups, m)
-	s.notify()
+	s.changes.Notify()
 	return messageJSON(m, s.channels[in.channelID]), nil
 }
 
@@ -554,11 +551,11 @@ func (s *Server) webhookMessage(method, app, token, msgID string, body []byte) (
 	case "PATCH":
 		m.ChannelID, m.AuthorID = in.channelID, BotID
 		in.res.Edits = append(in.res.Edits, m)
-		s.notify()
+		s.changes.Notify()
 		return messageJSON(m, s.channels[in.channelID]), nil
 	case "DELETE":
 		in.res.OriginalDeleted = true
-		s.notify()
+		s.changes.Notify()
 		return nil, nil
 	}
 	return nil, errorf(405, 0, "405: Method Not Allowed")

@@ -51,6 +51,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/commpilot/commpilot/bot/bottest"
 )
 
 //go:embed testdata/*.json
@@ -66,7 +68,7 @@ type Server struct {
 	gw  sync.WaitGroup // gateway connection handlers
 
 	mu       sync.Mutex
-	changed  chan struct{} // closed and replaced on every change
+	changes  bottest.Changes // notified on every change
 	snow     int64
 	requests []Request
 	inject   []injection
@@ -120,7 +122,6 @@ func New(tb testing.TB) *Server {
 	tb.Helper()
 	s := &Server{
 		tb:          tb,
-		changed:     make(chan struct{}),
 		snow:        0,
 		channels:    map[string]*channel{},
 		messages:    map[string][]*Message{},
@@ -159,27 +160,12 @@ func (s *Server) close() {
 	s.gw.Wait()
 }
 
-// notify wakes waiters; s.mu must be held.
-func (s *Server) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
 // waitFor waits until cond (called with s.mu held) is true or ctx ends.
 func (s *Server) waitFor(ctx context.Context, what string, cond func() bool) error {
-	for {
-		s.mu.Lock()
-		ok, ch := cond(), s.changed
-		s.mu.Unlock()
-		if ok {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("discordtest: waiting for %s: %w", what, ctx.Err())
-		}
+	if err := s.changes.Wait(ctx, &s.mu, cond); err != nil {
+		return fmt.Errorf("discordtest: waiting for %s: %w", what, err)
 	}
+	return nil
 }
 
 // Snowflake returns a new id created at t.
@@ -276,7 +262,7 @@ func (s *Server) hold(r *http.Request) {
 		if x.method == r.Method && strings.HasPrefix(path, x.prefix) {
 			h = x
 			h.arrived++
-			s.notify()
+			s.changes.Notify()
 			break
 		}
 	}
@@ -422,7 +408,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	req.Status = status
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
-	s.notify()
+	s.changes.Notify()
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if status == http.StatusNoContent {
@@ -653,7 +639,7 @@ func (s *Server) createMessage(channelID string, r *http.Request, body []byte) (
 	msg.ChannelID = c.ID
 	msg.AuthorID = BotID
 	s.messages[c.ID] = append(s.messages[c.ID], &msg)
-	s.notify()
+	s.changes.Notify()
 	return messageJSON(msg, c), nil
 }
 
@@ -708,7 +694,7 @@ func (s *Server) editMessage(channelID, id string, body []byte) (any, error) {
 		}
 	}
 	applyPatch(m, patch, in)
-	s.notify()
+	s.changes.Notify()
 	return messageJSON(*m, c), nil
 }
 
@@ -802,12 +788,12 @@ func (s *Server) member(method, guildID, userID string, r *http.Request, body []
 			st[k] = v
 		}
 		st["audit_reason"] = auditReason(r)
-		s.notify()
+		s.changes.Notify()
 		return map[string]any{"user": map[string]string{"id": userID}, "roles": []string{}, "communication_disabled_until": st["communication_disabled_until"]}, nil
 	case "DELETE":
 		st["kicked"] = true
 		st["audit_reason"] = auditReason(r)
-		s.notify()
+		s.changes.Notify()
 		return nil, nil
 	}
 	return nil, errorf(405, 0, "405: Method Not Allowed")
@@ -823,7 +809,7 @@ func (s *Server) ban(guildID, userID string, r *http.Request) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.bans[userID] = auditReason(r)
-	s.notify()
+	s.changes.Notify()
 	return nil
 }
 
@@ -883,7 +869,7 @@ func (s *Server) putCommands(path string, body []byte) (any, error) {
 	}
 	s.commands = slices.Clone(body)
 	s.cmdPath = path
-	s.notify()
+	s.changes.Notify()
 	return cmds, nil
 }
 

@@ -121,7 +121,7 @@ func (s *Server) PostUserMessage(channelID string, author User, content string, 
 	s.messages[channelID] = append(s.messages[channelID], stored)
 	slices.SortStableFunc(s.messages[channelID], func(a, b *Message) int { return cmpSnowflake(a.ID, b.ID) })
 	s.sendLocked("MESSAGE_CREATE", m)
-	s.notify()
+	s.changes.Notify()
 	return id
 }
 
@@ -155,7 +155,7 @@ func (s *Server) EditUserMessage(channelID, messageID string, author User, conte
 		m["member"].(map[string]any)["roles"] = orEmpty(author.Roles)
 	}
 	s.sendLocked("MESSAGE_UPDATE", m)
-	s.notify()
+	s.changes.Notify()
 }
 
 // DeleteUserMessage deletes a message as its author or a moderator does in
@@ -206,7 +206,7 @@ func (s *Server) removeLocked(channelID string, ids []string) {
 		delete(d, "guild_id")
 	}
 	s.sendLocked(typ, d)
-	s.notify()
+	s.changes.Notify()
 }
 
 func cmpSnowflake(a, b string) int {

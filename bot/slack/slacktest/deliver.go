@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/commpilot/commpilot/bot/bottest"
 )
 
 // Interaction is a slash command, button press or modal submission the fake
@@ -114,17 +116,7 @@ type File struct {
 var fixtures embed.FS
 
 // fixture returns a fresh copy of a payload sample in testdata.
-func fixture(name string) map[string]any {
-	raw, err := fixtures.ReadFile("testdata/" + name)
-	if err != nil {
-		panic("slacktest: missing fixture " + name)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		panic("slacktest: bad fixture " + name + ": " + err.Error())
-	}
-	return m
-}
+func fixture(name string) map[string]any { return bottest.JSONFixture(fixtures, "slacktest", name) }
 
 // filesPayload renders files as the files of a message event
 // (testdata/file.json), numbered from the message's ts.
@@ -160,7 +152,7 @@ func (s *Server) postUser(channel, user, text, threadTS string, files []File) st
 	s.mu.Lock()
 	ts := s.nextTSLocked()
 	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, ThreadTS: threadTS, User: user, Text: text, UserFiles: files})
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	ev := map[string]any{"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
 		"event_ts": ts, "channel_type": channelType(channel), "team": TeamID, "client_msg_id": "msg-" + ts}
@@ -212,7 +204,7 @@ func (s *Server) EditUserMessage(channel, ts, text string) {
 	m.Text, m.Edited = text, true
 	cur := *m
 	eventTS := s.nextTSLocked()
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	ev := fixture("message_changed.json")
 	msg := sampleMessage(ev["message"], cur)
@@ -236,7 +228,7 @@ func (s *Server) DeleteUserMessage(channel, ts string) {
 		}
 	}
 	eventTS := s.nextTSLocked()
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	if prev == nil {
 		s.tb.Fatalf("slacktest: DeleteUserMessage: no message %s in %s", ts, channel)
@@ -255,7 +247,7 @@ func (s *Server) PostBotMessage(channel, botID, text string) string {
 	s.mu.Lock()
 	ts := s.nextTSLocked()
 	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, BotID: botID, Text: text})
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	s.SendEvent(map[string]any{"type": "message", "subtype": "bot_message", "channel": channel, "text": text,
 		"ts": ts, "event_ts": ts, "bot_id": botID, "username": "other-bot", "channel_type": channelType(channel)})
@@ -438,7 +430,7 @@ func (s *Server) SubmitView(user, callbackID string, values map[string]string) j
 	} else {
 		v.Open, v.Errors = false, nil
 	}
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	return ack
 }

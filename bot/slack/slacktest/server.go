@@ -27,6 +27,7 @@
 package slacktest
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -41,6 +42,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/commpilot/commpilot/bot/bottest"
 )
 
 // The fake workspace's fixed identities. Use BotToken and AppToken in the
@@ -174,7 +177,7 @@ type Server struct {
 	wg  sync.WaitGroup // WebSocket goroutines
 
 	mu         sync.Mutex
-	changed    chan struct{} // closed and replaced on every change
+	changes    bottest.Changes // notified on every change
 	closed     bool
 	seq        int
 	tsBase     int64
@@ -213,7 +216,6 @@ func New(tb testing.TB) *Server {
 	s := &Server{
 		Timeout:      10 * time.Second,
 		tb:           tb,
-		changed:      make(chan struct{}),
 		tsBase:       time.Now().Unix(),
 		users:        map[string]user{BotUserID: {id: BotUserID, name: "commpilot", bot: true}},
 		faults:       map[string][]fault{},
@@ -497,27 +499,9 @@ func (s *Server) WaitEphemerals(n int) []Ephemeral {
 
 // waitFor waits until cond, evaluated under s.mu, holds, or Timeout.
 func (s *Server) waitFor(cond func() bool) bool {
-	deadline := time.NewTimer(s.Timeout)
-	defer deadline.Stop()
-	for {
-		s.mu.Lock()
-		ok, ch := cond(), s.changed
-		s.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return false
-		}
-	}
-}
-
-// notifyLocked wakes the waiters; s.mu is held.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
+	defer cancel()
+	return s.changes.Wait(ctx, &s.mu, cond) == nil
 }
 
 // nextIDLocked returns prefix and a fresh number; s.mu is held.

@@ -74,7 +74,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.conn = wc
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 }
 
@@ -107,7 +107,7 @@ func (s *Server) reader(wc *wsConn) {
 		if s.conn == wc {
 			s.conn = nil
 		}
-		s.notifyLocked()
+		s.changes.Notify()
 		s.mu.Unlock()
 	}()
 	for {
@@ -139,7 +139,7 @@ func (s *Server) takeConn(what string) *wsConn {
 	s.mu.Lock()
 	wc := s.conn
 	s.conn = nil
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	if wc == nil {
 		s.tb.Fatalf("slacktest: %s: no live socket", what)

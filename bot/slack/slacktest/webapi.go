@@ -32,7 +32,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusTooManyRequests
 	}
 	s.calls = append(s.calls, Call{Method: method, Params: params, Status: status, Time: time.Now()})
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 
 	if f.stall != nil {
@@ -243,7 +243,7 @@ func (s *Server) postMessage(p url.Values) apiResult {
 	}
 	m := &Message{Channel: channel, TS: s.nextTSLocked(), ThreadTS: thread, User: BotUserID, BotID: BotID, Text: text, Blocks: blocks}
 	s.messages = append(s.messages, m)
-	s.notifyLocked()
+	s.changes.Notify()
 	return apiResult{"ok": true, "channel": channel, "ts": m.TS, "message": map[string]any{
 		"type": "message", "text": text, "user": BotUserID, "bot_id": BotID, "ts": m.TS, "thread_ts": thread,
 	}}
@@ -264,7 +264,7 @@ func (s *Server) updateMessage(p url.Values) apiResult {
 		return apiError("cant_update_message")
 	}
 	m.Text, m.Blocks, m.Edited = text, blocks, true
-	s.notifyLocked()
+	s.changes.Notify()
 	return apiResult{"ok": true, "channel": m.Channel, "ts": m.TS, "text": text}
 }
 
@@ -285,7 +285,7 @@ func (s *Server) deleteMessage(p url.Values) apiResult {
 			break
 		}
 	}
-	s.notifyLocked()
+	s.changes.Notify()
 	return apiResult{"ok": true, "channel": channel, "ts": ts}
 }
 
@@ -300,7 +300,7 @@ func (s *Server) postEphemeral(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ephemerals = append(s.ephemerals, Ephemeral{Channel: p.Get("channel"), User: p.Get("user"), Text: text, Blocks: blocks, Via: "chat.postEphemeral"})
-	s.notifyLocked()
+	s.changes.Notify()
 	return apiResult{"ok": true, "message_ts": s.nextTSLocked()}
 }
 
@@ -329,7 +329,7 @@ func (s *Server) openView(p url.Values) apiResult {
 		Title: v.Title.Text, PrivateMetadata: v.PrivateMetadata, Blocks: v.Blocks, Open: true}
 	s.views = append(s.views, view)
 	in.responses = append(in.responses, Response{View: view})
-	s.notifyLocked()
+	s.changes.Notify()
 	return apiResult{"ok": true, "view": map[string]any{"id": view.ID, "type": "modal", "callback_id": v.CallbackID}}
 }
 
@@ -373,7 +373,7 @@ func (s *Server) completeUpload(p url.Values) apiResult {
 		s.messages = append(s.messages, &Message{Channel: channel, TS: s.nextTSLocked(), ThreadTS: p.Get("thread_ts"),
 			User: BotUserID, BotID: BotID, Text: p.Get("initial_comment"), Files: ids})
 	}
-	s.notifyLocked()
+	s.changes.Notify()
 	return apiResult{"ok": true, "files": out}
 }
 
@@ -447,6 +447,6 @@ func (s *Server) serveResponse(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.ephemerals = append(s.ephemerals, Ephemeral{Channel: in.channel, User: in.user, Text: body.Text, Blocks: body.Blocks, Via: "response_url"})
 	}
-	s.notifyLocked()
+	s.changes.Notify()
 	writeJSON(w, apiResult{"ok": true})
 }
