@@ -37,7 +37,7 @@ func (s *Server) handleModeration(r *http.Request, path string, body []byte) (ou
 			return nil, true, errorf(404, 10026, "Unknown Ban")
 		}
 		delete(s.bans, g[2])
-		s.notify()
+		s.changes.Notify()
 		return nil, true, nil
 	case reChannel.MatchString(path) && r.Method == http.MethodPatch:
 		id := reChannel.FindStringSubmatch(path)[1]
@@ -62,7 +62,7 @@ func (s *Server) handleModeration(r *http.Request, path string, body []byte) (ou
 			}
 			s.mod.slowmode[id] = *in.RateLimitPerUser
 		}
-		s.notify()
+		s.changes.Notify()
 		return map[string]any{"id": c.ID, "type": c.Type, "guild_id": c.GuildID, "rate_limit_per_user": s.mod.slowmode[id]}, true, nil
 	}
 	return nil, false, nil
