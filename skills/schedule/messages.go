@@ -1,0 +1,55 @@
+package schedule
+
+import "github.com/commpilot/commpilot/bot"
+
+// Messages are this skill's words in every language.
+var Messages = bot.Messages{
+	bot.English: {
+		"schedule.when.empty":       "Say when the post goes out, for example: tomorrow 9am, 2026-12-01 09:00, in 2 hours, every monday 09:00.",
+		"schedule.when.unknown":     "I cannot read %q as a time. Write for example tomorrow 9am, 2026-12-01 09:00, monday 10:00 or every day 18:00.",
+		"schedule.when.no_time":     "%q needs a time of day, for example %[1]s 9:00.",
+		"schedule.when.bad_time":    "%q is not a time of day: write 09:00, 9am or 9h.",
+		"schedule.when.bad_date":    "%q is not a date: write 2026-12-01 or 01/12 (day first).",
+		"schedule.when.ambiguous":   "%q could be %s or %s. Write the date as %s or %s so there is no doubt.",
+		"schedule.when.past":        "%q is in the past (%s): pick a later time.",
+		"schedule.when.too_far":     "%q is too far ahead: posts can be scheduled up to 10 years ahead.",
+		"schedule.when.every":       "After %q, say which day: every day, every weekday, every monday, every month on the 1st.",
+		"schedule.when.month_day":   "%q needs a day of the month from 1 to 31, for example every month on the 1st 10:00.",
+		"schedule.when.relative":    "%q needs a number and a unit: in 30 minutes, in 2 hours, in 3 days, in 2 weeks.",
+		"schedule.when.cron_quotes": "Put the cron expression in quotes: cron \"0 9 * * MON-FRI\".",
+		"schedule.when.bad_cron":    "%q is not a cron expression: it needs five fields (minute hour day month weekday), for example \"0 9 * * MON-FRI\".",
+		"schedule.when.never":       "%q never happens: check the days and months.",
+	},
+	bot.French: {
+		"schedule.when.empty":       "Indiquez quand publier, par exemple : demain 9h, 2026-12-01 09:00, dans 2 heures, tous les lundis à 9h.",
+		"schedule.when.unknown":     "Je ne comprends pas %q comme une date ou une heure. Écrivez par exemple demain 9h, 01/12 9h, lundi prochain à 10h ou tous les jours à 18h.",
+		"schedule.when.no_time":     "Il manque l'heure après %q, par exemple %[1]s 9h.",
+		"schedule.when.bad_time":    "%q n'est pas une heure : écrivez 09:00, 9h ou 9h30.",
+		"schedule.when.bad_date":    "%q n'est pas une date : écrivez 01/12 (jour puis mois) ou 2026-12-01.",
+		"schedule.when.ambiguous":   "%q peut vouloir dire %s ou %s. Écrivez la date sous la forme %s ou %s pour lever le doute.",
+		"schedule.when.past":        "%q est déjà passé (%s) : choisissez un moment à venir.",
+		"schedule.when.too_far":     "%q est trop loin : on peut programmer jusqu'à 10 ans à l'avance.",
+		"schedule.when.every":       "Après %q, précisez le jour : tous les jours, tous les jours ouvrés, tous les lundis, tous les mois le 1er.",
+		"schedule.when.month_day":   "%q demande un jour du mois entre 1 et 31, par exemple tous les mois le 1er à 10h.",
+		"schedule.when.relative":    "%q demande un nombre et une unité : dans 30 minutes, dans 2 heures, dans 3 jours, dans 2 semaines.",
+		"schedule.when.cron_quotes": "Mettez l'expression cron entre guillemets : cron \"0 9 * * MON-FRI\".",
+		"schedule.when.bad_cron":    "%q n'est pas une expression cron : il faut cinq champs (minute heure jour mois jour-de-semaine), par exemple \"0 9 * * MON-FRI\".",
+		"schedule.when.never":       "%q n'arrive jamais : vérifiez les jours et les mois.",
+	},
+	bot.Dutch: {
+		"schedule.when.empty":       "Zeg wanneer het bericht geplaatst wordt, bijvoorbeeld: morgen om 9 uur, 2026-12-01 09:00, over 2 uur, elke maandag om 9:00.",
+		"schedule.when.unknown":     "Ik kan %q niet als tijdstip lezen. Schrijf bijvoorbeeld morgen om 9 uur, 01/12 9:00, volgende maandag 10:00 of elke dag om 18:00.",
+		"schedule.when.no_time":     "Na %q ontbreekt het uur, bijvoorbeeld %[1]s om 9:00.",
+		"schedule.when.bad_time":    "%q is geen tijdstip: schrijf 09:00, 9 uur of 9u30.",
+		"schedule.when.bad_date":    "%q is geen datum: schrijf 01/12 (eerst de dag) of 2026-12-01.",
+		"schedule.when.ambiguous":   "%q kan %s of %s betekenen. Schrijf de datum als %s of %s, dan is er geen twijfel.",
+		"schedule.when.past":        "%q ligt in het verleden (%s): kies een later tijdstip.",
+		"schedule.when.too_far":     "%q ligt te ver vooruit: je kunt tot 10 jaar vooruit plannen.",
+		"schedule.when.every":       "Zeg na %q welke dag: elke dag, elke werkdag, elke maandag, elke maand op de 1e.",
+		"schedule.when.month_day":   "%q heeft een dag van de maand van 1 tot 31 nodig, bijvoorbeeld elke maand op de 1e om 10:00.",
+		"schedule.when.relative":    "%q heeft een getal en een eenheid nodig: over 30 minuten, over 2 uur, over 3 dagen, over 2 weken.",
+		"schedule.when.cron_quotes": "Zet de cron-expressie tussen aanhalingstekens: cron \"0 9 * * MON-FRI\".",
+		"schedule.when.bad_cron":    "%q is geen cron-expressie: er zijn vijf velden nodig (minuut uur dag maand weekdag), bijvoorbeeld \"0 9 * * MON-FRI\".",
+		"schedule.when.never":       "%q komt nooit voor: controleer de dagen en maanden.",
+	},
+}
