@@ -20,6 +20,9 @@ const (
 	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
 	BucketInboxSeq     = "inbox_seq"      // inbox id sequence (filled by the inbox store)
 	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
+	BucketSchedPosts   = "schedule_posts"     // scheduled posts by id (filled by the schedule store)
+	BucketSchedOccs    = "schedule_occs"      // occurrences by post id + time
+	BucketSchedAttn    = "schedule_attention" // occurrence keys the runner checks at start-up
 )
 
 // Keys of the meta bucket, frozen like the bucket names.
@@ -53,6 +56,9 @@ func migrations() []migration {
 		}},
 		{"v3: per-skill settings", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSkills)
+		}},
+		{"v4: scheduled posts", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
 		}},
 	}
 }
