@@ -11,18 +11,22 @@ import (
 // reused. Every bucket is created by a migration below, so all of them exist
 // once Open returns.
 const (
-	BucketMeta         = "meta"               // schema version and the commpilot marker
-	BucketSettings     = "settings"           // one key per settings field changed by a command
-	BucketAudit        = "audit"              // audit entries by sequence
-	BucketMessages     = "messages"           // watched community messages by time
-	BucketFAQ          = "faq"                // FAQ entries (filled by the faq store)
-	BucketInboxItems   = "inbox_items"        // inbox items (filled by the inbox store)
-	BucketInboxThreads = "inbox_threads"      // conversation → item (filled by the inbox store)
-	BucketInboxSeq     = "inbox_seq"          // inbox id sequence (filled by the inbox store)
-	BucketSkills       = "skill_settings"     // each skill's own settings: skill name → JSON
-	BucketSchedPosts   = "schedule_posts"     // scheduled posts by id (filled by the schedule store)
-	BucketSchedOccs    = "schedule_occs"      // occurrences by post id + time
-	BucketSchedAttn    = "schedule_attention" // occurrence keys the runner checks at start-up
+	BucketMeta         = "meta"           // schema version and the commpilot marker
+	BucketSettings     = "settings"       // one key per settings field changed by a command
+	BucketAudit        = "audit"          // audit entries by sequence
+	BucketMessages     = "messages"       // watched community messages by time
+	BucketFAQ          = "faq"            // FAQ entries (filled by the faq store)
+	BucketInboxItems   = "inbox_items"    // inbox items (filled by the inbox store)
+	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
+	BucketInboxSeq     = "inbox_seq"      // inbox id sequence (filled by the inbox store)
+	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
+)
+
+// Buckets of the schedule store, frozen like the others.
+const (
+	BucketSchedPosts = "schedule_posts"     // scheduled posts by id
+	BucketSchedOccs  = "schedule_occs"      // occurrences by post id + time
+	BucketSchedAttn  = "schedule_attention" // occurrence keys the runner checks at start-up
 )
 
 // Keys of the meta bucket, frozen like the bucket names.
