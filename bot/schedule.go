@@ -159,7 +159,9 @@ func (o Occurrence) NeedsAttention() bool {
 // durable when it returns; a callback's error aborts it and is returned as is.
 type ScheduleStore interface {
 	// AddPost stores a new post whose id the store assigns; fn fills it
-	// (its ID is set) and may return an error to store nothing.
+	// (its ID is set) and may return an error to store nothing. When fn
+	// sets Next, the occurrence at Next is stored with the post, scheduled
+	// and not yet armed.
 	AddPost(ctx context.Context, fn func(p *ScheduledPost) error) (ScheduledPost, error)
 	// Post returns post id or an error wrapping ErrNotFound.
 	Post(ctx context.Context, id uint64) (ScheduledPost, error)

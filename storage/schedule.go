@@ -43,8 +43,22 @@ func (s *Schedule) AddPost(ctx context.Context, fn func(p *bot.ScheduledPost) er
 			return err
 		}
 		p.ID = id
+		p.Next = p.Next.UTC()
 		out = p
-		return PutJSON(b, U64Key(id), &p)
+		if err := PutJSON(b, U64Key(id), &p); err != nil {
+			return err
+		}
+		if p.Next.IsZero() {
+			return nil
+		}
+		// The first occurrence, stored with the post: the runner arms it at
+		// start-up if the timer never got it.
+		key := occKey(id, p.Next)
+		o := bot.Occurrence{Post: id, At: p.Next, State: bot.OccScheduled, Since: p.Created}
+		if err := PutJSON(tx.Bucket([]byte(BucketSchedOccs)), key, &o); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte(BucketSchedAttn)).Put(key, nil)
 	})
 	return out, err
 }

@@ -20,6 +20,10 @@ const (
 	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
 	BucketInboxSeq     = "inbox_seq"      // inbox id sequence (filled by the inbox store)
 	BucketSkills       = "skill_settings" // each skill's own settings: skill name → JSON
+	BucketTimers       = "timers"         // pending timer records by due time (TimeKey(At, kind, key))
+	BucketTimerIndex   = "timer_index"    // kind 0 key → the record's key in timers
+	BucketTimerFlight  = "timer_flight"   // records handed to a handler that has not returned, by sequence
+	BucketTimerHeld    = "timer_held"     // due records whose kind has no handler, by kind 0 key
 )
 
 // Buckets of the schedule store, frozen like the others.
@@ -61,7 +65,10 @@ func migrations() []migration {
 		{"v3: per-skill settings", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSkills)
 		}},
-		{"v4: scheduled posts", func(tx *bbolt.Tx) error {
+		{"v4: durable timers", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketTimers, BucketTimerIndex, BucketTimerFlight, BucketTimerHeld)
+		}},
+		{"v5: scheduled posts", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
 		}},
 	}

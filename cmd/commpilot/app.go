@@ -103,14 +103,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	// Skills register after the engine exists: the inbox sends through it.
-	// Message handlers run in this order.
+	// Message handlers run in this order. Their timer handlers are
+	// registered on timers when they are made, before it runs.
+	timers := storage.NewTimers(db, nil)
 	skills := []bot.Skill{
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, m.Logger),
+		history.New(storage.NewMessageLog(db), m.Settings, timers, m.Logger),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
-			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
+			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
 	}
-	var runners []bot.Runner
+	runners := []bot.Runner{timers}
 	for _, s := range skills {
 		s.Register(router)
 		if r, ok := s.(bot.Runner); ok {

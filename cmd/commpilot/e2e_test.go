@@ -432,6 +432,41 @@ func TestEndToEndCrashBetweenSendingAndSent(t *testing.T) {
 	}
 }
 
+func TestEndToEndDelayedSendSurvivesARestart(t *testing.T) {
+	w := newWorld(t)
+	if err := w.main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	const delay = 2 * time.Second
+	w.cfg.Initial.SendDelay = bot.Duration(delay)
+	w.start()
+	msgID := w.discord.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "My Acme parcel never arrived")
+	card := w.slackCard(1)
+	approved := time.Now()
+	w.slack.ClickButton(slackTeam, card.TS, slackAlice, actionID(t, card.Blocks, "inbox/approve/"))
+	if got := w.ephemeral(1); !strings.Contains(got, "Sending in 2 s") {
+		t.Errorf("approve with a delay: %q", got)
+	}
+	if err := w.main.Close(); err != nil { // stopped during the delay
+		t.Fatal(err)
+	}
+	if n := len(w.discordReplies(discordtest.ChannelID, msgID)); n != 0 {
+		t.Fatalf("%d replies before the delay was over", n)
+	}
+	w.start()
+	w.waitDiscordReplies(discordtest.ChannelID, msgID, 1)
+	if waited := time.Since(approved); waited < delay {
+		t.Errorf("sent %v after the approval, before the %v delay", waited, delay)
+	}
+	waitUntil(t, "card updated to sent", func() bool {
+		m := w.slackMessage(slackTeam, card.TS)
+		return strings.Contains(m.Shown()+string(m.Blocks), "Sent by @alice")
+	})
+	if n := len(w.discordReplies(discordtest.ChannelID, msgID)); n != 1 {
+		t.Errorf("%d replies after the restart, want 1", n)
+	}
+}
+
 // testLogger logs through t.Log at warn level and above (all with -v).
 func testLogger(t *testing.T) *slog.Logger {
 	level := slog.LevelWarn

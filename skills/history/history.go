@@ -14,15 +14,16 @@ import (
 	"github.com/commpilot/commpilot/storage"
 )
 
-// purgeEvery is how often Run deletes messages past the retention.
+// purgeEvery is how often messages past the retention are deleted.
 const purgeEvery = 24 * time.Hour
 
 // Skill stores messages and purges old ones. It is a bot.Skill and a
 // bot.Runner.
 type Skill struct {
-	log      *storage.MessageLog
-	settings bot.SettingsStore
-	logger   *slog.Logger
+	log        *storage.MessageLog
+	settings   bot.SettingsStore
+	logger     *slog.Logger
+	startPurge func(ctx context.Context) error
 }
 
 var (
@@ -31,12 +32,18 @@ var (
 )
 
 // New returns the history skill over log; settings give the watched channels
-// and the retention. A nil logger logs to slog.Default().
-func New(log *storage.MessageLog, settings bot.SettingsStore, logger *slog.Logger) *Skill {
+// and the retention. It registers the daily purge ("history.purge") on
+// timers. A nil logger logs to slog.Default().
+func New(log *storage.MessageLog, settings bot.SettingsStore, timers bot.Timers, logger *slog.Logger) *Skill {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Skill{log: log, settings: settings, logger: logger.With("component", "history")}
+	s := &Skill{log: log, settings: settings, logger: logger.With("component", "history")}
+	s.startPurge = bot.Every(timers, nil, "history.purge", purgeEvery, func(ctx context.Context, now time.Time) error {
+		_, err := s.Purge(ctx, now)
+		return err
+	})
+	return s
 }
 
 // Name is "history".
@@ -74,22 +81,15 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	return nil, nil
 }
 
-// Run deletes messages older than the retention once at start, then every
-// 24 hours, reading the retention setting each time, until ctx is done. A
-// failed purge is logged and tried again at the next tick.
+// Run has the timer delete messages older than the retention once now,
+// then every 24 hours, reading the retention setting each time (a failed
+// purge is logged and retried by the timer), and waits until ctx is done.
 func (s *Skill) Run(ctx context.Context) error {
-	t := time.NewTicker(purgeEvery)
-	defer t.Stop()
-	for {
-		if _, err := s.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			s.logger.Error("purge failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
+	if err := s.startPurge(ctx); err != nil {
+		return fmt.Errorf("history: %w", err)
 	}
+	<-ctx.Done()
+	return nil
 }
 
 // Purge deletes the messages older than now minus the retention setting and

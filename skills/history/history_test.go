@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
@@ -25,6 +26,7 @@ type fixture struct {
 	env      *bottest.Env
 	log      *storage.MessageLog
 	settings *storage.Settings
+	timers   *storage.Timers
 	skill    *history.Skill
 }
 
@@ -37,8 +39,9 @@ func setup(t *testing.T) fixture {
 	t.Cleanup(func() { _ = db.Close() })
 	st := storage.NewSettings(db, bot.Settings{Watch: []bot.ChannelRef{watched}})
 	l := storage.NewMessageLog(db)
-	sk := history.New(l, st, logger)
-	return fixture{env: bottest.MustEngine(t, st, nil, sk), log: l, settings: st, skill: sk}
+	tm := storage.NewTimers(db, nil)
+	sk := history.New(l, st, tm, logger)
+	return fixture{env: bottest.MustEngine(t, st, nil, sk), log: l, settings: st, timers: tm, skill: sk}
 }
 
 func (f fixture) stored(t *testing.T) []storage.Message {
@@ -114,20 +117,34 @@ func TestPurgeFollowsRetentionSetting(t *testing.T) {
 }
 
 func TestRunPurgesAtStartAndStopsWithContext(t *testing.T) {
-	f := setup(t)
-	f.env.Send(t, message(guildChan, "old", "x", time.Now().Add(-60*24*time.Hour)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f.skill.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(f.stored(t)) != 0 {
-		if time.Now().After(deadline) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t)
+		f.env.Send(t, message(guildChan, "old", "x", time.Now().Add(-60*24*time.Hour)))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		timerDone := make(chan error, 1)
+		go func() { timerDone <- f.timers.Run(ctx) }()
+		done := make(chan error, 1)
+		go func() { done <- f.skill.Run(ctx) }()
+		time.Sleep(time.Second)
+		if len(f.stored(t)) != 0 {
 			t.Fatal("Run did not purge the old message at start")
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run returned %v after cancel, want nil", err)
-	}
+		f.env.Send(t, message(guildChan, "day", "x", time.Now().Add(-30*24*time.Hour+time.Hour)))
+		time.Sleep(23 * time.Hour)
+		if len(f.stored(t)) != 1 {
+			t.Fatal("purged before the next day")
+		}
+		time.Sleep(2 * time.Hour)
+		if len(f.stored(t)) != 0 {
+			t.Fatal("the next day's purge did not delete the message that passed the retention")
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v after cancel, want nil", err)
+		}
+		if err := <-timerDone; err != nil {
+			t.Errorf("the timer returned %v after cancel, want nil", err)
+		}
+	})
 }

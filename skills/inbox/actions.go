@@ -146,7 +146,9 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 	}
 	s.audit(ctx, by, "inbox.approve", id, "v"+strconv.Itoa(it.DraftVersion))
 	if it.State == bot.ItemPending {
-		s.schedule(it.ID, it.SendAt)
+		if err := s.scheduleSend(ctx, it); err != nil {
+			return nil, err
+		}
 		s.refreshCard(ctx, it)
 		return s.t(ctx, "inbox.ok.pending", int(delay.Seconds())), nil
 	}
@@ -372,17 +374,22 @@ func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The timer stays armed: when it fires, sendDue finds the item no longer
-	// pending and sends nothing. Removing it here could remove the timer of
-	// an Approve that followed this Undo.
-	return s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
+	// The timer of this approval only is disarmed (its key names the send
+	// time), so an Approve that follows this Undo keeps its own.
+	var sendAt time.Time
+	reply, err := s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
 		if it.State != bot.ItemPending {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.too_late")
 		}
+		sendAt = it.SendAt
 		it.State, it.SendAt = bot.ItemDrafted, time.Time{}
 		it.Log(s.Now(), e.User, "undone", "")
 		return nil
 	}, "inbox.ok.undone", id)
+	if err == nil {
+		s.cancelSend(ctx, id, sendAt)
+	}
+	return reply, err
 }
 
 // markSent records, on a person's word, that an unknown send did go out.

@@ -21,7 +21,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
@@ -41,6 +40,9 @@ type Config struct {
 	Logger *slog.Logger
 	// DraftTimeout bounds one draft (default 20 s).
 	DraftTimeout time.Duration
+	// Timers keeps the delayed sends and the daily purge (required); New
+	// registers the "inbox.send" and "inbox.purge" handlers on it.
+	Timers bot.Timers
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -49,12 +51,8 @@ type Config struct {
 type Skill struct {
 	Config
 	log *slog.Logger
-
-	// pending holds approved items waiting out the send delay; Run sends
-	// them when due.
-	mu      sync.Mutex
-	pending map[uint64]time.Time
-	wake    chan struct{}
+	// startPurge schedules a purge now; each purge schedules the next.
+	startPurge func(ctx context.Context) error
 }
 
 var (
@@ -76,8 +74,10 @@ func New(cfg Config) *Skill {
 	if cfg.Link == nil {
 		cfg.Link = func(bot.MessageRef) string { return "" }
 	}
-	return &Skill{Config: cfg, log: cfg.Logger.With("component", "inbox"),
-		pending: map[uint64]time.Time{}, wake: make(chan struct{}, 1)}
+	s := &Skill{Config: cfg, log: cfg.Logger.With("component", "inbox")}
+	cfg.Timers.Handle(kindSend, s.sendDue)
+	s.startPurge = bot.Every(cfg.Timers, cfg.Now, "inbox.purge", purgeEvery, s.purge)
+	return s
 }
 
 // Name is "inbox".

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
@@ -61,16 +62,25 @@ func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
 	cat := bot.NewCatalog(inbox.Messages)
 	env := bottest.MustEngine(t, settings, cat)
 	f := &fixture{Env: env, store: storage.NewInbox(db), audit: storage.NewAuditLog(db)}
+	timers := storage.NewTimers(db, nil)
 	f.skill = inbox.New(inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
-		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat,
+		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Timers: timers,
 		Link:   func(m bot.MessageRef) string { return "https://chat.example/" + m.ID },
 		Logger: slog.New(slog.DiscardHandler)})
 	env.Add(f.skill)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = f.skill.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runUntilCleanup(t, timers, f.skill)
 	return f
+}
+
+// runUntilCleanup runs each runner until the end of the test.
+func runUntilCleanup(t testing.TB, runners ...bot.Runner) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, r := range runners {
+		wg.Go(func() { _ = r.Run(ctx) })
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
 }
 
 // post delivers a community message and returns its ref.
@@ -338,31 +348,33 @@ func TestRejectWithReason(t *testing.T) {
 }
 
 func TestUnknownOutcomeIsNeverResentAutomatically(t *testing.T) {
-	f := newFixture(t)
-	f.post(t, community, member, "Acme support never answered my ticket")
-	f.Discord.SetFail(func(a bot.Action) error { return errors.Join(errors.New("timeout"), bot.ErrUnknownOutcome) })
-	got := f.click(t, alice, button(t, f.lastCard(t), "inbox/approve/"))
-	if !strings.Contains(got, "could not confirm") {
-		t.Errorf("unknown outcome reply: %q", got)
-	}
-	if it := f.item(t, 1); it.State != bot.ItemUnknown {
-		t.Fatalf("state %s", it.State)
-	}
-	card := f.lastCard(t)
-	if !strings.Contains(card.Footer, "could not confirm") {
-		t.Errorf("card footer %q", card.Footer)
-	}
-	f.Discord.SetFail(nil)
-	time.Sleep(50 * time.Millisecond) // the runner must not pick it up
-	if n := len(f.Discord.Of(bot.ActReply)); n != 0 {
-		t.Fatalf("resent automatically: %d", n)
-	}
-	if got := f.click(t, alice, button(t, card, "inbox/mark-sent/")); got != "#1 marked as sent." {
-		t.Errorf("mark sent: %q", got)
-	}
-	if it := f.item(t, 1); it.State != bot.ItemSent || len(f.Discord.Of(bot.ActReply)) != 0 {
-		t.Errorf("after mark sent: %s, %d replies", it.State, len(f.Discord.Of(bot.ActReply)))
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.post(t, community, member, "Acme support never answered my ticket")
+		f.Discord.SetFail(func(a bot.Action) error { return errors.Join(errors.New("timeout"), bot.ErrUnknownOutcome) })
+		got := f.click(t, alice, button(t, f.lastCard(t), "inbox/approve/"))
+		if !strings.Contains(got, "could not confirm") {
+			t.Errorf("unknown outcome reply: %q", got)
+		}
+		if it := f.item(t, 1); it.State != bot.ItemUnknown {
+			t.Fatalf("state %s", it.State)
+		}
+		card := f.lastCard(t)
+		if !strings.Contains(card.Footer, "could not confirm") {
+			t.Errorf("card footer %q", card.Footer)
+		}
+		f.Discord.SetFail(nil)
+		time.Sleep(time.Hour) // virtual: the timer must not pick it up
+		if n := len(f.Discord.Of(bot.ActReply)); n != 0 {
+			t.Fatalf("resent automatically: %d", n)
+		}
+		if got := f.click(t, alice, button(t, card, "inbox/mark-sent/")); got != "#1 marked as sent." {
+			t.Errorf("mark sent: %q", got)
+		}
+		if it := f.item(t, 1); it.State != bot.ItemSent || len(f.Discord.Of(bot.ActReply)) != 0 {
+			t.Errorf("after mark sent: %s, %d replies", it.State, len(f.Discord.Of(bot.ActReply)))
+		}
+	})
 }
 
 func TestDefiniteFailureGoesBackToDraft(t *testing.T) {
@@ -384,35 +396,42 @@ func TestDefiniteFailureGoesBackToDraft(t *testing.T) {
 }
 
 func TestSendDelayAndUndo(t *testing.T) {
-	f := newFixture(t, func(s *bot.Settings) { s.SendDelay = bot.Duration(300 * time.Millisecond) })
-	f.post(t, community, member, "Acme, my invoice is wrong")
-	got := f.click(t, alice, button(t, f.lastCard(t), "inbox/approve/"))
-	if !strings.Contains(got, "Sending in 0 s") && !strings.Contains(got, "Sending in") {
-		t.Errorf("approve with delay: %q", got)
-	}
-	card := f.lastCard(t)
-	if !strings.Contains(card.Footer, "Undo") {
-		t.Errorf("pending card %q", card.Footer)
-	}
-	if got := f.click(t, alice, button(t, card, "inbox/undo/")); got != "Send of #1 cancelled: the draft waits for review again." {
-		t.Errorf("undo: %q", got)
-	}
-	time.Sleep(500 * time.Millisecond)
-	if n := len(f.Discord.Of(bot.ActReply)); n != 0 {
-		t.Fatalf("undone reply was sent")
-	}
-	// Approve again and let it go.
-	f.click(t, alice, button(t, f.lastCard(t), "inbox/approve/"))
-	deadline := time.Now().Add(5 * time.Second)
-	for f.item(t, 1).State != bot.ItemSent && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if it := f.item(t, 1); it.State != bot.ItemSent {
-		t.Fatalf("state %s after the delay", it.State)
-	}
-	if n := len(f.Discord.Of(bot.ActReply)); n != 1 {
-		t.Fatalf("%d replies after the delay", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, func(s *bot.Settings) { s.SendDelay = bot.Duration(300 * time.Millisecond) })
+		f.post(t, community, member, "Acme, my invoice is wrong")
+		got := f.click(t, alice, button(t, f.lastCard(t), "inbox/approve/"))
+		if !strings.Contains(got, "Sending in 0 s") && !strings.Contains(got, "Sending in") {
+			t.Errorf("approve with delay: %q", got)
+		}
+		card := f.lastCard(t)
+		if !strings.Contains(card.Footer, "Undo") {
+			t.Errorf("pending card %q", card.Footer)
+		}
+		if got := f.click(t, alice, button(t, card, "inbox/undo/")); got != "Send of #1 cancelled: the draft waits for review again." {
+			t.Errorf("undo: %q", got)
+		}
+		time.Sleep(500 * time.Millisecond) // virtual: past the undone send's time
+		if n := len(f.Discord.Of(bot.ActReply)); n != 0 {
+			t.Fatalf("undone reply was sent")
+		}
+		// Approve again and let it go.
+		approved := time.Now()
+		f.click(t, alice, button(t, f.lastCard(t), "inbox/approve/"))
+		time.Sleep(299 * time.Millisecond)
+		if it := f.item(t, 1); it.State != bot.ItemPending {
+			t.Fatalf("state %s before the delay is over", it.State)
+		}
+		time.Sleep(time.Second)
+		if it := f.item(t, 1); it.State != bot.ItemSent {
+			t.Fatalf("state %s after the delay", it.State)
+		}
+		if n := len(f.Discord.Of(bot.ActReply)); n != 1 {
+			t.Fatalf("%d replies after the delay", n)
+		}
+		if it := f.item(t, 1); it.SentAt.Sub(approved) < 300*time.Millisecond {
+			t.Errorf("sent %v after the approval, before the 300 ms delay", it.SentAt.Sub(approved))
+		}
+	})
 }
 
 func TestFollowUpUpdatesTheSameItem(t *testing.T) {
@@ -574,16 +593,18 @@ func TestRestartMarksInterruptedSendUnknown(t *testing.T) {
 	settings := storage.NewSettings(db, bot.Settings{TeamChannel: team, Staff: []string{"slack:UADMIN"}})
 	cat := bot.NewCatalog(inbox.Messages)
 	env := bottest.MustEngine(t, settings, cat)
+	timers := storage.NewTimers(db, nil)
 	skill := inbox.New(inbox.Config{Store: store, Settings: settings, Audit: storage.NewAuditLog(db), Sender: env.Engine,
-		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
+		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Timers: timers, Logger: slog.New(slog.DiscardHandler)})
 	env.Add(skill)
 	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = skill.Run(rctx) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = skill.Run(rctx) })
+	wg.Go(func() { _ = timers.Run(rctx) })
 	waitState(t, store, 1, bot.ItemUnknown)
 	waitUntil(t, func() bool { return len(env.Slack.Of(bot.ActUpdate)) > 0 })
 	cancel()
-	<-done
+	wg.Wait()
 	db.Close()
 	if it, _ := (func() (bot.Item, error) {
 		db, err := storage.Open(ctx, path, storage.Options{})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
@@ -64,64 +65,70 @@ func TestRestartDraftsAnItemLeftWithoutDraft(t *testing.T) {
 }
 
 func TestRestartExpiresApprovalsPastTheCatchUpWindow(t *testing.T) {
-	env, store := restartWith(t, bot.Settings{TeamChannel: team},
-		func(it *bot.Item) {
-			it.State, it.Draft, it.DraftVersion, it.SendAt = bot.ItemPending, "Sorry!", 1, time.Now().Add(-2*time.Hour)
-			it.Card = bot.MessageRef{Channel: team, ID: "card"}
-		},
-		func(it *bot.Item) {
-			it.State, it.Draft, it.DraftVersion, it.SendAt = bot.ItemPending, "On it!", 1, time.Now().Add(100*time.Millisecond)
-		})
-	late := waitState(t, store, 1, bot.ItemDrafted)
-	if late.Reason != "late" {
-		t.Errorf("late approval: %+v", late)
-	}
-	waitState(t, store, 2, bot.ItemSent)
-	replies := env.Discord.Of(bot.ActReply)
-	if len(replies) != 1 || replies[0].Text != "On it!" {
-		t.Errorf("replies %+v: only the approval within the window goes out", replies)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		env, store := restartWith(t, bot.Settings{TeamChannel: team},
+			func(it *bot.Item) {
+				it.State, it.Draft, it.DraftVersion, it.SendAt = bot.ItemPending, "Sorry!", 1, time.Now().Add(-2*time.Hour)
+				it.Card = bot.MessageRef{Channel: team, ID: "card"}
+			},
+			func(it *bot.Item) {
+				it.State, it.Draft, it.DraftVersion, it.SendAt = bot.ItemPending, "On it!", 1, time.Now().Add(100*time.Millisecond)
+			})
+		late := waitState(t, store, 1, bot.ItemDrafted)
+		if late.Reason != "late" {
+			t.Errorf("late approval: %+v", late)
+		}
+		waitState(t, store, 2, bot.ItemSent)
+		replies := env.Discord.Of(bot.ActReply)
+		if len(replies) != 1 || replies[0].Text != "On it!" {
+			t.Errorf("replies %+v: only the approval within the window goes out", replies)
+		}
+	})
 }
 
 func TestUndoThenApproveAgainSends(t *testing.T) {
-	f := newFixture(t, func(s *bot.Settings) { s.SendDelay = bot.Duration(200 * time.Millisecond) })
-	f.post(t, community, member, "Acme, my invoice is wrong")
-	approve := button(t, f.lastCard(t), "inbox/approve/")
-	f.click(t, alice, approve)
-	f.click(t, alice, button(t, f.lastCard(t), "inbox/undo/"))
-	f.click(t, alice, approve) // same version: still valid
-	waitState(t, f.store, 1, bot.ItemSent)
-	if n := len(f.Discord.Of(bot.ActReply)); n != 1 {
-		t.Errorf("%d replies", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, func(s *bot.Settings) { s.SendDelay = bot.Duration(200 * time.Millisecond) })
+		f.post(t, community, member, "Acme, my invoice is wrong")
+		approve := button(t, f.lastCard(t), "inbox/approve/")
+		f.click(t, alice, approve)
+		f.click(t, alice, button(t, f.lastCard(t), "inbox/undo/"))
+		f.click(t, alice, approve) // same version: still valid
+		waitState(t, f.store, 1, bot.ItemSent)
+		if n := len(f.Discord.Of(bot.ActReply)); n != 1 {
+			t.Errorf("%d replies", n)
+		}
+	})
 }
 
 func TestPurgeDeletesFinishedItemsPastRetention(t *testing.T) {
-	old := time.Now().Add(-40 * 24 * time.Hour)
-	_, store := restartWith(t, bot.Settings{},
-		func(it *bot.Item) { it.State, it.Updated = bot.ItemSent, old },
-		func(it *bot.Item) { it.State, it.Updated = bot.ItemDrafted, old },
-		func(it *bot.Item) { it.State, it.Updated = bot.ItemClosed, time.Now().Add(-time.Hour) })
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		items, err := store.Items(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(items) == 2 {
-			if items[0].ID != 2 || items[1].ID != 3 {
-				t.Errorf("kept %d and %d, want the open item 2 and the recent item 3", items[0].ID, items[1].ID)
+	synctest.Test(t, func(t *testing.T) {
+		old := time.Now().Add(-40 * 24 * time.Hour)
+		_, store := restartWith(t, bot.Settings{},
+			func(it *bot.Item) { it.State, it.Updated = bot.ItemSent, old },
+			func(it *bot.Item) { it.State, it.Updated = bot.ItemDrafted, old },
+			func(it *bot.Item) { it.State, it.Updated = bot.ItemClosed, time.Now().Add(-time.Hour) })
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			items, err := store.Items(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-			break
+			if len(items) == 2 {
+				if items[0].ID != 2 || items[1].ID != 3 {
+					t.Errorf("kept %d and %d, want the open item 2 and the recent item 3", items[0].ID, items[1].ID)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d items left", len(items))
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d items left", len(items))
+		if _, found, _ := store.Find(context.Background(), []string{"discord:1:a"}); found {
+			t.Error("the purged item's conversation key still leads somewhere")
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if _, found, _ := store.Find(context.Background(), []string{"discord:1:a"}); found {
-		t.Error("the purged item's conversation key still leads somewhere")
-	}
+	})
 }
 
 // gatedDrafter blocks the first draft until released.

@@ -2,39 +2,42 @@ package inbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
 )
 
-// Run recovers from a crash, then sends delayed approvals when due and
-// purges finished items past the retention daily, until ctx is done.
+// Timer kinds of the inbox. Stored: frozen once released.
+const (
+	// kindSend is an approved item's delayed send, keyed by sendKey.
+	kindSend = "inbox.send"
+)
+
+// purgeEvery is how often finished items past the retention are deleted.
+const purgeEvery = 24 * time.Hour
+
+// sendKey is the timer key of the send of item id approved to go at at:
+// each approval has its own, so an Undo cancels its own approval's timer and
+// never the one of an Approve that followed it.
+func sendKey(id uint64, at time.Time) string {
+	return strconv.FormatUint(id, 10) + "@" + at.UTC().Format(time.RFC3339Nano)
+}
+
+// Run recovers from a crash and starts the daily purge (the timer runs
+// the sends and purges), then waits until ctx is done.
 func (s *Skill) Run(ctx context.Context) error {
 	if err := s.recover(ctx, s.Now()); err != nil {
 		return err
 	}
-	s.purge(ctx)
-	purge := time.NewTicker(24 * time.Hour)
-	defer purge.Stop()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		next, ok := s.nextDue()
-		wait := time.Hour
-		if ok {
-			wait = max(time.Until(next), 0)
-		}
-		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.wake:
-		case <-timer.C:
-			s.sendDue(ctx)
-		case <-purge.C:
-			s.purge(ctx)
-		}
+	if err := s.startPurge(ctx); err != nil {
+		return fmt.Errorf("inbox: %w", err)
 	}
+	<-ctx.Done()
+	return nil
 }
 
 // recover finishes what a stopped process left behind, for items last
@@ -42,9 +45,9 @@ func (s *Skill) Run(ctx context.Context) error {
 //
 //   - "sending": the reply was being sent; whether the platform got it is
 //     unknown, so the item becomes "unknown" and its card asks a person.
-//   - "pending": the approval had not started sending. Its timer is armed
-//     again, unless it is more than the catch-up window late: then the
-//     draft goes back for review.
+//   - "pending": the approval had not started sending. Its timer record is
+//     durable; it is scheduled again all the same (the same record, so
+//     nothing changes when it exists), and sendDue applies the catch-up rule.
 //   - "new": the item was stored but its draft was not; it is drafted now.
 func (s *Skill) recover(ctx context.Context, started time.Time) error {
 	stuck, err := s.Store.Items(ctx, func(it *bot.Item) bool {
@@ -55,10 +58,12 @@ func (s *Skill) recover(ctx context.Context, started time.Time) error {
 		return err
 	}
 	for _, it := range stuck {
-		switch {
-		case it.State == bot.ItemPending && started.Sub(it.SendAt) <= catchUp:
-			s.schedule(it.ID, it.SendAt)
-		case it.State == bot.ItemNew:
+		switch it.State {
+		case bot.ItemPending:
+			if err := s.scheduleSend(ctx, it); err != nil {
+				return err
+			}
+		case bot.ItemNew:
 			s.redraftStuck(ctx, it)
 		default:
 			s.interrupted(ctx, it)
@@ -68,42 +73,36 @@ func (s *Skill) recover(ctx context.Context, started time.Time) error {
 }
 
 // purge deletes finished items (sent, rejected, closed) whose last change
-// is older than the retention: they hold community messages, which are kept
-// no longer than that. Open items stay until a person finishes them.
-func (s *Skill) purge(ctx context.Context) {
+// is older than the retention at now: they hold community messages, which
+// are kept no longer than that. Open items stay until a person finishes them.
+func (s *Skill) purge(ctx context.Context, now time.Time) error {
 	st, err := s.Settings.Settings(ctx)
 	if err != nil {
-		s.log.Error("inbox purge", "err", err)
-		return
+		return fmt.Errorf("inbox purge: %w", err)
 	}
-	before := s.Now().Add(-st.RetentionOrDefault())
+	before := now.Add(-st.RetentionOrDefault())
 	n, err := s.Store.DeleteItems(ctx, func(it *bot.Item) bool {
 		return !it.State.Open() && it.Updated.Before(before)
 	})
 	if err != nil {
-		s.log.Error("inbox purge", "err", err)
-		return
+		return fmt.Errorf("inbox purge: %w", err)
 	}
 	if n > 0 {
 		s.log.Info("inbox items past the retention deleted", "count", n)
 	}
+	return nil
 }
 
-// catchUp is how late an approved send may still go out after a restart.
+// catchUp is how late an approved send may still go out (after a restart,
+// say): later than that, the approval expires.
 const catchUp = time.Hour
 
-// interrupted moves an item a stopped process left "sending" to "unknown",
-// and one left "pending" too long back to "drafted".
+// interrupted moves an item a stopped process left "sending" to "unknown".
 func (s *Skill) interrupted(ctx context.Context, stale bot.Item) {
 	now := s.Now()
 	it, err := s.Store.UpdateItem(ctx, stale.ID, func(cur *bot.Item) error {
 		if cur.State != stale.State || !cur.Updated.Equal(stale.Updated) {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
-		}
-		if cur.State == bot.ItemPending {
-			cur.State, cur.SendAt, cur.Reason = bot.ItemDrafted, time.Time{}, "late"
-			cur.Log(now, bot.UserRef{}, "approval expired", "not sent within an hour of its time: review again")
-			return nil
 		}
 		cur.State, cur.Reason = bot.ItemUnknown, "restart"
 		cur.Log(now, bot.UserRef{}, "send outcome unknown", "interrupted by a restart")
@@ -113,6 +112,12 @@ func (s *Skill) interrupted(ctx context.Context, stale bot.Item) {
 		s.log.Error("recover item", "id", stale.ID, "err", err)
 		return
 	}
+	s.unfinished(ctx, it)
+}
+
+// unfinished tells the team, the audit log and the card that a person must
+// look at an item a stop left unfinished.
+func (s *Skill) unfinished(ctx context.Context, it bot.Item) {
 	s.log.Warn("item left unfinished by a stop: a person must check it", "id", it.ID, "state", it.State)
 	s.audit(ctx, bot.UserRef{}, "inbox.recover", it.ID, string(it.State))
 	s.refreshCard(ctx, it)
@@ -132,61 +137,63 @@ func (s *Skill) redraftStuck(ctx context.Context, it bot.Item) {
 	}
 }
 
-func (s *Skill) schedule(id uint64, at time.Time) {
-	s.mu.Lock()
-	s.pending[id] = at
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// scheduleSend arms the timer of a pending item's send.
+func (s *Skill) scheduleSend(ctx context.Context, it bot.Item) error {
+	err := s.Timers.Schedule(ctx, bot.TimerRecord{Kind: kindSend, Key: sendKey(it.ID, it.SendAt), At: it.SendAt})
+	if err != nil {
+		return fmt.Errorf("arm the send of #%d: %w", it.ID, err)
+	}
+	return nil
+}
+
+// cancelSend disarms the timer of the approval of item id due at at. A
+// failure is only logged: the timer then finds the item no longer pending
+// and sends nothing.
+func (s *Skill) cancelSend(ctx context.Context, id uint64, at time.Time) {
+	if _, err := s.Timers.Cancel(ctx, kindSend, sendKey(id, at)); err != nil {
+		s.log.Error("disarm an undone send", "id", id, "err", err)
 	}
 }
 
-func (s *Skill) nextDue() (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var next time.Time
-	for _, at := range s.pending {
-		if next.IsZero() || at.Before(next) {
-			next = at
-		}
+// sendDue handles an "inbox.send" record: in one transaction the item goes
+// from pending to sending, or, when the send is more than catchUp late (the
+// bot was stopped), its approval expires and the draft goes back for review.
+// Then the reply is sent. A record whose approval was undone or replaced
+// (the item is not pending, or pending for another time) or whose item is
+// gone does nothing. A send that has started is finished even when ctx
+// ends (a stop must not turn it into "unknown").
+func (s *Skill) sendDue(ctx context.Context, r bot.TimerRecord) error {
+	idText, _, _ := strings.Cut(r.Key, "@")
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil {
+		s.log.Error("drop a send record with a malformed key", "key", r.Key)
+		return nil
 	}
-	return next, !next.IsZero()
-}
-
-// sendDue moves due pending items to sending, one transaction each (an Undo
-// racing it wins or loses cleanly), and sends them. A send that has started
-// is finished even when ctx ends (a stop must not turn it into "unknown").
-func (s *Skill) sendDue(ctx context.Context) {
 	now := s.Now()
-	s.mu.Lock()
-	var due []uint64
-	for id, at := range s.pending {
-		if !at.After(now) {
-			due = append(due, id)
-			delete(s.pending, id)
+	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
+		if it.State != bot.ItemPending || !it.SendAt.Equal(r.At) {
+			return bot.Errorf(bot.CodeConflict, "inbox.err.too_late")
 		}
-	}
-	s.mu.Unlock()
-	for _, id := range due {
-		it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
-			if it.State != bot.ItemPending {
-				return bot.Errorf(bot.CodeConflict, "inbox.err.too_late")
-			}
-			it.State = bot.ItemSending
-			it.Log(now, it.Approver, "sending", "after the send delay")
+		if now.Sub(it.SendAt) > catchUp {
+			it.State, it.SendAt, it.Reason = bot.ItemDrafted, time.Time{}, "late"
+			it.Log(now, bot.UserRef{}, "approval expired", "not sent within an hour of its time: review again")
 			return nil
-		})
-		if bot.ErrorCodeOf(err) == bot.CodeConflict {
-			continue // undone meanwhile
 		}
-		if err != nil {
-			s.log.Error("start a delayed send; retrying in a minute", "id", id, "err", err)
-			s.schedule(id, now.Add(time.Minute))
-			continue
-		}
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		s.send(sctx, it)
-		cancel()
+		it.State = bot.ItemSending
+		it.Log(now, it.Approver, "sending", "after the send delay")
+		return nil
+	})
+	switch {
+	case bot.ErrorCodeOf(err) == bot.CodeConflict, errors.Is(err, bot.ErrNotFound):
+		return nil // undone, approved again or purged meanwhile
+	case err != nil:
+		return fmt.Errorf("start the delayed send of #%d: %w", id, err)
+	case it.State == bot.ItemDrafted:
+		s.unfinished(ctx, it)
+		return nil
 	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	s.send(sctx, it)
+	return nil
 }
