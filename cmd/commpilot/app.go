@@ -21,6 +21,7 @@ import (
 	"github.com/commpilot/commpilot/bot/slack"
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
+	"github.com/commpilot/commpilot/skills/schedule"
 	"github.com/commpilot/commpilot/skills/setup"
 	"github.com/commpilot/commpilot/skills/triage"
 	"github.com/commpilot/commpilot/storage"
@@ -95,7 +96,7 @@ func (m *Main) Run(ctx context.Context) error {
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
 
-	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, slack.Messages(), discord.Messages)
+	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, schedule.Messages, slack.Messages(), discord.Messages)
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
 		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})
@@ -111,6 +112,8 @@ func (m *Main) Run(ctx context.Context) error {
 		history.New(storage.NewMessageLog(db), m.Settings, timers, m.Logger),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
+		schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
+			Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
 	}
 	runners := []bot.Runner{timers}
 	for _, s := range skills {
