@@ -396,8 +396,8 @@ func TestDowntimeCatchUpAndMissed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		now := time.Now()
 		f := start(t, filepath.Join(t.TempDir(), "commpilot.db"), func(db *storage.DB) {
-			seedPost(t, db, now.Add(-3*time.Hour), bot.OccScheduled, now.Add(-4*time.Hour))   // #1: missed
-			seedPost(t, db, now.Add(-2*time.Hour), bot.OccScheduled, now.Add(-4*time.Hour))   // #2: missed
+			seedPost(t, db, now.Add(-3*time.Hour), bot.OccScheduled, now.Add(-4*time.Hour))    // #1: missed
+			seedPost(t, db, now.Add(-2*time.Hour), bot.OccScheduled, now.Add(-4*time.Hour))    // #2: missed
 			seedPost(t, db, now.Add(-30*time.Minute), bot.OccScheduled, now.Add(-4*time.Hour)) // #3: late, within 1 h
 		})
 		time.Sleep(10 * time.Second)
