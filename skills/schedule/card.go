@@ -41,6 +41,8 @@ func formatTime(l bot.Lang, t time.Time, loc *time.Location) string {
 func (s *Skill) fromNow(l bot.Lang, t, now time.Time, loc *time.Location) string {
 	d := t.Sub(now)
 	switch {
+	case d < time.Minute:
+		return s.Catalog.T(l, "schedule.in.seconds", max(1, int((d+time.Second-1)/time.Second)))
 	case d < time.Hour:
 		return s.Catalog.T(l, "schedule.in.minutes", max(1, int((d+time.Minute-1)/time.Minute)))
 	case d < 36*time.Hour:

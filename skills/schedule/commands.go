@@ -557,7 +557,7 @@ func snippet(s string, n int) string {
 func (s *Skill) setApproval(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	on := e.Option("state") == "on"
 	other := e.Option("approver") == "another"
-	var o Options
+	o := defaultOptions()
 	err := s.Options.UpdateSkill(ctx, "schedule", &o, func() error {
 		o.Approval, o.OtherApprover = on, on && other
 		return nil
@@ -587,7 +587,7 @@ func (s *Skill) setCatchUp(ctx context.Context, e bot.Event) (*bot.Reply, error)
 			return nil, bot.Invalid("schedule.err.catch_up", e.Option("window"))
 		}
 	}
-	o := Options{CatchUp: bot.Duration(DefaultCatchUp)}
+	o := defaultOptions()
 	if err := s.Options.UpdateSkill(ctx, "schedule", &o, func() error {
 		o.CatchUp = bot.Duration(d)
 		return nil

@@ -5,6 +5,7 @@ import "github.com/commpilot/commpilot/bot"
 // Messages are this skill's words in every language.
 var Messages = bot.Messages{
 	bot.English: {
+		"schedule.in.seconds":            "in %d s",
 		"schedule.err.bad_id":            "%q is not a scheduled post number.",
 		"schedule.err.no_post":           "There is no scheduled post #%d.",
 		"schedule.err.empty":             "The post has no text: write it after the time, for example /cm schedule add #general tomorrow 9am Hello everyone.",
@@ -48,7 +49,7 @@ var Messages = bot.Messages{
 		"schedule.btn.repost_confirm":    "Post it again? Check first that it is not already in the channel.",
 		"schedule.btn.post_now":          "Post it now",
 		"schedule.btn.resched":           "Reschedule",
-		"schedule.missed.title":          "*%d scheduled posts were missed while the bot was down* (more than %s late), and were not posted:",
+		"schedule.missed.title":          "*Scheduled posts missed while the bot was down* (%d, more than %s late), not posted:",
 		"schedule.missed.more":           "…and %d more.",
 		"schedule.ok.added":              "Post #%d scheduled for %s",
 		"schedule.ok.when":               "%s — %s",
@@ -122,6 +123,7 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q never happens: check the days and months.",
 	},
 	bot.French: {
+		"schedule.in.seconds":            "dans %d s",
 		"schedule.err.bad_id":            "%q n'est pas un numéro de publication programmée.",
 		"schedule.err.no_post":           "Il n'y a pas de publication programmée n°%d.",
 		"schedule.err.empty":             "La publication n'a pas de texte : écrivez-le après l'heure, par exemple /cm schedule add #general demain 9h Bonjour à tous.",
@@ -165,7 +167,7 @@ var Messages = bot.Messages{
 		"schedule.btn.repost_confirm":    "La publier à nouveau ? Vérifiez d'abord qu'elle n'est pas déjà dans le salon.",
 		"schedule.btn.post_now":          "Publier maintenant",
 		"schedule.btn.resched":           "Reprogrammer",
-		"schedule.missed.title":          "*%d publications programmées ont été manquées pendant l'arrêt du bot* (plus de %s de retard) et n'ont pas été publiées :",
+		"schedule.missed.title":          "*Publications programmées manquées pendant l'arrêt du bot* (%d, plus de %s de retard), non publiées :",
 		"schedule.missed.more":           "… et %d de plus.",
 		"schedule.ok.added":              "Publication n°%d programmée pour %s",
 		"schedule.ok.when":               "%s — %s",
@@ -239,6 +241,7 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q n'arrive jamais : vérifiez les jours et les mois.",
 	},
 	bot.Dutch: {
+		"schedule.in.seconds":            "over %d s",
 		"schedule.err.bad_id":            "%q is geen nummer van een gepland bericht.",
 		"schedule.err.no_post":           "Er is geen gepland bericht #%d.",
 		"schedule.err.empty":             "Het bericht heeft geen tekst: zet die na het tijdstip, bijvoorbeeld /cm schedule add #general morgen om 9 uur Hallo allemaal.",
@@ -282,7 +285,7 @@ var Messages = bot.Messages{
 		"schedule.btn.repost_confirm":    "Opnieuw plaatsen? Kijk eerst of het niet al in het kanaal staat.",
 		"schedule.btn.post_now":          "Nu plaatsen",
 		"schedule.btn.resched":           "Opnieuw plannen",
-		"schedule.missed.title":          "*%d geplande berichten zijn gemist terwijl de bot uit stond* (meer dan %s te laat) en zijn niet geplaatst:",
+		"schedule.missed.title":          "*Geplande berichten gemist terwijl de bot uit stond* (%d, meer dan %s te laat), niet geplaatst:",
 		"schedule.missed.more":           "…en nog %d.",
 		"schedule.ok.added":              "Bericht #%d gepland voor %s",
 		"schedule.ok.when":               "%s — %s",

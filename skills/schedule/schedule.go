@@ -104,8 +104,12 @@ func (s *Skill) Register(r *bot.Router) {
 	s.registerActions(r)
 }
 
+// defaultOptions are the options before any is set: they are what
+// LoadSkill and UpdateSkill start from.
+func defaultOptions() Options { return Options{CatchUp: bot.Duration(DefaultCatchUp)} }
+
 func (s *Skill) options(ctx context.Context) (Options, error) {
-	o := Options{CatchUp: bot.Duration(DefaultCatchUp)}
+	o := defaultOptions()
 	if err := s.Options.LoadSkill(ctx, "schedule", &o); err != nil {
 		return o, fmt.Errorf("schedule options: %w", err)
 	}

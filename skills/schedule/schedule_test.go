@@ -295,6 +295,12 @@ func TestApproval(t *testing.T) {
 		if got := errText(f.cmd(t, alice, "setup schedule-approval on another")); !strings.Contains(got, "other than their author") {
 			t.Fatalf("setup: %q", got)
 		}
+		// Setting approval keeps the default catch-up window.
+		var opts schedule.Options
+		if err := storage.NewSkillSettings(f.db).LoadSkill(context.Background(), "schedule", &opts); err != nil ||
+			!opts.Approval || !opts.OtherApprover || time.Duration(opts.CatchUp) != time.Hour {
+			t.Fatalf("stored options %+v, %v", opts, err)
+		}
 		// #1 is never approved.
 		f.cmd(t, alice, "schedule add "+community+" tomorrow 9am Unapproved")
 		// #2 is approved by carol, then edited, so needs approval again.
@@ -406,7 +412,7 @@ func TestDowntimeCatchUpAndMissed(t *testing.T) {
 			t.Fatalf("posts %q: only the one within the window", p)
 		}
 		texts := f.teamTexts()
-		if len(texts) != 1 || !strings.Contains(texts[0], "2 scheduled posts were missed") ||
+		if len(texts) != 1 || !strings.Contains(texts[0], "missed while the bot was down* (2, more than 1h0m0s late)") ||
 			!strings.Contains(texts[0], "#1 ") || !strings.Contains(texts[0], "#2 ") || strings.Contains(texts[0], "#3 ") {
 			t.Fatalf("one report listing #1 and #2: %q", texts)
 		}

@@ -19,7 +19,7 @@ import (
 //
 //	2026-12-01 09:00          01/12 9h (day first in fr and nl)    1 december 9am
 //	tomorrow 9am              demain 9h              morgen om 9 uur
-//	in 2 hours                dans 2 heures          over 2 uur
+//	in 2 hours                dans 2 heures          over 2 uur      (also seconds, minutes, days, weeks)
 //	monday 10:00              lundi prochain à 10h   volgende maandag 10:00
 //	tonight                   ce soir                vanavond        (20:00, or the hour given)
 //	every monday 09:00        tous les lundis à 9h   elke maandag om 9:00
@@ -367,17 +367,17 @@ func (p *parser) relative() (bot.PostRule, error) {
 		y, mo, d := p.now.Date()
 		return p.at(y, mo, d+days, p.now.Hour(), p.now.Minute()), nil
 	}
-	step := time.Minute
-	if u == 'h' {
-		step = time.Hour
-	}
-	return bot.PostRule{Kind: bot.RuleOnce, At: p.o.Now.Add(time.Duration(n) * step).Truncate(time.Second).UTC()}, nil
+	step := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour}[u]
+	// Whole seconds (occurrence keys have no more), rounded up: never early.
+	at := p.o.Now.Add(time.Duration(n)*step + time.Second - 1).Truncate(time.Second)
+	return bot.PostRule{Kind: bot.RuleOnce, At: at.UTC()}, nil
 }
 
 var units = map[string]byte{}
 
 func init() {
 	for u, ws := range map[byte]string{
+		's': "s sec secs second seconds seconde secondes seconden",
 		'm': "m min mins minute minutes minuut minuten",
 		'h': "h hr hrs hour hours heure heures uur uren u",
 		'd': "d day days jour jours dag dagen",

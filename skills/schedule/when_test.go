@@ -79,6 +79,8 @@ func TestParseWhen(t *testing.T) {
 		{in: "in 2 hours Hello", lang: bot.English, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 12:30", rest: "Hello"},
 		{in: "dans 2 heures Salut", lang: bot.French, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 12:30", rest: "Salut"},
 		{in: "over 2 uur Hoi", lang: bot.Dutch, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 12:30", rest: "Hoi"},
+		{in: "in 90 seconds x", lang: bot.English, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 10:31", rest: "x"},
+		{in: "dans 30 secondes x", lang: bot.French, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 10:30", rest: "x"},
 		{in: "in 30 min x", lang: bot.English, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 11:00", rest: "x"},
 		{in: "in 2h x", lang: bot.English, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 12:30", rest: "x"},
 		{in: "in an hour x", lang: bot.English, loc: paris, kind: bot.RuleOnce, first: "2026-11-26 11:30", rest: "x"},
