@@ -157,6 +157,9 @@ func (o Occurrence) NeedsAttention() bool {
 // ScheduleStore keeps scheduled posts and their occurrences. Every method
 // that changes something runs one read-check-write transaction and is
 // durable when it returns; a callback's error aborts it and is returned as is.
+// A callback may run more than once (a shared commit rolled back and
+// retried): it must change only what it is given and set any result it
+// hands out anew on every run.
 type ScheduleStore interface {
 	// AddPost stores a new post whose id the store assigns; fn fills it
 	// (its ID is set) and may return an error to store nothing. When fn

@@ -198,13 +198,16 @@ func (s *Schedule) Attention(ctx context.Context) ([]bot.Occurrence, error) {
 	return out, nil
 }
 
-// update runs one synced write transaction (never Batch: the callbacks
-// are state moves, not idempotent).
+// update runs fn in a write transaction shared with concurrent callers
+// (DB.Batch), synced before it returns. Batch may run fn again after a
+// rollback; every fn here only reads and writes the transaction and sets
+// its results anew on each run, so a second run does what the first would
+// have done.
 func (s *Schedule) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.bolt.Update(fn)
+	return s.db.bolt.Batch(fn)
 }
 
 func (s *Schedule) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {

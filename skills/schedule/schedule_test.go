@@ -140,6 +140,13 @@ func (f *fixture) auditLog(t testing.TB) []bot.AuditEntry {
 	return entries
 }
 
+// settle lets the bubble's goroutines finish what is due now, including
+// commits the store shares with others (DB.Batch waits a few milliseconds).
+func settle() {
+	time.Sleep(time.Second)
+	synctest.Wait()
+}
+
 func errText(r *bot.Reply) string { return bottest.ReplyText(r) }
 
 func TestAddConfirmsThenPostsOnTime(t *testing.T) {
@@ -168,7 +175,7 @@ func TestAddConfirmsThenPostsOnTime(t *testing.T) {
 			t.Fatalf("posted early: %q", p)
 		}
 		time.Sleep(2 * time.Minute)
-		synctest.Wait()
+		settle()
 		if p := f.posts(); len(p) != 1 || p[0] != "Notre nouvelle offre arrive !" {
 			t.Fatalf("posts %q", p)
 		}
@@ -227,14 +234,14 @@ func TestRecurringKeepsGoingAfterAFailure(t *testing.T) {
 		}
 		f.Discord.SetFail(func(bot.Action) error { return errors.New("HTTP 403 Forbidden, Missing Permissions") })
 		time.Sleep(24 * time.Hour)
-		synctest.Wait()
+		settle()
 		cards := f.cards()
 		if len(cards) != 1 || !strings.Contains(cards[0].Title, "could not be sent") || !strings.Contains(cards[0].Footer, "Missing Permissions") {
 			t.Fatalf("failure card: %+v", cards)
 		}
 		f.Discord.SetFail(nil)
 		time.Sleep(24 * time.Hour)
-		synctest.Wait()
+		settle()
 		if p := f.posts(); len(p) != 1 || p[0] != "Daily thread" {
 			t.Fatalf("the next occurrence after the failure: %q", p)
 		}
@@ -252,7 +259,7 @@ func TestPauseResumeCancelNow(t *testing.T) {
 			t.Fatalf("pause: %q", got)
 		}
 		time.Sleep(48 * time.Hour)
-		synctest.Wait()
+		settle()
 		if p := f.posts(); len(p) != 0 {
 			t.Fatalf("a paused post went out: %q", p)
 		}
@@ -260,7 +267,7 @@ func TestPauseResumeCancelNow(t *testing.T) {
 			t.Fatalf("resume: %q", got)
 		}
 		time.Sleep(24 * time.Hour)
-		synctest.Wait()
+		settle()
 		if p := f.posts(); len(p) != 1 {
 			t.Fatalf("after resume: %q", p)
 		}
@@ -271,7 +278,7 @@ func TestPauseResumeCancelNow(t *testing.T) {
 			t.Fatalf("cancel: %q", got)
 		}
 		time.Sleep(72 * time.Hour)
-		synctest.Wait()
+		settle()
 		if p := f.posts(); len(p) != 2 {
 			t.Fatalf("posts %q: one on time, one now, none after cancel", p)
 		}
@@ -324,7 +331,7 @@ func TestApproval(t *testing.T) {
 			t.Errorf("stale approval accepted: %q", got)
 		}
 		time.Sleep(36 * time.Hour)
-		synctest.Wait()
+		settle()
 		if p := f.posts(); len(p) != 0 {
 			t.Fatalf("unapproved posts went out: %q", p)
 		}
@@ -376,7 +383,7 @@ func TestSendInDoubtAfterACrashAsksAPerson(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "commpilot.db")
 		at := time.Now().Add(-time.Minute)
 		f := start(t, path, func(db *storage.DB) { seedPost(t, db, at, bot.OccSending, at) })
-		synctest.Wait()
+		settle()
 		cards := f.cards()
 		if len(cards) != 1 || !strings.Contains(cards[0].Title, "We could not confirm whether post #1 went out") {
 			t.Fatalf("cards %+v", cards)
@@ -391,7 +398,7 @@ func TestSendInDoubtAfterACrashAsksAPerson(t *testing.T) {
 		f.stop()
 		f = start(t, path, nil)
 		time.Sleep(time.Hour)
-		synctest.Wait()
+		settle()
 		if len(f.cards()) != 0 || len(f.posts()) != 0 {
 			t.Fatalf("after the second restart: cards %+v posts %q", f.cards(), f.posts())
 		}
@@ -407,7 +414,7 @@ func TestDowntimeCatchUpAndMissed(t *testing.T) {
 			seedPost(t, db, now.Add(-30*time.Minute), bot.OccScheduled, now.Add(-4*time.Hour)) // #3: late, within 1 h
 		})
 		time.Sleep(10 * time.Second)
-		synctest.Wait()
+		settle()
 		if p := f.posts(); len(p) != 1 {
 			t.Fatalf("posts %q: only the one within the window", p)
 		}
