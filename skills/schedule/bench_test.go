@@ -207,7 +207,7 @@ func BenchmarkStartToFirstPost(b *testing.B) {
 // post is one fire transaction, the send, and one outcome transaction;
 // recurring ones also arm their next occurrence.
 func BenchmarkFiringLateness(b *testing.B) {
-	for _, burst := range []int{100, 1000} {
+	for _, burst := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("burst-%d", burst), func(b *testing.B) {
 			path := benchDB(b)
 			var (
