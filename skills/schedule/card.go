@@ -51,6 +51,9 @@ func (s *Skill) fromNow(l bot.Lang, t, now time.Time, loc *time.Location) string
 	ty, tm, td := t.In(loc).Date()
 	ny, nm, nd := now.In(loc).Date()
 	days := int(time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC).Sub(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
+	if days == 1 {
+		return s.Catalog.T(l, "schedule.in.day")
+	}
 	return s.Catalog.T(l, "schedule.in.days", days)
 }
 

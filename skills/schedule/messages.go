@@ -5,6 +5,7 @@ import "github.com/commpilot/commpilot/bot"
 // Messages are this skill's words in every language.
 var Messages = bot.Messages{
 	bot.English: {
+		"schedule.in.day":                "in 1 day",
 		"schedule.in.seconds":            "in %d s",
 		"schedule.err.bad_id":            "%q is not a scheduled post number.",
 		"schedule.err.no_post":           "There is no scheduled post #%d.",
@@ -123,6 +124,7 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q never happens: check the days and months.",
 	},
 	bot.French: {
+		"schedule.in.day":                "dans 1 jour",
 		"schedule.in.seconds":            "dans %d s",
 		"schedule.err.bad_id":            "%q n'est pas un numéro de publication programmée.",
 		"schedule.err.no_post":           "Il n'y a pas de publication programmée n°%d.",
@@ -241,6 +243,7 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q n'arrive jamais : vérifiez les jours et les mois.",
 	},
 	bot.Dutch: {
+		"schedule.in.day":                "over 1 dag",
 		"schedule.in.seconds":            "over %d s",
 		"schedule.err.bad_id":            "%q is geen nummer van een gepland bericht.",
 		"schedule.err.no_post":           "Er is geen gepland bericht #%d.",

@@ -433,3 +433,38 @@ func TestDowntimeCatchUpAndMissed(t *testing.T) {
 		}
 	})
 }
+
+// TestConfirmationInFrench: the confirmation speaks the team language, with
+// the zone, the offset and how far away the post is.
+func TestConfirmationInFrench(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.cmd(t, alice, "setup schedule-approval off")
+		if _, err := f.Settings.UpdateSettings(context.Background(), func(s *bot.Settings) error {
+			s.Language = bot.French
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// The bubble starts on Saturday 1 January 2000, 00:00 UTC (01:00 in Paris).
+		r := f.cmd(t, alice, "schedule add "+community+" tous les lundis à 9h Fil de la semaine")
+		if r.Card == nil {
+			t.Fatalf("reply %q", errText(r))
+		}
+		want := "lundi 3 janvier 2000, 09:00 Europe/Paris (UTC+01:00) — dans 2 jours"
+		if r.Card.Context != want {
+			t.Errorf("confirmation %q, want %q", r.Card.Context, want)
+		}
+		if !strings.HasPrefix(r.Card.Title, "Publication n°1 programmée pour discord") {
+			t.Errorf("title %q", r.Card.Title)
+		}
+		next := r.Card.Fields[0].Value
+		if !strings.Contains(next, "lundi 10 janvier 2000") || !strings.Contains(next, "lundi 17 janvier 2000") {
+			t.Errorf("next times %q", next)
+		}
+		// A French team's 01/02 is 1 February, not ambiguous.
+		if r := f.cmd(t, alice, "schedule add "+community+" 01/02 9h x"); r.Card == nil || !strings.HasPrefix(r.Card.Context, "mardi 1er février 2000, 09:00") {
+			t.Errorf("01/02 in French: %q %+v", errText(r), r.Card)
+		}
+	})
+}

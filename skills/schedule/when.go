@@ -530,8 +530,7 @@ func fullYear(y int) int {
 
 // checkDate refuses dates that do not exist (31/02) or years out of reach.
 func (p *parser) checkDate(y int, mo time.Month, d int, typed string) (int, time.Month, int, bool, error) {
-	t := time.Date(y, mo, d, 12, 0, 0, 0, time.UTC)
-	if mo < 1 || mo > 12 || d < 1 || t.Day() != d || t.Month() != mo {
+	if !validDate(y, mo, d) {
 		return 0, 0, 0, false, bot.Invalid("schedule.when.bad_date", typed)
 	}
 	if y > p.now.Year()+10 {
@@ -540,13 +539,18 @@ func (p *parser) checkDate(y int, mo time.Month, d int, typed string) (int, time
 	return y, mo, d, true, nil
 }
 
+// validDate reports whether y-mo-d exists.
+func validDate(y int, mo time.Month, d int) bool {
+	t := time.Date(y, mo, d, 12, 0, 0, 0, time.UTC)
+	return mo >= 1 && mo <= 12 && d >= 1 && t.Day() == d && t.Month() == mo
+}
+
 // guessYear picks this year for a date without one, or next year when the
 // date is before today.
 func (p *parser) guessYear(d int, mo time.Month, h, m int, typed string) (int, time.Month, int, bool, error) {
 	y := p.now.Year()
-	// 29 February checks against a leap year.
-	if _, _, _, _, err := p.checkDate(2028, mo, d, typed); err != nil {
-		return 0, 0, 0, false, err
+	if !validDate(2028, mo, d) { // a leap year, so 29 February is a date
+		return 0, 0, 0, false, bot.Invalid("schedule.when.bad_date", typed)
 	}
 	ty, tm, td := p.now.Date()
 	today := time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC)

@@ -54,6 +54,7 @@ func TestParseWhen(t *testing.T) {
 		{in: "15/01/2027 14:30 x", lang: bot.Dutch, loc: paris, kind: bot.RuleOnce, first: "2027-01-15 14:30", rest: "x"},
 		{in: "15-01-2027 om 14:30 x", lang: bot.Dutch, loc: paris, kind: bot.RuleOnce, first: "2027-01-15 14:30", rest: "x"},
 		{in: "1.12. 9u30 x", lang: bot.Dutch, loc: paris, kind: bot.RuleOnce, first: "2026-12-01 09:30", rest: "x"},
+		{in: "29/02 9h x", lang: bot.French, loc: paris, kind: bot.RuleOnce, first: "2028-02-29 09:00", rest: "x"},
 		{in: "01/03 9h x", lang: bot.French, loc: paris, kind: bot.RuleOnce, first: "2027-03-01 09:00", offset: "+0100", rest: "x"},
 		{in: "1 december 9am x", lang: bot.English, loc: paris, kind: bot.RuleOnce, first: "2026-12-01 09:00", rest: "x"},
 		{in: "december 1st at 9am x", lang: bot.English, loc: paris, kind: bot.RuleOnce, first: "2026-12-01 09:00", rest: "x"},
