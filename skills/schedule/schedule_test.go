@@ -468,3 +468,112 @@ func TestConfirmationInFrench(t *testing.T) {
 		}
 	})
 }
+
+func TestApprovalCardEditAndReject(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.cmd(t, alice, "setup schedule-approval on")
+		f.cmd(t, alice, "schedule add "+community+" tomorrow 9am First draft")
+		card := f.cards()[0]
+		r := f.press(t, carol, button(t, card, "schedule/edit/1/1"))
+		if r.Form == nil || r.Form.Fields[0].Value != "First draft" || r.Form.Fields[0].MaxLen != 2000 {
+			t.Fatalf("edit form %+v", r.Form)
+		}
+		empty := f.Send(t, bot.Event{Kind: bot.EventSubmit, User: carol, Action: r.Form.ID, Options: map[string]string{"text": " "}})
+		if empty.FieldErrors["text"] == "" {
+			t.Fatalf("an empty edit was accepted: %+v", empty)
+		}
+		f.Send(t, bot.Event{Kind: bot.EventSubmit, User: carol, Action: r.Form.ID, Options: map[string]string{"text": "Second draft"}})
+		// The card now shows version 2; the old buttons are stale.
+		var updated *bot.Card
+		for _, a := range f.Slack.Of(bot.ActUpdate) {
+			updated = a.Card
+		}
+		if updated == nil || updated.Body != "Second draft" || !strings.Contains(updated.Title, "version 2") {
+			t.Fatalf("card after the edit: %+v", updated)
+		}
+		if got := errText(f.press(t, alice, button(t, card, "schedule/approve/1/1"))); !strings.Contains(got, "changed since") {
+			t.Errorf("approve of version 1: %q", got)
+		}
+		if got := errText(f.press(t, alice, button(t, updated, "schedule/reject/1/2"))); !strings.Contains(got, "rejected") {
+			t.Fatalf("reject: %q", got)
+		}
+		time.Sleep(48 * time.Hour)
+		settle()
+		if p := f.posts(); len(p) != 0 {
+			t.Fatalf("a rejected post went out: %q", p)
+		}
+		for _, c := range f.cards() {
+			if strings.Contains(c.Title, "not approved") {
+				t.Errorf("a rejected post still reports at its time: %q", c.Title)
+			}
+		}
+	})
+}
+
+func TestRescheduleMovesTheOccurrence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.cmd(t, alice, "schedule add "+community+" in 2 hours Moved")
+		r := f.cmd(t, alice, "schedule edit 1 when in 5 hours")
+		if r.Card == nil || !strings.Contains(r.Card.Title, "rescheduled") {
+			t.Fatalf("edit when: %q %+v", errText(r), r.Card)
+		}
+		if got := errText(f.cmd(t, alice, "schedule edit 1 when in 5 hours and more")); !strings.Contains(got, "is extra") {
+			t.Errorf("extra words after the new time: %q", got)
+		}
+		time.Sleep(3 * time.Hour)
+		settle()
+		if p := f.posts(); len(p) != 0 {
+			t.Fatalf("went out at the old time: %q", p)
+		}
+		time.Sleep(3 * time.Hour)
+		settle()
+		if p := f.posts(); len(p) != 1 {
+			t.Fatalf("posts %q, want one at the new time", p)
+		}
+	})
+}
+
+func TestFailedPostCanBePostedAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.cmd(t, alice, "schedule add "+community+" in 1 hour Retry me")
+		f.Discord.SetFail(func(bot.Action) error { return errors.New("HTTP 404 Not Found, Unknown Channel") })
+		time.Sleep(time.Hour)
+		settle()
+		card := f.cards()[0]
+		if !strings.Contains(card.Footer, "Unknown Channel") {
+			t.Fatalf("failure card %+v", card)
+		}
+		f.Discord.SetFail(nil)
+		if got := errText(f.press(t, alice, button(t, card, "schedule/repost/1/"))); !strings.Contains(got, "is out") {
+			t.Fatalf("post again: %q", got)
+		}
+		if got := errText(f.press(t, alice, button(t, card, "schedule/repost/1/"))); !strings.Contains(got, "not in doubt") {
+			t.Errorf("a second press: %q", got)
+		}
+		if p := f.posts(); len(p) != 1 {
+			t.Fatalf("posts %q", p)
+		}
+	})
+}
+
+func TestIDsAutocomplete(t *testing.T) {
+	f := newFixture(t)
+	for _, text := range []string{"One", "Two", "Three"} {
+		f.cmd(t, alice, "schedule add "+community+" tomorrow 9am "+text)
+	}
+	f.cmd(t, alice, "schedule cancel 2")
+	r := f.Send(t, bot.Event{Kind: bot.EventAutocomplete, User: alice, Command: "schedule show", Focus: "id", Options: map[string]string{"id": ""}})
+	var got []string
+	for _, c := range r.Choices {
+		got = append(got, c.Value+"="+c.Name)
+	}
+	if strings.Join(got, " ") != "3=#3 Three 1=#1 One" {
+		t.Errorf("choices %q: live posts, newest first", got)
+	}
+	if r := f.Send(t, bot.Event{Kind: bot.EventAutocomplete, User: bottest.Member, Command: "schedule show", Focus: "id"}); r != nil && len(r.Choices) > 0 {
+		t.Errorf("ids shown to a non-staff member: %+v", r.Choices)
+	}
+}
