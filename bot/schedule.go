@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -181,4 +182,31 @@ type ScheduleStore interface {
 	// Attention returns every occurrence that NeedsAttention, oldest first
 	// (served from an index, not a scan of every post).
 	Attention(ctx context.Context) ([]Occurrence, error)
+}
+
+// ChannelChecker is implemented by platforms that can tell, before a post,
+// whether the bot can post in a channel (Discord, from its cache of the
+// server's channels, roles and permission overwrites).
+type ChannelChecker interface {
+	// CanPost returns nil when the bot can post in ch or the platform
+	// cannot tell, and an error wrapping ErrUnknownChannel or ErrCannotPost
+	// otherwise.
+	CanPost(ctx context.Context, ch ChannelRef) error
+}
+
+// Errors of ChannelChecker.
+var (
+	ErrUnknownChannel = errors.New("no such channel")
+	ErrCannotPost     = errors.New("the bot may not post in this channel")
+)
+
+var _ ChannelChecker = (*Engine)(nil)
+
+// CanPost asks the platform of ch, when it is a ChannelChecker; it returns
+// nil when the platform cannot tell.
+func (e *Engine) CanPost(ctx context.Context, ch ChannelRef) error {
+	if c, ok := e.platforms[ch.Platform].(ChannelChecker); ok {
+		return c.CanPost(ctx, ch)
+	}
+	return nil
 }

@@ -162,3 +162,14 @@ func TestEndToEndScheduleDownPastTheWindow(t *testing.T) {
 		t.Fatalf("%d missed posts went out", n)
 	}
 }
+
+func TestEndToEndScheduleRefusesAChannelDiscordDoesNotHave(t *testing.T) {
+	w := newWorld(t)
+	got := w.slack.SlashCommand(slackTeam, slackAlice, "schedule add discord:810000000000000099 tomorrow 9am Hello")
+	if !strings.Contains(got.Shown(), "cannot find the channel discord:810000000000000099") {
+		t.Fatalf("reply %q", got.Shown())
+	}
+	if list := w.slack.SlashCommand(slackTeam, slackAlice, "schedule list"); !strings.Contains(list.Shown(), "No scheduled posts") {
+		t.Errorf("something was stored: %q", list.Shown())
+	}
+}

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -57,9 +58,23 @@ func (s *Skill) registerCommands(r *bot.Router) {
 // platformChecker is what the engine tells about configured platforms.
 type platformChecker interface{ Has(bot.PlatformID) bool }
 
-func (s *Skill) checkChannel(ch bot.ChannelRef) error {
+// checkChannel refuses a channel the bot cannot post in, as far as the
+// engine and the platform can tell before the post.
+func (s *Skill) checkChannel(ctx context.Context, ch bot.ChannelRef) error {
 	if pc, ok := s.Sender.(platformChecker); ok && !pc.Has(ch.Platform) {
 		return bot.Invalid("schedule.err.platform", string(ch.Platform))
+	}
+	cc, ok := s.Sender.(bot.ChannelChecker)
+	if !ok {
+		return nil
+	}
+	switch err := cc.CanPost(ctx, ch); {
+	case errors.Is(err, bot.ErrUnknownChannel):
+		return bot.Invalid("schedule.err.unknown_channel", ch.String())
+	case errors.Is(err, bot.ErrCannotPost):
+		return bot.Invalid("schedule.err.cannot_post", ch.String())
+	case err != nil:
+		return err
 	}
 	return nil
 }
@@ -69,7 +84,7 @@ func (s *Skill) add(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	if err != nil {
 		return nil, bot.Invalid("err.bad_channel", e.Option("channel"))
 	}
-	if err := s.checkChannel(ch); err != nil {
+	if err := s.checkChannel(ctx, ch); err != nil {
 		return nil, err
 	}
 	st, err := s.team(ctx)

@@ -5,6 +5,8 @@ import "github.com/commpilot/commpilot/bot"
 // Messages are this skill's words in every language.
 var Messages = bot.Messages{
 	bot.English: {
+		"schedule.err.unknown_channel":   "The bot cannot find the channel %s. Nothing was scheduled.",
+		"schedule.err.cannot_post":       "The bot may not post in %s (it needs View Channel and Send Messages there). Nothing was scheduled.",
 		"schedule.in.day":                "in 1 day",
 		"schedule.in.seconds":            "in %d s",
 		"schedule.err.bad_id":            "%q is not a scheduled post number.",
@@ -124,6 +126,8 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q never happens: check the days and months.",
 	},
 	bot.French: {
+		"schedule.err.unknown_channel":   "Le bot ne trouve pas le salon %s. Rien n'a été programmé.",
+		"schedule.err.cannot_post":       "Le bot n'a pas le droit de publier dans %s (il lui faut « Voir le salon » et « Envoyer des messages »). Rien n'a été programmé.",
 		"schedule.in.day":                "dans 1 jour",
 		"schedule.in.seconds":            "dans %d s",
 		"schedule.err.bad_id":            "%q n'est pas un numéro de publication programmée.",
@@ -243,6 +247,8 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q n'arrive jamais : vérifiez les jours et les mois.",
 	},
 	bot.Dutch: {
+		"schedule.err.unknown_channel":   "De bot vindt het kanaal %s niet. Er is niets gepland.",
+		"schedule.err.cannot_post":       "De bot mag niet posten in %s (hij heeft daar ‘Kanaal bekijken’ en ‘Berichten versturen’ nodig). Er is niets gepland.",
 		"schedule.in.day":                "over 1 dag",
 		"schedule.in.seconds":            "over %d s",
 		"schedule.err.bad_id":            "%q is geen nummer van een gepland bericht.",
