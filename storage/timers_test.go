@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/storage"
 )
 
@@ -51,6 +51,16 @@ func (r *recorder) keys() string {
 	return strings.Join(ks, ",")
 }
 
+// recordedTimers returns a timer over a new database whose "test" records
+// go to the returned recorder.
+func recordedTimers(t *testing.T) (*storage.Timers, *recorder) {
+	t.Helper()
+	tm := storage.NewTimers(openAt(t, tempPath(t)), nil)
+	rec := &recorder{}
+	tm.Handle("test", rec.handle)
+	return tm, rec
+}
+
 // run runs tm until the returned stop is called (or the test ends).
 func run(t *testing.T, tm *storage.Timers) (stop func()) {
 	t.Helper()
@@ -79,9 +89,7 @@ func schedule(t *testing.T, tm *storage.Timers, kind, key string, at time.Time, 
 
 func TestTimersFireInDueOrderAtTheirTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tm := storage.NewTimers(openAt(t, tempPath(t)), nil)
-		var rec recorder
-		tm.Handle("test", rec.handle)
+		tm, rec := recordedTimers(t)
 		start := time.Now()
 		due := map[string]time.Time{"a": start.Add(time.Second), "b": start.Add(2 * time.Second), "c": start.Add(3 * time.Second)}
 		for _, k := range []string{"c", "a", "b"} {
@@ -104,9 +112,7 @@ func TestTimersFireInDueOrderAtTheirTime(t *testing.T) {
 func TestTimersScheduleReplacesAndCancelRemoves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		tm := storage.NewTimers(openAt(t, tempPath(t)), nil)
-		var rec recorder
-		tm.Handle("test", rec.handle)
+		tm, rec := recordedTimers(t)
 		start := time.Now()
 		schedule(t, tm, "test", "moved", start.Add(time.Second), "first")
 		schedule(t, tm, "test", "moved", start.Add(3*time.Second), "second")
@@ -128,9 +134,7 @@ func TestTimersScheduleReplacesAndCancelRemoves(t *testing.T) {
 
 func TestTimersScheduleRefusesBadRecords(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tm := storage.NewTimers(openAt(t, tempPath(t)), nil)
-		var rec recorder
-		tm.Handle("test", rec.handle)
+		tm, rec := recordedTimers(t)
 		ctx := context.Background()
 		for _, c := range []struct {
 			r    bot.TimerRecord
@@ -155,9 +159,7 @@ func TestTimersScheduleRefusesBadRecords(t *testing.T) {
 
 func TestTimersWakeForAnEarlierRecord(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tm := storage.NewTimers(openAt(t, tempPath(t)), nil)
-		var rec recorder
-		tm.Handle("test", rec.handle)
+		tm, rec := recordedTimers(t)
 		start := time.Now()
 		schedule(t, tm, "test", "late", start.Add(time.Hour), "")
 		run(t, tm)
@@ -178,11 +180,7 @@ func TestTimersWakeForAnEarlierRecord(t *testing.T) {
 func TestTimersSurviveARestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		path := tempPath(t)
-		ctx := context.Background()
-		db, err := storage.Open(ctx, path, quiet)
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := openOwn(t, path, quiet)
 		start := time.Now()
 		first := storage.NewTimers(db, nil)
 		var before recorder
@@ -190,9 +188,7 @@ func TestTimersSurviveARestart(t *testing.T) {
 		stop := run(t, first)
 		schedule(t, first, "test", "later", start.Add(10*time.Second), "kept")
 		stop()
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
+		closeDB(t, db)
 
 		tm := storage.NewTimers(openAt(t, path), nil)
 		var rec recorder
@@ -211,11 +207,7 @@ func TestTimersSurviveARestart(t *testing.T) {
 func TestTimersRedeliverWhatAStopLeftInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		path := tempPath(t)
-		ctx := context.Background()
-		db, err := storage.Open(ctx, path, quiet)
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := openOwn(t, path, quiet)
 		tm := storage.NewTimers(db, nil)
 		started := make(chan bot.TimerRecord, 1)
 		tm.Handle("test", func(ctx context.Context, r bot.TimerRecord) error {
@@ -229,15 +221,10 @@ func TestTimersRedeliverWhatAStopLeftInFlight(t *testing.T) {
 			t.Errorf("first hand-out marked redelivered: %+v", r)
 		}
 		stop()
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
+		closeDB(t, db)
 
 		reopen := func() (*storage.Timers, *recorder, func()) {
-			db, err := storage.Open(ctx, path, quiet)
-			if err != nil {
-				t.Fatal(err)
-			}
+			db := openOwn(t, path, quiet)
 			tm := storage.NewTimers(db, nil)
 			var rec recorder
 			tm.Handle("test", rec.handle)
@@ -261,7 +248,7 @@ func TestTimersRedeliverWhatAStopLeftInFlight(t *testing.T) {
 
 func TestTimersRetryAFailedHandlerAfterABackOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf logBuffer
+		var buf bottest.LogBuffer
 		db, err := storage.Open(context.Background(), tempPath(t), storage.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 		if err != nil {
 			t.Fatal(err)
@@ -302,11 +289,8 @@ func TestTimersRetryAFailedHandlerAfterABackOff(t *testing.T) {
 func TestTimersKeepRecordsOfAKindWithoutHandler(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		path := tempPath(t)
-		var buf logBuffer
-		db, err := storage.Open(context.Background(), path, storage.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
+		var buf bottest.LogBuffer
+		db := openOwn(t, path, storage.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 		tm := storage.NewTimers(db, nil)
 		var rec recorder
 		tm.Handle("known", rec.handle)
@@ -317,9 +301,7 @@ func TestTimersKeepRecordsOfAKindWithoutHandler(t *testing.T) {
 		stop := run(t, tm)
 		time.Sleep(time.Minute)
 		stop()
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
+		closeDB(t, db)
 		if got := rec.firings(); len(got) != 1 || !got[0].at.Equal(start.Add(3*time.Second)) {
 			t.Errorf("fired %+v: records without a handler must not hold up the others", got)
 		}
@@ -345,11 +327,7 @@ func TestTimersKeepRecordsOfAKindWithoutHandler(t *testing.T) {
 func TestTimersFireEachRecordExactlyOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		path := tempPath(t)
-		ctx := context.Background()
-		db, err := storage.Open(ctx, path, quiet)
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := openOwn(t, path, quiet)
 		tm := storage.NewTimers(db, nil)
 		var rec recorder
 		tm.Handle("test", rec.handle)
@@ -365,9 +343,7 @@ func TestTimersFireEachRecordExactlyOnce(t *testing.T) {
 		stop := run(t, tm)
 		time.Sleep(time.Second)
 		stop()
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
+		closeDB(t, db)
 		tm = storage.NewTimers(openAt(t, path), nil)
 		tm.Handle("test", rec.handle)
 		run(t, tm)
@@ -448,24 +424,6 @@ func TestTimersRescheduledDuringItsHandlerKeepsTheNewRecord(t *testing.T) {
 	})
 }
 
-// logBuffer keeps the logs written by several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func TestEveryRunsAtStartThenEveryPeriodAcrossRestarts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		path := tempPath(t)
@@ -481,10 +439,7 @@ func TestEveryRunsAtStartThenEveryPeriodAcrossRestarts(t *testing.T) {
 			}
 			return nil
 		}
-		db, err := storage.Open(ctx, path, quiet)
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := openOwn(t, path, quiet)
 		tm := storage.NewTimers(db, nil)
 		start := bot.Every(tm, nil, "test.purge", 24*time.Hour, task)
 		stop := run(t, tm)
@@ -494,9 +449,7 @@ func TestEveryRunsAtStartThenEveryPeriodAcrossRestarts(t *testing.T) {
 		begin := time.Now() // once the first run's record is committed
 		time.Sleep(36 * time.Hour)
 		stop()
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
+		closeDB(t, db)
 		time.Sleep(24 * time.Hour) // the bot is down: the next run waits for it
 		tm = storage.NewTimers(openAt(t, path), nil)
 		bot.Every(tm, nil, "test.purge", 24*time.Hour, task)
@@ -571,33 +524,20 @@ func BenchmarkTimersSchedule(b *testing.B) {
 // a record already due: Open, NewTimers, Run's restore and first claim.
 func BenchmarkTimersStartToFirstFire(b *testing.B) {
 	path := tempPath(b)
-	db, err := storage.Open(context.Background(), path, quiet)
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := openOwn(b, path, quiet)
 	fillTimers(b, storage.NewTimers(db, nil), benchPending)
-	if err := db.Close(); err != nil {
-		b.Fatal(err)
-	}
+	closeDB(b, db)
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		db, err := storage.Open(context.Background(), path, quiet)
-		if err != nil {
-			b.Fatal(err)
-		}
+		db := openOwn(b, path, quiet)
 		tm := storage.NewTimers(db, nil)
 		if err := tm.Schedule(context.Background(), bot.TimerRecord{Kind: "bench.due", Key: "1", At: time.Now()}); err != nil {
 			b.Fatal(err)
 		}
-		if err := db.Close(); err != nil {
-			b.Fatal(err)
-		}
+		closeDB(b, db)
 		b.StartTimer()
-		db, err = storage.Open(context.Background(), path, quiet)
-		if err != nil {
-			b.Fatal(err)
-		}
+		db = openOwn(b, path, quiet)
 		tm = storage.NewTimers(db, nil)
 		fired := make(chan struct{}, 1)
 		tm.Handle("bench.due", func(context.Context, bot.TimerRecord) error { fired <- struct{}{}; return nil })
@@ -611,9 +551,7 @@ func BenchmarkTimersStartToFirstFire(b *testing.B) {
 		if err := <-done; err != nil {
 			b.Fatal(err)
 		}
-		if err := db.Close(); err != nil {
-			b.Fatal(err)
-		}
+		closeDB(b, db)
 		b.StartTimer()
 	}
 }
@@ -685,4 +623,22 @@ func BenchmarkTimersBurstLateness(b *testing.B) {
 	b.ReportMetric(pct(0.5), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(pct(1), "max-ms")
+}
+
+// openOwn opens the database at path for a test that closes it itself, to
+// reopen it as a restarted process would.
+func openOwn(tb testing.TB, path string, opts storage.Options) *storage.DB {
+	tb.Helper()
+	db, err := storage.Open(context.Background(), path, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+func closeDB(tb testing.TB, db *storage.DB) {
+	tb.Helper()
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -1,15 +1,14 @@
 package llm_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/bot/llm"
 	"github.com/commpilot/commpilot/bot/llm/llmtest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,36 +41,18 @@ func (fixedDrafter) Draft(ctx context.Context, _ bot.DraftRequest) (bot.Draft, e
 	return bot.Draft{Text: "offline draft", Source: "offline"}, nil
 }
 
-// syncBuffer is a log sink safe for the client's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // rig is a client wired to a fake server, with its metrics and log.
 type rig struct {
 	srv *llmtest.Server
 	c   *llm.Client
 	reg *prometheus.Registry
-	log *syncBuffer
+	log *bottest.LogBuffer
 }
 
 // newRig starts a fake server and a client with a short per-attempt timeout.
 func newRig(t testing.TB, apiKey string) *rig {
 	t.Helper()
-	r := &rig{srv: llmtest.New(t), reg: prometheus.NewRegistry(), log: &syncBuffer{}}
+	r := &rig{srv: llmtest.New(t), reg: prometheus.NewRegistry(), log: &bottest.LogBuffer{}}
 	c, err := llm.New(llm.Config{
 		BaseURL: r.srv.URL(),
 		APIKey:  apiKey,

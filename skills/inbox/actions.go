@@ -119,6 +119,17 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 		}
 		editedFlags = Flags(*edited, faq)
 	}
+	// The timer is armed before the item becomes pending, so a pending item
+	// always has one. A timer whose approval was refused is left alone: it
+	// finds the item not pending for its time and does nothing (cancelling
+	// it could cancel the winning approval's, which has the same key when
+	// two clicks read the same clock time).
+	sendAt := now.Add(delay)
+	if delay > 0 {
+		if err := s.scheduleSend(ctx, id, sendAt); err != nil {
+			return nil, err
+		}
+	}
 	it, err := s.Store.UpdateItem(ctx, id, func(it *bot.Item) error {
 		if err := checkApprovable(it, v); err != nil {
 			return err
@@ -131,7 +142,7 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 		it.Approver = by
 		it.Reason = ""
 		if delay > 0 {
-			it.State, it.SendAt = bot.ItemPending, now.Add(delay)
+			it.State, it.SendAt = bot.ItemPending, sendAt
 		} else {
 			it.State = bot.ItemSending
 		}
@@ -146,9 +157,6 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 	}
 	s.audit(ctx, by, "inbox.approve", id, "v"+strconv.Itoa(it.DraftVersion))
 	if it.State == bot.ItemPending {
-		if err := s.scheduleSend(ctx, it); err != nil {
-			return nil, err
-		}
 		s.refreshCard(ctx, it)
 		return s.t(ctx, "inbox.ok.pending", int(delay.Seconds())), nil
 	}
@@ -375,7 +383,8 @@ func (s *Skill) undo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		return nil, err
 	}
 	// The timer of this approval only is disarmed (its key names the send
-	// time), so an Approve that follows this Undo keeps its own.
+	// time), so an Approve that follows this Undo keeps its own (unless the
+	// two approvals read the same clock time to the nanosecond).
 	var sendAt time.Time
 	reply, err := s.change(ctx, e.User, id, "inbox.undo", "", func(it *bot.Item) error {
 		if it.State != bot.ItemPending {

@@ -76,7 +76,7 @@ func New(cfg Config) *Skill {
 	}
 	s := &Skill{Config: cfg, log: cfg.Logger.With("component", "inbox")}
 	cfg.Timers.Handle(kindSend, s.sendDue)
-	s.startPurge = bot.Every(cfg.Timers, cfg.Now, "inbox.purge", purgeEvery, s.purge)
+	s.startPurge = bot.Every(cfg.Timers, cfg.Now, kindPurge, purgeEvery, s.purge)
 	return s
 }
 

@@ -249,6 +249,39 @@ func TestDoubleApproveSendsOnce(t *testing.T) {
 	}
 }
 
+func TestDoubleApproveWithSendDelaySendsOnceAfterTheDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, func(s *bot.Settings) { s.SendDelay = bot.Duration(30 * time.Second) })
+		f.post(t, community, member, "My Acme order never arrived, still waiting")
+		id := button(t, f.lastCard(t), "inbox/approve/")
+		var wg sync.WaitGroup
+		replies := make([]string, 8)
+		for i := range replies {
+			wg.Go(func() { replies[i] = f.click(t, alice, id) })
+		}
+		wg.Wait()
+		pending := 0
+		for _, r := range replies {
+			if r == "Sending in 30 s — press Undo on the card to stop it." {
+				pending++
+			} else if !strings.Contains(r, "already") {
+				t.Errorf("unexpected answer %q", r)
+			}
+		}
+		if pending != 1 {
+			t.Errorf("%d clicks told 'sending'", pending)
+		}
+		time.Sleep(29 * time.Second)
+		if n := len(f.Discord.Of(bot.ActReply)); n != 0 {
+			t.Fatalf("%d replies before the delay", n)
+		}
+		time.Sleep(time.Hour)
+		if n := len(f.Discord.Of(bot.ActReply)); n != 1 {
+			t.Fatalf("%d replies for 8 simultaneous approvals", n)
+		}
+	})
+}
+
 func TestStaleApproveAndRegenerate(t *testing.T) {
 	f := newFixture(t)
 	f.post(t, community, member, "Is Acme open on Sunday?")

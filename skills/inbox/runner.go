@@ -15,6 +15,8 @@ import (
 const (
 	// kindSend is an approved item's delayed send, keyed by sendKey.
 	kindSend = "inbox.send"
+	// kindPurge is the daily purge of finished items (bot.Every).
+	kindPurge = "inbox.purge"
 )
 
 // purgeEvery is how often finished items past the retention are deleted.
@@ -60,7 +62,7 @@ func (s *Skill) recover(ctx context.Context, started time.Time) error {
 	for _, it := range stuck {
 		switch it.State {
 		case bot.ItemPending:
-			if err := s.scheduleSend(ctx, it); err != nil {
+			if err := s.scheduleSend(ctx, it.ID, it.SendAt); err != nil {
 				return err
 			}
 		case bot.ItemNew:
@@ -137,18 +139,18 @@ func (s *Skill) redraftStuck(ctx context.Context, it bot.Item) {
 	}
 }
 
-// scheduleSend arms the timer of a pending item's send.
-func (s *Skill) scheduleSend(ctx context.Context, it bot.Item) error {
-	err := s.Timers.Schedule(ctx, bot.TimerRecord{Kind: kindSend, Key: sendKey(it.ID, it.SendAt), At: it.SendAt})
+// scheduleSend arms the timer of the send of item id approved to go at at.
+func (s *Skill) scheduleSend(ctx context.Context, id uint64, at time.Time) error {
+	err := s.Timers.Schedule(ctx, bot.TimerRecord{Kind: kindSend, Key: sendKey(id, at), At: at})
 	if err != nil {
-		return fmt.Errorf("arm the send of #%d: %w", it.ID, err)
+		return fmt.Errorf("arm the send of #%d: %w", id, err)
 	}
 	return nil
 }
 
 // cancelSend disarms the timer of the approval of item id due at at. A
-// failure is only logged: the timer then finds the item no longer pending
-// and sends nothing.
+// failure is only logged: the timer then finds the item not pending for
+// that time and sends nothing.
 func (s *Skill) cancelSend(ctx context.Context, id uint64, at time.Time) {
 	if _, err := s.Timers.Cancel(ctx, kindSend, sendKey(id, at)); err != nil {
 		s.log.Error("disarm an undone send", "id", id, "err", err)
