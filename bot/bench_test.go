@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/bottest"
 )
@@ -16,10 +14,10 @@ import (
 func BenchmarkEngineRoute(b *testing.B) {
 	r := &bot.Router{}
 	nop := bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil })
-	r.Action("inbox/approve/{id}/{v}", true, nop)
-	r.Action("inbox/reject/{id}", true, nop)
-	r.Action("schedule/approve/{id}", true, nop)
-	e, err := bot.NewEngine(bot.EngineConfig{Router: r, Metrics: prometheus.NewRegistry(),
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("inbox/approve/{id}/{v}"), nop)
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("inbox/reject/{id}"), nop)
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("schedule/approve/{id}"), nop)
+	e, err := bot.NewEngine(bot.EngineConfig{Router: r, Metrics: &bottest.Metrics{},
 		Settings: bottest.NewMemSettings(bot.Settings{Staff: []string{"slack:U1"}})})
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 )
@@ -17,7 +18,7 @@ const (
 )
 
 // Langs lists the supported languages, default first.
-var Langs = []Lang{English, French, Dutch}
+func Langs() []Lang { return []Lang{English, French, Dutch} }
 
 // ParseLang accepts "en", "fr", "nl" (any case, and the English names).
 func ParseLang(s string) (Lang, bool) {
@@ -34,6 +35,16 @@ func ParseLang(s string) (Lang, bool) {
 
 // Messages maps catalogue keys to fmt formats, per language.
 type Messages map[Lang]map[string]string
+
+// Clone returns a deep copy of m: a package keeps its words in an unexported
+// variable and hands out copies, so nobody changes them for everyone.
+func (m Messages) Clone() Messages {
+	out := make(Messages, len(m))
+	for l, kv := range m {
+		out[l] = maps.Clone(kv)
+	}
+	return out
+}
 
 // Catalog holds the bot's own words in every language. The zero value is
 // empty; fill it with Add at wiring time, then only read it.
@@ -111,7 +122,7 @@ func (c *Catalog) Missing() []string {
 		}
 	}
 	var out []string
-	for _, l := range Langs {
+	for _, l := range Langs() {
 		for k := range all {
 			if _, ok := c.m[l][k]; !ok {
 				out = append(out, string(l)+":"+k)

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // EngineConfig wires an Engine.
@@ -22,8 +20,8 @@ type EngineConfig struct {
 	Settings  SettingsStore
 	Catalog   *Catalog
 	Logger    *slog.Logger
-	// Metrics registers the engine's collectors; nil registers nowhere.
-	Metrics prometheus.Registerer
+	// Metrics makes the engine's counters and histograms; nil records nothing.
+	Metrics Metrics
 	// Timeout bounds the handling of one event (default 15 s).
 	Timeout time.Duration
 	// DedupeSize is how many recent event ids are remembered (default 20,000).
@@ -54,13 +52,13 @@ type Engine struct {
 	gate    sync.RWMutex
 	closing bool
 
-	events   *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	actions  *prometheus.CounterVec
+	events   CounterVec
+	duration HistogramVec
+	actions  CounterVec
 	// counters caches the event counters of the known label values, so the
 	// hot path does not hash label values on every event.
-	counters  map[eventLabels]prometheus.Counter
-	observers [len(eventKindNames)]prometheus.Observer
+	counters  map[eventLabels]Counter
+	observers [len(eventKindNames)]Observer
 }
 
 type eventLabels struct {
@@ -73,18 +71,18 @@ var eventOutcomes = []string{"ok", "duplicate", "shutdown", "timeout", string(Co
 	string(CodeNotFound), string(CodeConflict), string(CodeUnavailable), string(CodeInternal)}
 
 // counter returns the events counter for the labels, from the cache when known.
-func (e *Engine) counter(p PlatformID, k EventKind, outcome string) prometheus.Counter {
+func (e *Engine) counter(p PlatformID, k EventKind, outcome string) Counter {
 	if c, ok := e.counters[eventLabels{p, k, outcome}]; ok {
 		return c
 	}
-	return e.events.WithLabelValues(string(p), k.String(), outcome)
+	return e.events.With(string(p), k.String(), outcome)
 }
 
-func (e *Engine) observer(k EventKind) prometheus.Observer {
+func (e *Engine) observer(k EventKind) Observer {
 	if k > 0 && int(k) < len(e.observers) {
 		return e.observers[k]
 	}
-	return e.duration.WithLabelValues(k.String())
+	return e.duration.With(k.String())
 }
 
 var _ Sender = (*Engine)(nil)
@@ -119,25 +117,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		log:       cfg.Logger.With("component", "engine"),
 		timeout:   cfg.Timeout,
 		dedupe:    newDedupe(cfg.DedupeSize),
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "commpilot_events_total", Help: "Events received, by platform, kind and outcome.",
-		}, []string{"platform", "kind", "outcome"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "commpilot_event_duration_seconds", Help: "Time to handle one event.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9),
-		}, []string{"kind"}),
-		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "commpilot_actions_total", Help: "Actions carried out, by platform, kind and outcome.",
-		}, []string{"platform", "kind", "outcome"}),
 	}
-	e.counters = map[eventLabels]prometheus.Counter{}
-	for k := EventMessage; int(k) < len(eventKindNames); k++ {
-		e.observers[k] = e.duration.WithLabelValues(k.String())
-		for _, p := range []PlatformID{Discord, Slack} {
-			for _, o := range eventOutcomes {
-				e.counters[eventLabels{p, k, o}] = e.events.WithLabelValues(string(p), k.String(), o)
-			}
-		}
+	if err := e.makeMetrics(cfg.Metrics); err != nil {
+		return nil, fmt.Errorf("new engine: %w", err)
 	}
 	for _, p := range cfg.Platforms {
 		if _, dup := e.platforms[p.ID()]; dup {
@@ -146,15 +128,39 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		e.platforms[p.ID()] = p
 		e.order = append(e.order, p)
 	}
-	if cfg.Metrics != nil {
-		for _, c := range []prometheus.Collector{e.events, e.duration, e.actions} {
-			if err := cfg.Metrics.Register(c); err != nil {
-				return nil, fmt.Errorf("new engine: register metrics: %w", err)
+	e.router.Use(RequireStaff(cfg.Settings))
+	return e, nil
+}
+
+// makeMetrics makes the engine's counters and histograms in m (nothing is
+// recorded when m is nil) and caches those of the known label values.
+func (e *Engine) makeMetrics(m Metrics) error {
+	if m == nil {
+		m = NoMetrics{}
+	}
+	var err error
+	if e.events, err = m.Counter("commpilot_events_total", "Events received, by platform, kind and outcome.",
+		"platform", "kind", "outcome"); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	if e.duration, err = m.Histogram("commpilot_event_duration_seconds", "Time to handle one event.",
+		ExponentialBuckets(0.0005, 4, 9), "kind"); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	if e.actions, err = m.Counter("commpilot_actions_total", "Actions carried out, by platform, kind and outcome.",
+		"platform", "kind", "outcome"); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	e.counters = map[eventLabels]Counter{}
+	for k := EventMessage; int(k) < len(eventKindNames); k++ {
+		e.observers[k] = e.duration.With(k.String())
+		for _, p := range []PlatformID{Discord, Slack} {
+			for _, o := range eventOutcomes {
+				e.counters[eventLabels{p, k, o}] = e.events.With(string(p), k.String(), o)
 			}
 		}
 	}
-	e.router.Use(RequireStaff(cfg.Settings))
-	return e, nil
+	return nil
 }
 
 // Commands lists the registered commands (for Discord registration and help).
@@ -269,7 +275,7 @@ func (e *Engine) Do(ctx context.Context, a Action) (MessageRef, error) {
 		}
 		err = fmt.Errorf("%s on %s: %w", a.Kind, pid, err)
 	}
-	e.actions.WithLabelValues(string(pid), a.Kind.String(), outcome).Inc()
+	e.actions.With(string(pid), a.Kind.String(), outcome).Inc()
 	return ref, err
 }
 

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/bottest"
 )
@@ -26,7 +24,7 @@ func TestEngineDedupeStaffPanicAndErrors(t *testing.T) {
 			hits.Add(1)
 			return bot.Text("ok"), nil
 		})})
-		r.Command(bot.Command{Route: "secret", Staff: true, Handler: bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) {
+		r.Group(bot.StaffOnly).Command(bot.Command{Route: "secret", Handler: bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) {
 			hits.Add(1)
 			return bot.Text("staff ok"), nil
 		})})
@@ -100,7 +98,7 @@ func TestEngineTimeoutAndLanguage(t *testing.T) {
 }
 
 func TestEngineSenderRoutesToPlatform(t *testing.T) {
-	reg := prometheus.NewRegistry()
+	reg := &bottest.Metrics{}
 	d, s := bottest.NewPlatform(bot.Discord), bottest.NewPlatform(bot.Slack)
 	e, err := bot.NewEngine(bot.EngineConfig{Router: &bot.Router{}, Settings: bottest.NewMemSettings(bot.Settings{}),
 		Platforms: []bot.Platform{d, s}, Metrics: reg})
@@ -126,26 +124,9 @@ func TestEngineSenderRoutesToPlatform(t *testing.T) {
 	if _, err := e.Do(ctx, bot.Action{Kind: bot.ActPost, Channel: bot.ChannelRef{Platform: bot.Slack, ID: "C1"}, Card: bad}); err == nil {
 		t.Error("card with a 101-byte button id accepted")
 	}
-	if got := counterSum(t, reg, "commpilot_actions_total"); got != 3 {
+	if got := reg.Sum("commpilot_actions_total", nil); got != 3 {
 		t.Errorf("actions counted %v, want 3 (post, reply, unknown post)", got)
 	}
-}
-
-func counterSum(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total float64
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			for _, m := range mf.GetMetric() {
-				total += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return total
 }
 
 func TestCatalogComplete(t *testing.T) {
@@ -175,7 +156,7 @@ func TestStaff(t *testing.T) {
 
 func TestAutocompleteOfStaffCommandsIsForStaffOnly(t *testing.T) {
 	reg := skillFunc(func(r *bot.Router) {
-		r.Command(bot.Command{Route: "inbox show", Staff: true, Handler: bot.HandlerFunc(echo),
+		r.Group(bot.StaffOnly).Command(bot.Command{Route: "inbox show", Handler: bot.HandlerFunc(echo),
 			Options: []bot.Option{{Name: "id", Type: bot.OptInt, Autocomplete: "items"}}})
 		r.Completer("items", func(context.Context, bot.Event, string) ([]bot.Choice, error) {
 			return []bot.Choice{{Name: "#1 private: my email is marie@example.com", Value: "1"}}, nil

@@ -30,18 +30,20 @@ type LoggedMessage struct {
 	Author UserRef `json:"author"`
 	// AuthorCreated and AuthorJoined are the account's creation and the
 	// server join times, zero where the platform does not say.
-	AuthorCreated time.Time    `json:"author_created,omitempty"`
-	AuthorJoined  time.Time    `json:"author_joined,omitempty"`
+	AuthorCreated time.Time    `json:"author_created,omitzero"`
+	AuthorJoined  time.Time    `json:"author_joined,omitzero"`
 	Text          string       `json:"text"`
 	Attachments   []Attachment `json:"attachments,omitempty"`
-	Mentions      MentionCount `json:"mentions,omitempty"`
+	Mentions      MentionCount `json:"mentions,omitzero"`
 	// Time is when the message was posted.
 	Time time.Time `json:"time"`
-	// Edited and EditedAt say the text was changed; Deleted says the message
-	// was deleted on the platform (its text and attachments are gone).
-	Edited   bool      `json:"edited,omitempty"`
-	EditedAt time.Time `json:"edited_at,omitempty"`
-	Deleted  bool      `json:"deleted,omitempty"`
+	// Edited and EditedAt say the text was changed; Deleted and DeletedAt say
+	// the message was deleted on the platform (its text and attachments are
+	// gone).
+	Edited    bool      `json:"edited,omitempty"`
+	EditedAt  time.Time `json:"edited_at,omitzero"`
+	Deleted   bool      `json:"deleted,omitempty"`
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
 }
 
 // HistoryFilter selects stored messages. Zero fields select everything.

@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"strings"
+
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // PlatformID names a chat platform.
@@ -12,10 +14,12 @@ type PlatformID string
 const (
 	Discord PlatformID = "discord"
 	Slack   PlatformID = "slack"
+	// Web is the browser playground (bot/web), a local stand-in for both.
+	Web PlatformID = "web"
 )
 
 // Valid reports whether p is a known platform.
-func (p PlatformID) Valid() bool { return p == Discord || p == Slack }
+func (p PlatformID) Valid() bool { return p == Discord || p == Slack || p == Web }
 
 // ChannelRef names a channel (or thread, or DM) on one platform.
 type ChannelRef struct {
@@ -33,6 +37,15 @@ func (c ChannelRef) String() string {
 
 // IsZero reports whether c names no channel.
 func (c ChannelRef) IsZero() bool { return c.ID == "" }
+
+// Mention renders the channel as a neutral mention, "<#slack:C1>", which
+// the adapters render as their markup (see bot/text); "" for no channel.
+func (c ChannelRef) Mention() string {
+	if c.IsZero() {
+		return ""
+	}
+	return text.ChannelMention(c.String())
+}
 
 // ParseChannelRef reads "slack:C0123" or "discord:123456".
 func ParseChannelRef(s string) (ChannelRef, error) {
@@ -71,18 +84,22 @@ type UserRef struct {
 // Key renders "platform:id", the form used in staff lists.
 func (u UserRef) Key() string { return string(u.Platform) + ":" + u.ID }
 
-// Mention renders the user as the platform's mention markup.
+// Mention renders the user as a neutral mention, "<@slack:U1>", which the
+// adapters render as their markup (see bot/text); without an id it is the
+// name, defused.
 func (u UserRef) Mention() string {
 	if u.ID == "" {
-		return u.Name
+		return text.Defuse(u.Name)
 	}
-	return "<@" + u.ID + ">"
+	return text.MentionOf(u.Key())
 }
 
-// Display is the user's name if known, else the mention.
+// Display is the user's name if known, else the mention. The name comes
+// from the platform and is defused (text.Defuse): a name written like a
+// mention pings no one.
 func (u UserRef) Display() string {
 	if u.Name != "" {
-		return "@" + u.Name
+		return "@" + text.Defuse(u.Name)
 	}
 	return u.Mention()
 }

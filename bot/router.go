@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // Router routes commands by "group verb", actions and form submissions by
@@ -21,6 +23,7 @@ type Router struct {
 	actions    []*actionRoute
 	messages   []namedHandler
 	completers map[string]CompleteFunc
+	settings   []SettingLine
 	mw         []Middleware
 
 	// chainOnce wraps each route's handler in the middleware once, on the
@@ -69,12 +72,14 @@ type Command struct {
 	Default     bool
 	Description string // English, at most 100 characters (Discord)
 	Options     []Option
-	// Staff restricts the command to staff (see Settings.IsStaff).
-	Staff   bool
-	Handler Handler
+	Handler     Handler
 
+	scope Scope   // set by the Router or Group that registered it
 	chain Handler // Handler in the router's middleware
 }
+
+// Scope is who may use the command.
+func (c *Command) Scope() Scope { return c.scope }
 
 // Usage renders the command's usage line: "/cm faq add <question | answer>".
 func (c *Command) Usage() string {
@@ -112,7 +117,7 @@ type CompleteFunc func(ctx context.Context, e Event, prefix string) ([]Choice, e
 type RouteInfo struct {
 	Kind    EventKind
 	Pattern string // command route, action pattern or message handler name
-	Staff   bool
+	Scope   Scope
 }
 
 type routeKey struct{}
@@ -130,20 +135,60 @@ type namedHandler struct {
 }
 
 type actionRoute struct {
-	pattern string
-	parts   []string
-	staff   bool
+	pattern Pattern
+	scope   Scope
 	h       Handler
 	chain   Handler
 }
 
+// Scope says who may use a route. The router records it in the RouteInfo of
+// every event it routes; the engine's staff middleware (RequireStaff) refuses
+// a StaffOnly route, its autocomplete included, to anyone who is not staff
+// before the handler runs, so a refusal changes nothing and shows nothing.
+type Scope int
+
+// Scopes.
+const (
+	// Everyone may use the route: the scope of routes registered on the
+	// Router itself.
+	Everyone Scope = iota
+	// StaffOnly routes are for staff (see Settings.IsStaff).
+	StaffOnly
+)
+
+// Group registers routes that share a scope, so the scope is declared once
+// for a set of routes rather than on each:
+//
+//	staff := r.Group(bot.StaffOnly)
+//	staff.Command(bot.Command{Route: "inbox close", ...})
+//	staff.Action(approve, bot.HandlerFunc(s.approve))
+//
+// Routes registered through a Group are the Router's routes: the same
+// duplicate checks and the same middleware apply.
+type Group struct {
+	r     *Router
+	scope Scope
+}
+
+// Group returns a registrar for routes of scope s.
+func (r *Router) Group(s Scope) *Group { return &Group{r: r, scope: s} }
+
+// Command registers c with the group's scope (see Router.Command).
+func (g *Group) Command(c Command) { g.r.command(c, g.scope) }
+
+// Action registers h for ids matching p with the group's scope (see Router.Action).
+func (g *Group) Action(p Pattern, h Handler) { g.r.action(p, g.scope, h) }
+
 // Use adds middleware around every routed handler, outermost first.
 func (r *Router) Use(mw ...Middleware) { r.frozen("middleware"); r.mw = append(r.mw, mw...) }
 
-// Command registers c. It panics on a duplicate route, a second Default in a
-// group, or an option list that could not bind.
-func (r *Router) Command(c Command) {
+// Command registers c for everyone. It panics on a duplicate route, a second
+// Default in a group, or an option list that could not bind.
+func (r *Router) Command(c Command) { r.command(c, Everyone) }
+
+func (r *Router) command(c Command, scope Scope) {
 	r.frozen("command " + c.Route)
+	c.scope = scope
 	if r.byRoute == nil {
 		r.byRoute = map[string]*Command{}
 	}
@@ -172,33 +217,22 @@ func (r *Router) Command(c Command) {
 	}
 }
 
-// Action registers h for button and form ids matching pattern, whose
-// segments are literals or {name} variables. Staff restricts it to staff.
-func (r *Router) Action(pattern string, staff bool, h Handler) {
-	r.frozen("action " + pattern)
-	parts := strings.Split(pattern, "/")
+// Action registers h, for everyone, for button and form ids matching p. It
+// panics when a registered pattern matches the same ids.
+func (r *Router) Action(p Pattern, h Handler) { r.action(p, Everyone, h) }
+
+func (r *Router) action(p Pattern, scope Scope, h Handler) {
+	r.frozen("action " + p.String())
+	if p.text == "" || h == nil {
+		panic(fmt.Sprintf("bot: bad action %q", p.text))
+	}
 	for _, a := range r.actions {
-		if a.pattern == pattern || samePattern(a.parts, parts) {
-			panic(fmt.Sprintf("bot: action %q registered twice", pattern))
+		if a.pattern.overlaps(p) {
+			panic(fmt.Sprintf("bot: action %q registered twice (as %q)", p.text, a.pattern.text))
 		}
 	}
-	r.actions = append(r.actions, &actionRoute{pattern: pattern, parts: parts, staff: staff, h: h})
+	r.actions = append(r.actions, &actionRoute{pattern: p, scope: scope, h: h})
 }
-
-func samePattern(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		av, bv := isVar(a[i]), isVar(b[i])
-		if av != bv || (!av && a[i] != b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isVar(s string) bool { return strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") }
 
 // Message registers h to see every message, after those registered before.
 // A handler returning ErrStop ends the chain for that message.
@@ -223,6 +257,22 @@ func (r *Router) Completer(name string, fn CompleteFunc) {
 	r.completers[name] = fn
 }
 
+// SettingLine adds a line to /cm setup show (see SettingLine).
+func (r *Router) SettingLine(l SettingLine) {
+	r.frozen("setting line")
+	if l.Render == nil {
+		panic("bot: setting line without Render")
+	}
+	r.settings = append(r.settings, l)
+}
+
+// SettingLines returns the /cm setup show lines in display order.
+func (r *Router) SettingLines() []SettingLine {
+	out := slices.Clone(r.settings)
+	slices.SortStableFunc(out, func(a, b SettingLine) int { return a.Order - b.Order })
+	return out
+}
+
 // Commands returns the registered commands in registration order.
 func (r *Router) Commands() []Command {
 	out := make([]Command, len(r.commands))
@@ -230,12 +280,6 @@ func (r *Router) Commands() []Command {
 		out[i] = *c
 	}
 	return out
-}
-
-// Lookup returns the command for a route ("setup brand", or a group with a default).
-func (r *Router) Lookup(route string) (*Command, bool) {
-	c, ok := r.byRoute[route]
-	return c, ok
 }
 
 // HandleEvent routes e.
@@ -255,14 +299,14 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 			// user is refused as such before being told about usage.
 			h = r.wrap(HandlerFunc(func(context.Context, Event) (*Reply, error) { return nil, err }))
 		}
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, h, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Scope: c.scope}, h, e)
 	case EventAction, EventSubmit:
 		a, vars := r.matchAction(e.Action)
 		if a == nil {
 			return nil, Errorf(CodeNotFound, "err.unknown_action")
 		}
 		e.Vars = vars
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern, Staff: a.staff}, a.chain, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern.text, Scope: a.scope}, a.chain, e)
 	case EventAutocomplete:
 		c, ok := r.byRoute[e.Command]
 		if !ok {
@@ -271,7 +315,7 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 		// Suggestions go through the middleware too: a staff-only
 		// command's ids (inbox items) are not shown to everyone.
 		h := r.wrap(HandlerFunc(func(ctx context.Context, e Event) (*Reply, error) { return r.complete(ctx, c, e) }))
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Staff: c.Staff}, h, e)
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: c.Route, Scope: c.scope}, h, e)
 	}
 	return nil, fmt.Errorf("route event %s: unknown kind", e.Kind)
 }
@@ -328,27 +372,10 @@ func (r *Router) handleMessage(ctx context.Context, e Event) error {
 }
 
 func (r *Router) matchAction(id string) (*actionRoute, []Param) {
-	n := strings.Count(id, "/") + 1
-next:
 	for _, a := range r.actions {
-		if len(a.parts) != n {
-			continue
+		if vars, ok := a.pattern.Match(id); ok {
+			return a, vars
 		}
-		rest := id
-		var vars []Param
-		for _, p := range a.parts {
-			seg, tail, _ := strings.Cut(rest, "/")
-			rest = tail
-			if isVar(p) {
-				if seg == "" {
-					continue next
-				}
-				vars = append(vars, Param{Name: p[1 : len(p)-1], Value: seg})
-			} else if p != seg {
-				continue next
-			}
-		}
-		return a, vars
 	}
 	return nil, nil
 }
@@ -486,38 +513,55 @@ func tokenTexts(ts []Token) []string {
 }
 
 // normalise validates one option value and returns its canonical form.
+// Users, roles and channels arrive as neutral references ("slack:U1",
+// "slack-role:S1", "slack:C1"), neutral mentions ("<@slack:U1>", see
+// bot/text) or bare platform ids; the adapters translate platform markup.
 func normalise(o Option, v string, p PlatformID) (string, *Error) {
 	switch o.Type {
 	case OptChannel:
+		if m, ok := neutralMention(v, text.MentionChannel); ok {
+			v = m
+		}
 		if ref, err := ParseChannelRef(v); err == nil {
 			return ref.String(), nil
 		}
-		if id, ok := parseMention(v, "#"); ok {
-			return string(p) + ":" + id, nil
+		if isPlatformID(v) {
+			return string(p) + ":" + v, nil
 		}
 		return "", Invalid("err.bad_channel", v)
 	case OptUser:
-		if id, ok := parseMention(v, "@!", "@"); ok {
-			return string(p) + ":" + id, nil
+		if m, ok := neutralMention(v, text.MentionUser); ok {
+			v = m
 		}
 		if k, ok := ParseStaffRef(v); ok && !strings.Contains(k, "-role:") {
 			return k, nil
 		}
+		if isPlatformID(v) {
+			return string(p) + ":" + v, nil
+		}
 		return "", Invalid("err.bad_user", v)
 	case OptRole:
-		if id, ok := parseMention(v, "@&", "!subteam^"); ok {
-			return string(p) + "-role:" + id, nil
+		if m, ok := neutralMention(v, text.MentionRole); ok {
+			v = m
+		}
+		if k, ok := ParseStaffRef(v); ok && strings.Contains(k, "-role:") {
+			return k, nil
+		}
+		if isPlatformID(v) {
+			return string(p) + "-role:" + v, nil
 		}
 		return "", Invalid("err.bad_role", v)
 	case OptMentionable:
-		if id, ok := parseMention(v, "@&", "!subteam^"); ok && strings.HasPrefix(v, "<") {
-			return string(p) + "-role:" + id, nil
+		if m, ok := neutralMention(v, text.MentionRole); ok {
+			v = m
+		} else if m, ok := neutralMention(v, text.MentionUser); ok {
+			v = m
 		}
 		if k, ok := ParseStaffRef(v); ok {
 			return k, nil
 		}
-		if id, ok := parseMention(v, "@!", "@"); ok {
-			return string(p) + ":" + id, nil
+		if isPlatformID(v) {
+			return string(p) + ":" + v, nil
 		}
 		return "", Invalid("err.bad_user", v)
 	case OptDuration:
@@ -546,36 +590,14 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 	return v, nil
 }
 
-// parseMention reads "<#ID>", "<#ID|name>", "<@ID>", "<@!ID>", "<@&ID>",
-// "<!subteam^ID|@name>" for the given sigils, or a bare platform id.
-func parseMention(v string, sigils ...string) (string, bool) {
-	if strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") {
-		inner := v[1 : len(v)-1]
-		inner, _, _ = strings.Cut(inner, "|")
-		for _, s := range sigils {
-			if id, ok := strings.CutPrefix(inner, s); ok && isIDChars(id) {
-				return id, true
-			}
-		}
+// neutralMention returns the reference inside v when v is exactly one
+// neutral mention of kind k.
+func neutralMention(v string, k text.MentionKind) (string, bool) {
+	m, ok := text.ParseMention(v)
+	if !ok || m.Raw || m.Kind != k {
 		return "", false
 	}
-	if isPlatformID(v) {
-		return v, true
-	}
-	return "", false
-}
-
-// isIDChars accepts the characters of Discord and Slack ids.
-func isIDChars(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && (r < 'A' || r > 'Z') {
-			return false
-		}
-	}
-	return true
+	return m.Ref, true
 }
 
 // isPlatformID accepts Discord snowflakes and Slack ids (C0123, U0123, S0123).
@@ -615,7 +637,7 @@ func SplitArgs(s string) []Token {
 	i := 0
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if isSpace(r) {
+		if text.IsSpace(r) {
 			i += n
 			continue
 		}
@@ -630,7 +652,7 @@ func SplitArgs(s string) []Token {
 		}
 		for i < len(s) {
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if isSpace(r) {
+			if text.IsSpace(r) {
 				break
 			}
 			i += n
@@ -639,8 +661,6 @@ func SplitArgs(s string) []Token {
 	}
 	return out
 }
-
-func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0' }
 
 func quotePair(r rune) (rune, bool) {
 	switch r {
@@ -664,7 +684,7 @@ func findClose(s string, from int, q rune) (int, bool) {
 				return j, true
 			}
 			next, _ := utf8.DecodeRuneInString(s[j+n:])
-			if isSpace(next) {
+			if text.IsSpace(next) {
 				return j, true
 			}
 		}

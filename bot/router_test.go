@@ -40,6 +40,9 @@ func testRouter() *bot.Router {
 	return r
 }
 
+// TestRouterBindsSlackText binds command lines as the Slack adapter hands
+// them over: user, channel and user-group markup already translated to
+// neutral mentions (see bot/text).
 func TestRouterBindsSlackText(t *testing.T) {
 	r := testRouter()
 	tests := []struct {
@@ -48,21 +51,24 @@ func TestRouterBindsSlackText(t *testing.T) {
 	}{
 		{"", "help|", ""},
 		{"help", "help|", ""},
-		{"setup watch <#C0123|community>", "setup watch|channel=slack:C0123", ""},
+		{"setup watch <#slack:C0123|community>", "setup watch|channel=slack:C0123", ""},
 		{"setup watch discord:123456789012345678", "setup watch|channel=discord:123456789012345678", ""},
 		{"setup watch community", "", bot.CodeInvalid},
 		{"setup watch", "", bot.CodeInvalid},
-		{"setup staff add <@U0ALICE|alice>", "setup staff|op=add,user=slack:U0ALICE", ""},
-		{"SETUP Staff ADD <@U0ALICE>", "setup staff|op=add,user=slack:U0ALICE", ""},
+		{"setup staff add <@slack:U0ALICE|alice>", "setup staff|op=add,user=slack:U0ALICE", ""},
+		{"SETUP Staff ADD <@slack:U0ALICE>", "setup staff|op=add,user=slack:U0ALICE", ""},
 		{"setup staff promote <@U0ALICE>", "", bot.CodeInvalid},
-		{"setup who <!subteam^S0MODS|@mods>", "setup who|who=slack-role:S0MODS", ""},
-		{"setup who <@U0ALICE>", "setup who|who=slack:U0ALICE", ""},
+		{"setup who <@slack-role:S0MODS|@mods>", "setup who|who=slack-role:S0MODS", ""},
+		{"setup who <@slack:U0ALICE>", "setup who|who=slack:U0ALICE", ""},
 		{"setup who discord-role:777777777777777777", "setup who|who=discord-role:777777777777777777", ""},
 		{"setup who alice", "", bot.CodeInvalid},
+		{"setup who <@U0ALICE>", "", bot.CodeInvalid},           // platform markup: the adapter translates it
+		{"setup watch <#C0123|community>", "", bot.CodeInvalid}, // likewise
+		{"setup who <@teams:U0ALICE>", "", bot.CodeInvalid},     // no such platform
 		{"inbox", "inbox list|", ""},
-		{"inbox assign 42 <@U0ALICE>", "inbox assign|id=42,user=slack:U0ALICE", ""},
+		{"inbox assign 42 <@slack:U0ALICE>", "inbox assign|id=42,user=slack:U0ALICE", ""},
 		{"inbox assign x42 <@U0ALICE>", "", bot.CodeInvalid},
-		{"inbox assign 42 <@U0ALICE> extra", "", bot.CodeInvalid},
+		{"inbox assign 42 <@slack:U0ALICE> extra", "", bot.CodeInvalid},
 		{"faq add Quels sont vos horaires ? | Du lundi au vendredi, 9h-18h.", "faq add|entry=Quels sont vos horaires ? | Du lundi au vendredi, 9h-18h.", ""},
 		{"faq add L'offre d'aujourd'hui\nligne 2", "faq add|entry=L'offre d'aujourd'hui\nligne 2", ""},
 		{`rule add "no invites" 10m`, "rule add|name=no invites,timeout=10m0s", ""},
@@ -120,15 +126,15 @@ func TestRouterBindsDiscordOptions(t *testing.T) {
 func TestRouterActions(t *testing.T) {
 	r := &bot.Router{}
 	var got map[string]string
-	r.Action("inbox/approve/{id}/{v}", true, bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("inbox/approve/{id}/{v}"), bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		got = map[string]string{"id": e.Var("id"), "v": e.Var("v")}
 		ri, _ := bot.RouteFrom(ctx)
-		if !ri.Staff || ri.Pattern != "inbox/approve/{id}/{v}" {
+		if ri.Scope != bot.StaffOnly || ri.Pattern != "inbox/approve/{id}/{v}" {
 			t.Errorf("route info %+v", ri)
 		}
 		return nil, nil
 	}))
-	r.Action("inbox/reject/{id}", true, bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("inbox/reject/{id}"), bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
 	if _, err := r.HandleEvent(context.Background(), bot.Event{Kind: bot.EventAction, Action: "inbox/approve/42/3"}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +166,8 @@ func TestRouterPanicsOnDuplicates(t *testing.T) {
 	})
 	mustPanic("action", func() {
 		r := &bot.Router{}
-		r.Action("x/{id}", false, h)
-		r.Action("x/{other}", false, h)
+		r.Action(bot.NewPattern("x/{id}"), h)
+		r.Action(bot.NewPattern("x/{other}"), h)
 	})
 	mustPanic("default", func() {
 		r := &bot.Router{}

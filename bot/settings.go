@@ -101,7 +101,8 @@ func (s Settings) IsStaff(u UserRef) bool {
 func (s Settings) IsWatched(c ChannelRef) bool { return slices.Contains(s.Watch, c) }
 
 // ParseStaffRef validates one staff entry: "slack:U0123", "discord:ID" or
-// "discord-role:ID" (also "slack-role:S0123" for Slack user groups).
+// "discord-role:ID" (also "slack-role:S0123" for Slack user groups, and
+// "web:ID" / "web-role:ID" for the playground).
 func ParseStaffRef(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	kind, id, ok := strings.Cut(s, ":")
@@ -109,7 +110,7 @@ func ParseStaffRef(s string) (string, bool) {
 		return "", false
 	}
 	switch kind {
-	case "slack", "discord", "slack-role", "discord-role":
+	case "slack", "discord", "slack-role", "discord-role", "web", "web-role":
 		return s, true
 	}
 	return "", false

@@ -2,12 +2,12 @@ package bot
 
 import "context"
 
-// RequireStaff refuses events on staff-only routes from users who are not
-// staff, before the handler runs, so nothing changes.
+// RequireStaff refuses events on StaffOnly routes (see Scope) from users who
+// are not staff, before the handler runs, so nothing changes.
 func RequireStaff(s SettingsStore) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, e Event) (*Reply, error) {
-			if ri, ok := RouteFrom(ctx); ok && ri.Staff {
+			if ri, ok := RouteFrom(ctx); ok && ri.Scope == StaffOnly {
 				st, err := s.Settings(ctx)
 				if err != nil {
 					return nil, err

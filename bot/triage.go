@@ -16,7 +16,9 @@ const (
 )
 
 // Kinds lists every Kind.
-var Kinds = []Kind{KindComplaint, KindQuestion, KindPraise, KindMention, KindSpam, KindOther}
+func Kinds() []Kind {
+	return []Kind{KindComplaint, KindQuestion, KindPraise, KindMention, KindSpam, KindOther}
+}
 
 // Urgency orders how soon a person should look.
 type Urgency string

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/storage"
 )
 
@@ -21,11 +22,11 @@ import (
 func seedWhileWriting(t *testing.T, l *storage.MessageLog, n int) (stop func()) {
 	t.Helper()
 	ctx := context.Background()
-	var seed []storage.Message
+	var seed []bot.LoggedMessage
 	for i := range n {
 		seed = append(seed, msgAt(fmt.Sprint("seed", i), base.Add(time.Duration(i)*time.Second)))
 	}
-	if err := l.AppendMany(ctx, seed); err != nil {
+	if err := l.RecordMany(ctx, seed); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -38,7 +39,7 @@ func seedWhileWriting(t *testing.T, l *storage.MessageLog, n int) (stop func()) 
 					return
 				default:
 				}
-				if err := l.Append(ctx, msgAt(fmt.Sprintf("live%d-%d", w, i), base.Add(time.Hour+time.Duration(i)*time.Millisecond))); err != nil {
+				if err := l.Record(ctx, msgAt(fmt.Sprintf("live%d-%d", w, i), base.Add(time.Hour+time.Duration(i)*time.Millisecond))); err != nil {
 					t.Error(err)
 					return
 				}
@@ -53,7 +54,7 @@ func checkCopy(t *testing.T, path string, seed int) {
 	t.Helper()
 	n := 0
 	for _, m := range all(t, storage.NewMessageLog(openAt(t, path))) {
-		if strings.HasPrefix(m.ID, "seed") {
+		if strings.HasPrefix(m.Ref.ID, "seed") {
 			n++
 		}
 	}

@@ -26,9 +26,9 @@ var (
 	ErrTooNew = errors.New("database schema is newer than this commpilot")
 )
 
-// Batch tuning for MessageLog.Append (measured in docs/storage.md). A
+// Batch tuning for MessageLog.Record (measured in docs/storage.md). A
 // durable commit costs a write and an fdatasync, about 0.5 ms on the
-// development disk and far more on a busy one. Every Append arriving while a
+// development disk and far more on a busy one. Every Record arriving while a
 // batch waits or while the previous one commits joins the next commit, so
 // the delay only needs to be about one fsync: 1 ms adds at most 1 ms to a
 // lone message, while bbolt's default of 10 ms made moderate concurrency

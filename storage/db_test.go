@@ -33,7 +33,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err := storage.NewAuditLog(db).Audit(ctx, bot.AuditEntry{Action: "setup.brand", Detail: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := storage.NewMessageLog(db).Append(ctx, msgAt("1", base)); err != nil {
+	if err := storage.NewMessageLog(db).Record(ctx, msgAt("1", base)); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -59,7 +59,7 @@ func TestOpenCreatesEveryBucket(t *testing.T) {
 	err := db.Bolt().View(func(tx *bbolt.Tx) error {
 		for _, name := range []string{storage.BucketMeta, storage.BucketSettings, storage.BucketAudit,
 			storage.BucketMessages, storage.BucketFAQ, storage.BucketInboxItems, storage.BucketInboxThreads,
-			storage.BucketInboxSeq} {
+			storage.BucketInboxSeq, storage.BucketMessageLog, storage.BucketMessageRefs} {
 			if tx.Bucket([]byte(name)) == nil {
 				t.Errorf("bucket %s missing", name)
 			}
@@ -200,12 +200,12 @@ func makeDB(t *testing.T, path string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := make([]storage.Message, n)
+	msgs := make([]bot.LoggedMessage, n)
 	for i := range msgs {
 		msgs[i] = msgAt(strconv.Itoa(i), base.Add(time.Duration(i)*time.Second))
 		msgs[i].Text = strings.Repeat("x", 200)
 	}
-	if err := storage.NewMessageLog(db).AppendMany(context.Background(), msgs); err != nil {
+	if err := storage.NewMessageLog(db).RecordMany(context.Background(), msgs); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

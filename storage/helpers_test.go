@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/storage"
 )
 
@@ -28,15 +29,22 @@ func tempPath(tb testing.TB) string { return filepath.Join(tb.TempDir(), "commpi
 // base is a fixed time for records in tests.
 var base = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
-func msgAt(id string, t time.Time) storage.Message {
-	return storage.Message{Platform: "discord", Channel: "300", ID: id, AuthorID: "u1", AuthorName: "ann", Text: "hello " + id, Time: t}
+// channel300 is the channel of msgAt's messages.
+var channel300 = bot.ChannelRef{Platform: bot.Discord, ID: "300"}
+
+func msgAt(id string, t time.Time) bot.LoggedMessage {
+	return bot.LoggedMessage{
+		Ref:    bot.MessageRef{Channel: channel300, ID: id},
+		Author: bot.UserRef{Platform: bot.Discord, ID: "u1", Name: "ann"},
+		Text:   "hello " + id, Time: t,
+	}
 }
 
-// all returns every record of the log, oldest first.
-func all(tb testing.TB, l *storage.MessageLog) []storage.Message {
+// all returns every message of the log, oldest first.
+func all(tb testing.TB, l *storage.MessageLog) []bot.LoggedMessage {
 	tb.Helper()
-	var out []storage.Message
-	if err := l.Range(context.Background(), time.Time{}, time.Time{}, func(m storage.Message) bool {
+	var out []bot.LoggedMessage
+	if err := l.Range(context.Background(), bot.HistoryFilter{}, func(m bot.LoggedMessage) bool {
 		out = append(out, m)
 		return true
 	}); err != nil {

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,155 +13,264 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// Message is one stored community message, or a later edit or deletion of
-// it (a new record with the same platform and ID, at the time of the change).
-type Message struct {
-	Platform   bot.PlatformID `json:"platform"`
-	Channel    string         `json:"channel"`
-	ID         string         `json:"id"`
-	ThreadID   string         `json:"thread_id,omitempty"`
-	AuthorID   string         `json:"author_id"`
-	AuthorName string         `json:"author_name,omitempty"`
-	// AuthorRoles and AuthorBot let moderation backtests apply exemptions.
-	AuthorRoles []string  `json:"author_roles,omitempty"`
-	AuthorBot   bool      `json:"author_bot,omitempty"`
-	Text        string    `json:"text"`
-	Time        time.Time `json:"time"`
-	// Edited marks a record holding the new text of an earlier message.
-	Edited bool `json:"edited,omitempty"`
-	// Deleted marks a record saying the message was deleted at Time.
-	Deleted bool `json:"deleted,omitempty"`
-}
-
-// key orders records by time; platform, id and the record's kind tell apart
-// records of the same nanosecond. Storing the same record twice writes the
-// same key and value: that is what makes Append idempotent.
-func (m Message) key() []byte {
-	kind := "m"
-	switch {
-	case m.Deleted:
-		kind = "d"
-	case m.Edited:
-		kind = "e"
-	}
-	return TimeKey(m.Time, string(m.Platform), m.ID, kind)
-}
-
-// MessageLog stores watched community messages in time order, for digests,
-// spike detection and moderation backtests, and deletes them after the
-// retention period (see Purge).
+// MessageLog stores community messages (bot.LoggedMessage) for digests,
+// spike detection and moderation backtests, each as of its latest change,
+// and deletes them after the retention period (see Purge). It implements
+// bot.MessageLog.
+//
+// # Keys
+//
+// BucketMessageLog holds one JSON bot.LoggedMessage per message under
+// TimeKey(posting time, platform, channel, id), so a time range is one
+// cursor seek and a scan that stops at its end. BucketMessageRefs maps
+// "platform\x00channel\x00id" to that time key, so an edit or a deletion
+// finds its message in O(log n) without knowing when it was posted.
 type MessageLog struct{ db *DB }
+
+var _ bot.MessageLog = (*MessageLog)(nil)
 
 // NewMessageLog returns the message log of db.
 func NewMessageLog(db *DB) *MessageLog { return &MessageLog{db: db} }
 
-// purgeChunk bounds the records one purge transaction deletes, so a large
+// purgeChunk bounds the messages one purge transaction deletes, so a large
 // purge never holds the write lock (or grows a transaction) for long.
 const purgeChunk = 1000
 
-// rangeChunk bounds the records one Range read transaction decodes.
+// rangeChunk bounds the keys one Range read transaction visits.
 const rangeChunk = 512
 
-// Append stores m durably: the commit is synced before Append returns.
-// Concurrent Appends share one commit (bbolt DB.Batch), which is what makes
+// errIncomplete is returned (wrapped) for a message without its reference
+// or, for a new message, its posting time.
+var errIncomplete = errors.New("platform, channel, id and (for a new message) time are required")
+
+// Record stores m durably: the commit is synced before Record returns.
+// A new message (m.Edited unset) is stored once: recording the same
+// reference again changes nothing, so a redelivery cannot undo a later
+// edit or deletion. An edit (m.Edited set) replaces the text, mentions and
+// attachments of the stored message, which keeps its posting time and
+// author, and sets Edited and EditedAt (m.EditedAt, else m.Time); an edit
+// older than the stored one, of a deleted message, or of a message never
+// stored changes nothing.
+//
+// Concurrent Records share one commit (bbolt DB.Batch), which is what makes
 // the log keep up with a busy server.
-func (l *MessageLog) Append(ctx context.Context, m Message) error {
+func (l *MessageLog) Record(ctx context.Context, m bot.LoggedMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	k, v, err := encodeMessage(m)
+	val, err := encodeMessage(m)
 	if err != nil {
 		return err
 	}
 	// DB.Batch may run this function more than once (when another function
-	// of the same batch fails it retries the rest). That is harmless only
-	// because the function is idempotent: the key is derived from the
-	// record (time, platform, id, kind), so a second Put rewrites the same
-	// bytes. Do not batch anything that allocates ids or reads-then-writes.
-	err = l.db.bolt.Batch(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(BucketMessages)).Put(k, v)
-	})
+	// of the same batch fails it rolls back and retries the rest). That is
+	// harmless only because record is idempotent: storing a message that is
+	// there, or applying an edit already applied, changes nothing.
+	err = l.db.bolt.Batch(func(tx *bbolt.Tx) error { return record(tx, m, val) })
 	if err != nil {
-		return fmt.Errorf("append message %s/%s: %w", m.Platform, m.ID, err)
+		return fmt.Errorf("record message %s: %w", refString(m.Ref), err)
 	}
 	return nil
 }
 
-// AppendMany stores msgs durably in one transaction.
-func (l *MessageLog) AppendMany(ctx context.Context, msgs []Message) error {
+// RecordMany stores msgs durably in one transaction, in order, each as
+// Record would (for imports and tests).
+func (l *MessageLog) RecordMany(ctx context.Context, msgs []bot.LoggedMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	keys := make([][]byte, len(msgs))
 	vals := make([][]byte, len(msgs))
 	for i, m := range msgs {
 		var err error
-		if keys[i], vals[i], err = encodeMessage(m); err != nil {
+		if vals[i], err = encodeMessage(m); err != nil {
 			return err
 		}
 	}
 	err := l.db.bolt.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(BucketMessages))
-		for i := range keys {
-			if err := b.Put(keys[i], vals[i]); err != nil {
-				return err
+		for i, m := range msgs {
+			if err := record(tx, m, vals[i]); err != nil {
+				return fmt.Errorf("message %s: %w", refString(m.Ref), err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("append %d messages: %w", len(msgs), err)
+		return fmt.Errorf("record %d messages: %w", len(msgs), err)
 	}
 	return nil
 }
 
-// MarkDeleted records that message ref was deleted at t (a new record with
-// Deleted set; the earlier records stay until the retention removes them).
-func (l *MessageLog) MarkDeleted(ctx context.Context, ref bot.MessageRef, t time.Time) error {
-	return l.Append(ctx, Message{
-		Platform: ref.Channel.Platform, Channel: ref.Channel.ID, ID: ref.ID, ThreadID: ref.ThreadID,
-		Time: t, Deleted: true,
+// Delete records that ref was deleted on the platform at t: the stored
+// message loses its text and attachments and is marked Deleted (its
+// reference, author, time and mention counts stay until the retention
+// removes it). Deleting a message never stored, or deleted already,
+// changes nothing.
+func (l *MessageLog) Delete(ctx context.Context, ref bot.MessageRef, t time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ref.Channel.Platform == "" || ref.Channel.ID == "" || ref.ID == "" {
+		return fmt.Errorf("delete message %s: %w", refString(ref), errIncomplete)
+	}
+	err := l.db.bolt.Batch(func(tx *bbolt.Tx) error { return markDeleted(tx, ref, t) }) // idempotent, like record
+	if err != nil {
+		return fmt.Errorf("delete message %s: %w", refString(ref), err)
+	}
+	return nil
+}
+
+// encodeMessage checks m and returns its JSON when it is a new message (an
+// edit is encoded once merged into the stored message). Encoding happens
+// before the write transaction, outside bbolt's single writer.
+func encodeMessage(m bot.LoggedMessage) ([]byte, error) {
+	if m.Ref.Channel.Platform == "" || m.Ref.Channel.ID == "" || m.Ref.ID == "" || (!m.Edited && m.Time.IsZero()) {
+		return nil, fmt.Errorf("record message %s: %w", refString(m.Ref), errIncomplete)
+	}
+	if m.Edited {
+		return nil, nil
+	}
+	val, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode message %s: %w", refString(m.Ref), err)
+	}
+	return val, nil
+}
+
+// record stores a new message m, encoded as val, or applies the edit m, in
+// tx.
+func record(tx *bbolt.Tx, m bot.LoggedMessage, val []byte) error {
+	if m.Edited {
+		at := m.EditedAt
+		if at.IsZero() {
+			at = m.Time
+		}
+		return update(tx, m.Ref, func(s *bot.LoggedMessage) bool {
+			if s.Deleted || (s.Edited && at.Before(s.EditedAt)) {
+				return false
+			}
+			s.Text, s.Mentions, s.Attachments = m.Text, m.Mentions, m.Attachments
+			s.Edited, s.EditedAt = true, at
+			return true
+		})
+	}
+	refs := tx.Bucket([]byte(BucketMessageRefs))
+	rk := refKey(m.Ref)
+	if refs.Get(rk) != nil {
+		return nil // stored already
+	}
+	tk := messageKey(m.Ref, m.Time)
+	if err := tx.Bucket([]byte(BucketMessageLog)).Put(tk, val); err != nil {
+		return err
+	}
+	return refs.Put(rk, tk)
+}
+
+// markDeleted empties the stored message ref and marks it deleted at t, in
+// tx, unless it is deleted already.
+func markDeleted(tx *bbolt.Tx, ref bot.MessageRef, t time.Time) error {
+	return update(tx, ref, func(m *bot.LoggedMessage) bool {
+		if m.Deleted {
+			return false
+		}
+		m.Text, m.Attachments, m.Deleted, m.DeletedAt = "", nil, true, t
+		return true
 	})
 }
 
-func encodeMessage(m Message) (key, val []byte, err error) {
-	if m.Time.IsZero() || m.ID == "" || m.Platform == "" {
-		return nil, nil, fmt.Errorf("append message %s/%s: platform, id and time are required", m.Platform, m.ID)
+// update finds ref through the index and stores what change made of it,
+// when change reports a change. A reference that is not stored is no error.
+func update(tx *bbolt.Tx, ref bot.MessageRef, change func(*bot.LoggedMessage) bool) error {
+	tk := tx.Bucket([]byte(BucketMessageRefs)).Get(refKey(ref))
+	if tk == nil {
+		return nil
 	}
-	val, err = json.Marshal(m)
-	if err != nil {
-		return nil, nil, fmt.Errorf("encode message %s/%s: %w", m.Platform, m.ID, err)
+	tk = bytes.Clone(tk) // the Put below may move the page tk points into
+	msgs := tx.Bucket([]byte(BucketMessageLog))
+	var m bot.LoggedMessage
+	if err := GetJSON(msgs, tk, &m); err != nil {
+		return err
 	}
-	return m.key(), val, nil
+	if !change(&m) {
+		return nil
+	}
+	return PutJSON(msgs, tk, m)
 }
 
-// Range calls fn for each record with from <= Time < to, oldest first, until
-// fn returns false; a zero to means no upper bound. Records are read in
-// chunks of short read transactions and fn runs outside any transaction, so
-// fn may use the DB; records appended during the scan may or may not be seen.
-func (l *MessageLog) Range(ctx context.Context, from, to time.Time, fn func(Message) bool) error {
-	seek := TimeKey(from)
+// messageKey is the time-ordered key of a message posted at t.
+func messageKey(ref bot.MessageRef, t time.Time) []byte {
+	return TimeKey(t, string(ref.Channel.Platform), ref.Channel.ID, ref.ID)
+}
+
+// refKey is the index key of a message.
+func refKey(ref bot.MessageRef) []byte {
+	k := make([]byte, 0, len(ref.Channel.Platform)+len(ref.Channel.ID)+len(ref.ID)+2)
+	k = append(k, ref.Channel.Platform...)
+	k = append(k, 0)
+	k = append(k, ref.Channel.ID...)
+	k = append(k, 0)
+	return append(k, ref.ID...)
+}
+
+// keyRef reads platform, channel and id back from a message key; ok is
+// false for a key messageKey did not write.
+func keyRef(k []byte) (platform, channel, id []byte, ok bool) {
+	if len(k) < 9 || k[8] != 0 {
+		return nil, nil, nil, false
+	}
+	parts := bytes.SplitN(k[9:], []byte{0}, 3)
+	if len(parts) != 3 {
+		return nil, nil, nil, false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+func refString(ref bot.MessageRef) string {
+	return string(ref.Channel.Platform) + ":" + ref.Channel.ID + "/" + ref.ID
+}
+
+// Range calls fn for each message the filter selects, oldest posting time
+// first, until fn returns false. It seeks to f.From and stops at f.To, so it
+// never reads outside the range; the channel filter is applied to the keys
+// before any value is decoded. Messages are read in chunks of short read
+// transactions and fn runs outside any transaction, so fn may use the DB;
+// messages recorded during the scan may or may not be seen.
+func (l *MessageLog) Range(ctx context.Context, f bot.HistoryFilter, fn func(bot.LoggedMessage) bool) error {
+	seek := TimeKey(f.From)
 	var end []byte
-	if !to.IsZero() {
-		end = TimeKey(to)
+	if !f.To.IsZero() {
+		end = TimeKey(f.To)
+	}
+	channels := make(map[string]bool, len(f.Channels))
+	for _, c := range f.Channels {
+		channels[string(refKey(bot.MessageRef{Channel: c}))] = true // "platform\x00channel\x00"
 	}
 	for seek != nil {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var chunk []Message
+		var chunk []bot.LoggedMessage
 		var next []byte
 		err := l.db.bolt.View(func(tx *bbolt.Tx) error {
-			c := tx.Bucket([]byte(BucketMessages)).Cursor()
-			k, v := c.Seek(seek)
-			for ; k != nil && (end == nil || string(k) < string(end)); k, v = c.Next() {
-				if len(chunk) == rangeChunk {
-					next = append([]byte(nil), k...)
+			c := tx.Bucket([]byte(BucketMessageLog)).Cursor()
+			visited := 0
+			for k, v := c.Seek(seek); k != nil && (end == nil || bytes.Compare(k, end) < 0); k, v = c.Next() {
+				if visited == rangeChunk {
+					next = bytes.Clone(k)
 					return nil
 				}
-				var m Message
+				visited++
+				if len(channels) > 0 {
+					p, ch, _, ok := keyRef(k)
+					if !ok || !channels[string(p)+"\x00"+string(ch)+"\x00"] {
+						continue
+					}
+				}
+				var m bot.LoggedMessage
 				if err := json.Unmarshal(v, &m); err != nil {
 					return fmt.Errorf("decode message at %x: %w", k, err)
+				}
+				if f.Author != "" && m.Author.Key() != f.Author {
+					continue
 				}
 				chunk = append(chunk, m)
 			}
@@ -178,10 +289,11 @@ func (l *MessageLog) Range(ctx context.Context, from, to time.Time, fn func(Mess
 	return nil
 }
 
-// Purge deletes the records older than before and returns how many it
-// deleted. It works in transactions of at most purgeChunk records, so the
-// bot keeps writing meanwhile; if ctx ends it stops between chunks and
-// returns what it deleted so far with the error.
+// Purge deletes the messages posted before before, with their index
+// entries, and returns how many it deleted. It works in transactions of at
+// most purgeChunk messages, so the bot keeps writing meanwhile; if ctx ends
+// it stops between chunks and returns what it deleted so far with the
+// error.
 func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
 	end := TimeKey(before)
 	total := 0
@@ -191,8 +303,15 @@ func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
 		}
 		n := 0
 		err := l.db.bolt.Update(func(tx *bbolt.Tx) error {
-			c := tx.Bucket([]byte(BucketMessages)).Cursor()
-			for k, _ := c.First(); k != nil && string(k) < string(end) && n < purgeChunk; k, _ = c.First() {
+			refs := tx.Bucket([]byte(BucketMessageRefs))
+			c := tx.Bucket([]byte(BucketMessageLog)).Cursor()
+			for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0 && n < purgeChunk; k, _ = c.First() {
+				if p, ch, id, ok := keyRef(k); ok {
+					rk := refKey(bot.MessageRef{Channel: bot.ChannelRef{Platform: bot.PlatformID(p), ID: string(ch)}, ID: string(id)})
+					if err := refs.Delete(rk); err != nil {
+						return err
+					}
+				}
 				if err := c.Delete(); err != nil {
 					return err
 				}

@@ -1,9 +1,14 @@
 package storage
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/commpilot/commpilot/bot"
 )
 
 // Bucket names. They are FROZEN once released: a file written by one version
@@ -14,7 +19,7 @@ const (
 	BucketMeta         = "meta"           // schema version and the commpilot marker
 	BucketSettings     = "settings"       // one key per settings field changed by a command
 	BucketAudit        = "audit"          // audit entries by sequence
-	BucketMessages     = "messages"       // watched community messages by time
+	BucketMessages     = "messages"       // v1 message records; converted and emptied by v5, unused since
 	BucketFAQ          = "faq"            // FAQ entries (filled by the faq store)
 	BucketInboxItems   = "inbox_items"    // inbox items (filled by the inbox store)
 	BucketInboxThreads = "inbox_threads"  // conversation → item (filled by the inbox store)
@@ -24,6 +29,8 @@ const (
 	BucketTimerIndex   = "timer_index"    // kind 0 key → the record's key in timers
 	BucketTimerFlight  = "timer_flight"   // records handed to a handler that has not returned, by sequence
 	BucketTimerHeld    = "timer_held"     // due records whose kind has no handler, by kind 0 key
+	BucketMessageLog   = "message_log"    // community messages by posting time (see MessageLog)
+	BucketMessageRefs  = "message_refs"   // platform, channel, message id → its message_log key
 )
 
 // Buckets of the schedule store, frozen like the others.
@@ -68,7 +75,8 @@ func migrations() []migration {
 		{"v4: durable timers", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketTimers, BucketTimerIndex, BucketTimerFlight, BucketTimerHeld)
 		}},
-		{"v5: scheduled posts", func(tx *bbolt.Tx) error {
+		{"v5: message log by posting time with a reference index", migrateMessageLog},
+		{"v6: scheduled posts", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
 		}},
 	}
@@ -84,4 +92,71 @@ func createBuckets(tx *bbolt.Tx, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// v1Message is a record of the v1 message log: a message, or a later edit
+// or deletion of it as a record of its own at the time of the change.
+type v1Message struct {
+	Platform    bot.PlatformID `json:"platform"`
+	Channel     string         `json:"channel"`
+	ID          string         `json:"id"`
+	ThreadID    string         `json:"thread_id,omitempty"`
+	AuthorID    string         `json:"author_id"`
+	AuthorName  string         `json:"author_name,omitempty"`
+	AuthorRoles []string       `json:"author_roles,omitempty"`
+	AuthorBot   bool           `json:"author_bot,omitempty"`
+	Text        string         `json:"text"`
+	Time        time.Time      `json:"time"`
+	Edited      bool           `json:"edited,omitempty"`
+	Deleted     bool           `json:"deleted,omitempty"`
+}
+
+// migrateMessageLog converts the v1 records of BucketMessages, oldest
+// first, into one bot.LoggedMessage per message in BucketMessageLog and
+// BucketMessageRefs: an edit record becomes the message's text (Edited,
+// EditedAt), a deletion record empties it (Deleted, DeletedAt), and an edit
+// or deletion whose message is not stored (purged already) is dropped, as
+// MessageLog does. The v1 bucket is then emptied.
+func migrateMessageLog(tx *bbolt.Tx) error {
+	if err := createBuckets(tx, BucketMessageLog, BucketMessageRefs); err != nil {
+		return err
+	}
+	old := tx.Bucket([]byte(BucketMessages))
+	if old == nil {
+		return nil
+	}
+	err := old.ForEach(func(k, v []byte) error {
+		var r v1Message
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode v1 message at %x: %w", k, err)
+		}
+		ref := bot.MessageRef{Channel: bot.ChannelRef{Platform: r.Platform, ID: r.Channel}, ID: r.ID, ThreadID: r.ThreadID}
+		if r.Deleted {
+			return markDeleted(tx, ref, r.Time)
+		}
+		m := bot.LoggedMessage{
+			Ref:    ref,
+			Author: bot.UserRef{Platform: r.Platform, ID: r.AuthorID, Name: r.AuthorName, Roles: r.AuthorRoles, Bot: r.AuthorBot},
+			Text:   r.Text, Time: r.Time, Edited: r.Edited,
+		}
+		if r.Edited {
+			m.EditedAt = r.Time
+		}
+		val, err := encodeMessage(m)
+		if errors.Is(err, errIncomplete) {
+			return nil // v1 refused these; nothing to convert
+		} else if err != nil {
+			return err
+		}
+		return record(tx, m, val)
+	})
+	if err != nil {
+		return err
+	}
+	// Emptied, not removed: every bucket named above exists once Open
+	// returns.
+	if err := tx.DeleteBucket([]byte(BucketMessages)); err != nil {
+		return err
+	}
+	return createBuckets(tx, BucketMessages)
 }

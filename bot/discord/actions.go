@@ -238,7 +238,7 @@ func (p *Platform) upload(ctx context.Context, a bot.Action) (bot.MessageRef, er
 	if name == "" {
 		name = "image.png"
 	}
-	body := messageBody{Content: truncate(a.Text, maxContent), AllowedMentions: safeMentions(),
+	body := messageBody{Content: truncate(renderMentions(a.Text), maxContent), AllowedMentions: safeMentions(),
 		Attachments: []attachment{{ID: 0, Filename: name}}}
 	ctype, data, err := discordgo.MultipartBodyWithJSON(body, []*discordgo.File{{Name: name, ContentType: "image/png", Reader: bytes.NewReader(a.File)}})
 	if err != nil {

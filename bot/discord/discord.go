@@ -276,6 +276,12 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 		}),
 		p.s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { in.message(m.Message, false) }),
 		p.s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageUpdate) { in.message(m.Message, true) }),
+		p.s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageDelete) {
+			in.deleted(m.ChannelID, m.GuildID, []string{m.ID})
+		}),
+		p.s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageDeleteBulk) {
+			in.deleted(m.ChannelID, m.GuildID, m.Messages)
+		}),
 		p.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) { in.interaction(i.Interaction) }),
 	}
 	defer func() {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/discord"
 	"github.com/commpilot/commpilot/bot/discord/discordtest"
@@ -285,4 +287,74 @@ func TestMissedHeartbeatACKsStartANewSession(t *testing.T) {
 	}
 	after := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "after the new session")
 	e.seen.wait(t, 1, byID("m:"+after))
+}
+
+// Edits, deletions and bulk deletions arrive as events, each with an id of
+// its own (a second edit of the same message is not a redelivery), and a
+// message carries its attachments, mention counts and the author's account
+// and join times.
+func TestEditsAndDeletionsBecomeEvents(t *testing.T) {
+	t.Parallel()
+	e := start(t, discord.Config{}, nil)
+	text := "<@" + discordtest.Alice.ID + "> <@&" + discordtest.RoleStaff + "> @everyone look"
+	id := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, text,
+		discordtest.WithAttachment("receipt.png", "image/png", 48213))
+	ev := e.seen.wait(t, 1, byID("m:"+id))[0]
+	if len(ev.Attachments) != 1 || ev.Attachments[0] != (bot.Attachment{Name: "receipt.png", Type: "image/png", Size: 48213}) {
+		t.Errorf("Attachments = %+v", ev.Attachments)
+	}
+	if ev.Mentions != (bot.MentionCount{Users: 1, Roles: 1, Everyone: true}) {
+		t.Errorf("Mentions = %+v, want a user, a role and everyone", ev.Mentions)
+	}
+	created, _ := discordgo.SnowflakeTimestamp(discordtest.Bob.ID)
+	if !ev.AuthorCreated.Equal(created) || !ev.AuthorJoined.Equal(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("AuthorCreated, AuthorJoined = %v, %v; want %v and the member's joined_at", ev.AuthorCreated, ev.AuthorJoined, created)
+	}
+
+	e.srv.EditUserMessage(discordtest.ChannelID, id, discordtest.Bob, "first edit")
+	e.seen.wait(t, 1, func(ev bot.Event) bool { return ev.Edited && ev.Text == "first edit" })
+	e.srv.EditUserMessage(discordtest.ChannelID, id, discordtest.Bob, "second edit, no pings")
+	edits := e.seen.wait(t, 2, func(ev bot.Event) bool { return ev.Edited && ev.Message.ID == id })
+	if last := edits[1]; last.Text != "second edit, no pings" || last.ID == edits[0].ID || last.Mentions != (bot.MentionCount{}) ||
+		len(last.Attachments) != 1 {
+		t.Errorf("second edit = %+v, want its own id, the new text, no mentions, the attachment kept", last)
+	}
+
+	e.srv.DeleteUserMessage(discordtest.ChannelID, id)
+	del := e.seen.wait(t, 1, byID("d:"+id))[0]
+	if !del.Deleted || del.Message != (bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: id}) || del.Text != "" || del.DM {
+		t.Errorf("deletion event = %+v", del)
+	}
+
+	a := e.srv.PostUserMessage(discordtest.ThreadID, discordtest.Bob, "spam 1")
+	b := e.srv.PostUserMessage(discordtest.ThreadID, discordtest.Bob, "spam 2")
+	e.srv.BulkDeleteUserMessages(discordtest.ThreadID, a, b)
+	for _, id := range []string{a, b} {
+		ev := e.seen.wait(t, 1, byID("d:"+id))[0]
+		if !ev.Deleted || ev.Message.ThreadID != discordtest.ThreadID || ev.Within != channel(discordtest.ChannelID) {
+			t.Errorf("bulk deletion event = %+v, want the thread and its channel", ev)
+		}
+	}
+}
+
+// A bot deleting messages through REST gets the gateway's deletion events,
+// as on Discord; messages of another server are not ours.
+func TestRESTDeletionsAndOtherServers(t *testing.T) {
+	t.Parallel()
+	e := start(t, discord.Config{GuildID: discordtest.GuildID}, nil)
+	ctx := testCtx(t)
+	id := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "rule-breaking")
+	e.seen.wait(t, 1, byID("m:"+id))
+	ref := bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: id}
+	if _, err := e.p.Do(ctx, bot.Action{Kind: bot.ActDelete, Target: ref}); err != nil {
+		t.Fatal(err)
+	}
+	e.seen.wait(t, 1, byID("d:"+id))
+	other := e.srv.PostUserMessage(discordtest.OtherChannelID, discordtest.Bob, "elsewhere")
+	e.srv.DeleteUserMessage(discordtest.OtherChannelID, other)
+	last := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "after")
+	e.calls.wait(t, 1, byID("m:"+last))
+	if n := e.calls.count(func(ev bot.Event) bool { return ev.Message.ID == other }); n != 0 {
+		t.Errorf("%d events of another server's message reached the engine", n)
+	}
 }

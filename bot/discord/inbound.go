@@ -16,7 +16,9 @@ import (
 // messageQueue, so a burst of slow messages (an LLM taking seconds) neither
 // spawns unbounded goroutines nor holds up the gateway reader, which also
 // carries interactions that must be answered within 3 s. Only a full queue
-// makes the reader wait.
+// makes the reader wait. Edits and deletions share the queue: an edit or a
+// deletion that follows its message within milliseconds may be handled
+// before it (see docs/history.md).
 const (
 	messageWorkers = 32
 	messageQueue   = 4096
@@ -60,10 +62,16 @@ func (in *inbound) work() {
 // under a lock that removing one waits for, so none can queue afterwards.
 func (in *inbound) close() { close(in.messages) }
 
+// ours reports whether an event of guildID concerns commpilot: a DM, or a
+// message of the configured server (all servers when none is configured).
+func (in *inbound) ours(guildID string) bool {
+	return in.p.guildID == "" || guildID == "" || guildID == in.p.guildID
+}
+
 // message queues a MESSAGE_CREATE (or MESSAGE_UPDATE with edited set). A
 // full queue makes the gateway reader wait.
 func (in *inbound) message(m *discordgo.Message, edited bool) {
-	if in.p.guildID != "" && m.GuildID != "" && m.GuildID != in.p.guildID {
+	if !in.ours(m.GuildID) {
 		return // another server the bot was added to
 	}
 	ev, ok := messageEvent(m, in.p.selfID.Load().(string), edited, in.p.threadOf)
@@ -71,6 +79,17 @@ func (in *inbound) message(m *discordgo.Message, edited bool) {
 		return
 	}
 	in.messages <- ev
+}
+
+// deleted queues one Deleted event per id of a MESSAGE_DELETE or
+// MESSAGE_DELETE_BULK.
+func (in *inbound) deleted(channelID, guildID string, ids []string) {
+	if !in.ours(guildID) {
+		return
+	}
+	for _, id := range ids {
+		in.messages <- deleteEvent(channelID, guildID, id, time.Now(), in.p.threadOf)
+	}
 }
 
 // interaction answers one INTERACTION_CREATE (see respond).
@@ -87,10 +106,13 @@ func (p *Platform) threadOf(channelID string) string {
 	return ""
 }
 
-// messageEvent translates a gateway message. It returns false for messages
-// commpilot ignores: its own, other bots', webhooks', system messages, and
-// updates that are not edits of the text.
-// threadOf, when given, returns the parent channel of a thread channel.
+// messageEvent translates a gateway message, with its attachments, mention
+// counts (mentions, mention_roles, mention_everyone), the author's account
+// creation time (from their snowflake) and server join time (member
+// joined_at). It returns false for messages commpilot ignores: its own,
+// other bots', webhooks', system messages, and updates that are not edits
+// of the text. threadOf, when given, returns the parent channel of a thread
+// channel.
 func messageEvent(m *discordgo.Message, selfID string, edited bool, threadOf func(string) string) (bot.Event, bool) {
 	if m == nil || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" || m.Author.ID == selfID {
 		return bot.Event{}, false
@@ -110,11 +132,23 @@ func messageEvent(m *discordgo.Message, selfID string, edited bool, threadOf fun
 		DM:   m.GuildID == "",
 		Time: m.Timestamp,
 	}
-	if threadOf != nil {
-		if parent := threadOf(m.ChannelID); parent != "" {
-			ev.Message.ThreadID = m.ChannelID
-			ev.Within = bot.ChannelRef{Platform: bot.Discord, ID: parent}
+	setThread(&ev, threadOf)
+	if t, err := discordgo.SnowflakeTimestamp(m.Author.ID); err == nil {
+		ev.AuthorCreated = t
+	}
+	if m.Member != nil {
+		ev.AuthorJoined = m.Member.JoinedAt
+	}
+	for _, a := range m.Attachments {
+		if a != nil {
+			ev.Attachments = append(ev.Attachments, bot.Attachment{Name: a.Filename, Type: a.ContentType, Size: int64(a.Size)})
 		}
+	}
+	ev.Mentions = bot.MentionCount{
+		Users: len(m.Mentions), Roles: len(m.MentionRoles),
+		// mention_everyone is only set when the author may ping everyone;
+		// an attempt counts too.
+		Everyone: m.MentionEveryone || strings.Contains(m.Content, "@everyone") || strings.Contains(m.Content, "@here"),
 	}
 	if edited {
 		if m.EditedTimestamp == nil {
@@ -138,6 +172,34 @@ func messageEvent(m *discordgo.Message, selfID string, edited bool, threadOf fun
 		}
 	}
 	return ev, true
+}
+
+// deleteEvent is the Deleted event of message id in channelID, deleted at
+// t (Discord does not say when). Its id is the message's: a message is
+// deleted once.
+func deleteEvent(channelID, guildID, id string, t time.Time, threadOf func(string) string) bot.Event {
+	ev := bot.Event{
+		ID:      "d:" + id,
+		Kind:    bot.EventMessage,
+		Message: bot.MessageRef{Channel: bot.ChannelRef{Platform: bot.Discord, ID: channelID}, ID: id},
+		Deleted: true,
+		DM:      guildID == "",
+		Time:    t,
+	}
+	setThread(&ev, threadOf)
+	return ev
+}
+
+// setThread names the thread and its parent channel when ev's channel is a
+// thread (threadOf, when given, returns a thread channel's parent).
+func setThread(ev *bot.Event, threadOf func(string) string) {
+	if threadOf == nil {
+		return
+	}
+	if parent := threadOf(ev.Message.Channel.ID); parent != "" {
+		ev.Message.ThreadID = ev.Message.Channel.ID
+		ev.Within = bot.ChannelRef{Platform: bot.Discord, ID: parent}
+	}
 }
 
 // userRef builds the user of an event: Name is the global display name, else
@@ -210,8 +272,8 @@ func interactionEvent(i *discordgo.Interaction) (bot.Event, bool) {
 
 // commandOptions walks /cm's options: subcommand groups and subcommands
 // build the route, the leaves are the values (ids as given, integers in
-// decimal; a mentionable as <@ID> or, for a role, <@&ID>, so the router can
-// tell them apart). focus is the option being typed in an autocomplete.
+// decimal; a mentionable as the neutral reference "discord:ID" or, for a
+// role, "discord-role:ID", so the router can tell them apart). focus is the option being typed in an autocomplete.
 func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, resolved *discordgo.ApplicationCommandInteractionDataResolved) (route string, values map[string]string, focus string) {
 	var words []string
 	values = map[string]string{}
@@ -235,15 +297,16 @@ func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, r
 	return strings.Join(words, " "), values, focus
 }
 
-// mentionable renders a mentionable option's id as a role or user mention.
+// mentionable turns a mentionable option's id into the neutral reference
+// of a role or a user.
 func mentionable(id string, resolved *discordgo.ApplicationCommandInteractionDataResolved) string {
 	if id == "" {
 		return ""
 	}
 	if resolved != nil && resolved.Roles[id] != nil {
-		return "<@&" + id + ">"
+		return string(bot.Discord) + "-role:" + id
 	}
-	return "<@" + id + ">"
+	return bot.UserRef{Platform: bot.Discord, ID: id}.Key()
 }
 
 func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {

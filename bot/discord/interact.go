@@ -12,10 +12,12 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// Messages are the adapter's own words. The adapter reads them itself, in
+// Messages returns the adapter's own words. The adapter reads them itself, in
 // the language of the person's Discord client; add them to the engine's
 // catalogue too so the error keys Do returns render.
-var Messages = bot.Messages{
+func Messages() bot.Messages { return messages.Clone() }
+
+var messages = bot.Messages{
 	bot.English: {
 		"discord.done":           "Done.",
 		"discord.form_late":      "That took too long to open the form. Press the button again.",
@@ -304,12 +306,12 @@ func (c *interactionCall) webhook(ctx context.Context, method, endpoint string, 
 
 func (c *interactionCall) t(key string) string { return translate(c.lang, key) }
 
-// translate renders one of Messages, falling back to English.
+// translate renders one of the adapter's messages, falling back to English.
 func translate(lang bot.Lang, key string) string {
-	if s, ok := Messages[lang][key]; ok {
+	if s, ok := messages[lang][key]; ok {
 		return s
 	}
-	if s, ok := Messages[bot.English][key]; ok {
+	if s, ok := messages[bot.English][key]; ok {
 		return s
 	}
 	return key

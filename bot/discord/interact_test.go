@@ -22,26 +22,27 @@ func skillRoutes(r *bot.Router, seen *recorder) {
 			return h(ctx, e)
 		}
 	}
+	staff := r.Group(bot.StaffOnly)
 	r.Command(bot.Command{Route: "help", Description: "What commpilot can do", Handler: record(reply("Commands: /cm inbox, /cm schedule"))})
-	r.Command(bot.Command{Route: "setup brand", Description: "Set the brand keywords", Staff: true,
+	staff.Command(bot.Command{Route: "setup brand", Description: "Set the brand keywords",
 		Options: []bot.Option{{Name: "keywords", Type: bot.OptText, Required: true, Description: "Comma-separated keywords"}},
 		Handler: record(reply("Brand saved."))})
-	r.Command(bot.Command{Route: "setup staff-add", Description: "Add staff", Staff: true,
+	staff.Command(bot.Command{Route: "setup staff-add", Description: "Add staff",
 		Options: []bot.Option{
 			{Name: "user", Type: bot.OptUser, Description: "A person"},
 			{Name: "role", Type: bot.OptRole, Description: "A role"},
 		},
 		Handler: record(reply("Staff added."))})
-	r.Command(bot.Command{Route: "setup language", Description: "Language of the bot", Staff: true,
+	staff.Command(bot.Command{Route: "setup language", Description: "Language of the bot",
 		Options: []bot.Option{{Name: "lang", Type: bot.OptChoice, Required: true, Choices: []string{"en", "fr", "nl"}, Description: "en, fr or nl"}},
 		Handler: record(reply("Language saved."))})
 	r.Command(bot.Command{Route: "inbox list", Default: true, Description: "Open items, newest first", Handler: record(func(context.Context, bot.Event) (*bot.Reply, error) {
 		return nil, nil
 	})})
-	r.Command(bot.Command{Route: "inbox close", Description: "Close an item", Staff: true,
+	staff.Command(bot.Command{Route: "inbox close", Description: "Close an item",
 		Options: []bot.Option{{Name: "item", Type: bot.OptInt, Required: true, Description: "Item number", Autocomplete: "inbox-items"}},
 		Handler: record(reply("Closed."))})
-	r.Command(bot.Command{Route: "rule timeout", Description: "Time a member out", Staff: true,
+	staff.Command(bot.Command{Route: "rule timeout", Description: "Time a member out",
 		Options: []bot.Option{
 			{Name: "user", Type: bot.OptUser, Required: true, Description: "Who"},
 			{Name: "for", Type: bot.OptDuration, Required: true, Description: "How long: 10m, 2h, 1d"},
@@ -57,17 +58,17 @@ func skillRoutes(r *bot.Router, seen *recorder) {
 		}
 		return out, nil
 	})
-	r.Action("inbox/edit/{id}/{version}", true, record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+	staff.Action(bot.NewPattern("inbox/edit/{id}/{version}"), record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 		return &bot.Reply{Form: &bot.Form{ID: "inbox/edit/" + e.Var("id") + "/" + e.Var("version"), Title: "Edit the reply",
 			Fields: []bot.FormField{{ID: "text", Label: "Reply", Value: "Bonjour, votre commande arrive demain.", Multiline: true, Required: true}}}}, nil
 	}))
-	r.Action("inbox/send/{id}/{version}", true, record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+	staff.Action(bot.NewPattern("inbox/send/{id}/{version}"), record(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 		if strings.TrimSpace(e.Option("text")) == "" {
 			return &bot.Reply{FieldErrors: map[string]string{"text": "The reply cannot be empty."}}, nil
 		}
 		return bot.Text("Sent: " + e.Option("text")), nil
 	}))
-	r.Action("inbox/ack/{id}", true, record(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
+	staff.Action(bot.NewPattern("inbox/ack/{id}"), record(func(context.Context, bot.Event) (*bot.Reply, error) { return nil, nil }))
 }
 
 func TestCommandTreeMatchesRouter(t *testing.T) {
@@ -481,7 +482,7 @@ func TestFormAfterDeferralAsksToPressAgain(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
 	e := start(t, discord.Config{}, func(r *bot.Router, _ *recorder) {
-		r.Action("inbox/edit/{id}", false, bot.HandlerFunc(func(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
+		r.Action(bot.NewPattern("inbox/edit/{id}"), bot.HandlerFunc(func(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
 			select {
 			case <-release:
 			case <-ctx.Done():

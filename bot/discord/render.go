@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // Discord's limits, in characters unless said otherwise.
@@ -72,12 +73,33 @@ func safeMentions() *discordgo.MessageAllowedMentions {
 	}
 }
 
+// renderMentions turns the neutral mentions of the bot's texts (see
+// bot/text) into Discord markup: <@discord:1> into <@1>,
+// <@discord-role:2> into <@&2>, <#discord:3> into <#3>. Mentions of another
+// platform's users or channels become plain text (text.Mention.Plain).
+// What pings is still limited by safeMentions.
+func renderMentions(s string) string {
+	return text.Render(s, func(m text.Mention) string {
+		if m.Platform() != string(bot.Discord) {
+			return m.Plain()
+		}
+		switch m.Kind {
+		case text.MentionRole:
+			return "<@&" + m.ID + ">"
+		case text.MentionChannel:
+			return "<#" + m.ID + ">"
+		}
+		return "<@" + m.ID + ">"
+	})
+}
+
 // renderMessages turns text and an optional card into one or more message
 // bodies: text longer than 2,000 characters is split at line or word
 // boundaries; the card rides on the last body. Each body has its embeds and
-// components set (possibly empty).
-func renderMessages(text string, card *bot.Card) ([]messageBody, error) {
-	chunks := splitText(text, maxContent)
+// components set (possibly empty). Neutral mentions in text are rendered
+// (renderMentions).
+func renderMessages(msg string, card *bot.Card) ([]messageBody, error) {
+	chunks := splitText(renderMentions(msg), maxContent)
 	out := make([]messageBody, len(chunks))
 	for i, c := range chunks {
 		out[i] = messageBody{Content: c, Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}, AllowedMentions: safeMentions()}
@@ -95,8 +117,8 @@ func renderMessages(text string, card *bot.Card) ([]messageBody, error) {
 
 // renderEdit renders a replacement for one message: text that does not fit
 // is truncated with a visible marker.
-func renderEdit(text string, card *bot.Card) (messageBody, error) {
-	b := messageBody{Content: truncate(text, maxContent), Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}, AllowedMentions: safeMentions()}
+func renderEdit(msg string, card *bot.Card) (messageBody, error) {
+	b := messageBody{Content: truncate(renderMentions(msg), maxContent), Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}, AllowedMentions: safeMentions()}
 	if card != nil {
 		emb, comps, err := renderCard(card)
 		if err != nil {
@@ -112,7 +134,9 @@ func renderEdit(text string, card *bot.Card) (messageBody, error) {
 // The embed: title (linked to URL), the context line as the author line, the
 // quoted original as "> " lines then the body as the description, fields,
 // footer, colour by tone. Every text is cut to Discord's limit with a
-// visible marker. Buttons go five to a row, at most five rows; Primary,
+// visible marker. Neutral mentions are rendered in the title, context,
+// fields and footer, which the bot writes, never in the quote or the body,
+// which carry community text. Buttons go five to a row, at most five rows; Primary,
 // Danger and Default map to Discord's Primary, Danger and Secondary styles,
 // URL buttons to Link buttons. Button.Confirm has no Discord equivalent and
 // is not rendered: actions that need it must be undoable.
@@ -122,12 +146,12 @@ func renderCard(c *bot.Card) (*discordgo.MessageEmbed, []discordgo.MessageCompon
 	}
 	emb := &discordgo.MessageEmbed{
 		Type:  discordgo.EmbedTypeRich,
-		Title: truncate(c.Title, maxEmbedTitle),
+		Title: truncate(renderMentions(c.Title), maxEmbedTitle),
 		URL:   c.URL,
 		Color: toneColours[c.Tone],
 	}
 	if c.Context != "" {
-		emb.Author = &discordgo.MessageEmbedAuthor{Name: truncate(c.Context, maxEmbedAuthor)}
+		emb.Author = &discordgo.MessageEmbedAuthor{Name: truncate(renderMentions(c.Context), maxEmbedAuthor)}
 	}
 	var desc []string
 	if c.Quote != "" {
@@ -141,7 +165,7 @@ func renderCard(c *bot.Card) (*discordgo.MessageEmbed, []discordgo.MessageCompon
 		if i == maxFields {
 			break
 		}
-		name, value := truncate(f.Name, maxFieldName), truncate(f.Value, maxFieldValue)
+		name, value := truncate(renderMentions(f.Name), maxFieldName), truncate(renderMentions(f.Value), maxFieldValue)
 		if strings.TrimSpace(name) == "" {
 			name = "\u200b"
 		}
@@ -151,7 +175,7 @@ func renderCard(c *bot.Card) (*discordgo.MessageEmbed, []discordgo.MessageCompon
 		emb.Fields = append(emb.Fields, &discordgo.MessageEmbedField{Name: name, Value: value, Inline: f.Inline})
 	}
 	if c.Footer != "" {
-		emb.Footer = &discordgo.MessageEmbedFooter{Text: truncate(c.Footer, maxFooter)}
+		emb.Footer = &discordgo.MessageEmbedFooter{Text: truncate(renderMentions(c.Footer), maxFooter)}
 	}
 	fitEmbed(emb)
 

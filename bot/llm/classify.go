@@ -26,7 +26,13 @@ The user message is a JSON object describing one community message:
 
 Answer with one JSON object that follows the response schema:
 - "lang": "en", "fr" or "nl" for English, French or Dutch; "other" for any other language.
-- "kind": "complaint" (unhappy about a product, service, order, bug or person), "question" (asks for information or help), "praise" (thanks or compliments), "mention" (names the brand or bot without asking or complaining), "spam" (ads, scams, invite links, junk) or "other".
+- "kind", decided by these definitions, in this order:
+  - "spam": ads, scams, giveaways, crypto or account selling, self-promotion, invite links to other servers. A link, a number or an order number alone does not make spam: "order #48213 arrived broken, photo: https://imgur.com/…" is a complaint.
+  - "complaint": a breach of expectations about the brand's product, service, order or support: something that should have happened did not or happened wrongly (not received, broken, charged twice, a feature gone, no answer, "36 hours since I ordered"), even with no negative word. A complaint that asks something is still a complaint ("is it normal that the app logs me out every 5 minutes?", "c'est normal que l'appli plante ?", "waarom duurt het al 5 dagen?"). Sarcasm and ironic thanks about a problem are complaints ("thanks for nothing", "génial, encore une panne 🙃", "top hoor, weer een storing"). Churn, ultimatums and counted waits are complaints ("I'm done, cancelling today", "dernière chance avant l'avocat", "ik stap over naar een ander"). Negativity aimed at the brand or the bot is a complaint; insults alone, aimed at nobody in particular or at other members, are not ("you're all idiots arguing about tabs" is "other").
+  - "question": asks for information or help, explicitly or not ("anyone know if…", "je me demande si…", "weet iemand of…"), with no breach of expectations.
+  - "praise": thanks or compliments, including a problem that was fixed ("thanks for fixing the bug", "réglé en 5 min, merci", "in 5 min opgelost, bedankt").
+  - "mention": names the brand or the bot without asking, complaining or praising ("saw Acme at the trade show").
+  - "other": everything else (greetings, chatter, profanity that is not aimed at the brand: "this is fucking great", "putain c'est beau").
 - "sentiment": a number from -1 (very negative) through 0 (neutral) to 1 (very positive).
 - "urgency": "low", "normal", "high" (blocked, money at stake, very angry, many people affected, repeated follow-ups) or "critical" (safety, security, data leak, legal threat, outage).
 - "cues": at most 3 short phrases (a few words each) from the message that justify kind and urgency.`
@@ -50,8 +56,8 @@ func triageSchema() json.RawMessage {
 		}
 		return m
 	}
-	kinds := make([]string, len(bot.Kinds))
-	for i, k := range bot.Kinds {
+	kinds := make([]string, len(bot.Kinds()))
+	for i, k := range bot.Kinds() {
 		kinds[i] = string(k)
 	}
 	urg := make([]string, len(urgencies))
@@ -151,7 +157,7 @@ func parseTriage(content string) (triage, error) {
 		cues:      a.Cues,
 	}
 	switch {
-	case !slices.Contains(bot.Kinds, t.kind):
+	case !slices.Contains(bot.Kinds(), t.kind):
 		return triage{}, invalid(note, fmt.Errorf("unknown kind %q", clip(*a.Kind, 20)))
 	case !slices.Contains(urgencies, t.urgency):
 		return triage{}, invalid(note, fmt.Errorf("unknown urgency %q", clip(*a.Urgency, 20)))

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/commpilot/commpilot/bot"
+	btext "github.com/commpilot/commpilot/bot/text"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -132,10 +133,9 @@ func parseDraft(content string) (string, error) {
 		return "", &failure{reason: "too_long", note: "LLM draft was too long",
 			err: fmt.Errorf("%d characters, at most %d", n, maxDraftRunes)}
 	}
-	low := strings.ToLower(text)
-	if strings.Contains(low, "@everyone") || strings.Contains(low, "@here") {
+	if btext.Count(text).Everyone {
 		return "", &failure{reason: "unsafe", note: "LLM draft contained a mass mention",
-			err: errors.New("draft mentions @everyone or @here")}
+			err: errors.New("draft mentions @everyone, @here or @channel")}
 	}
 	return text, nil
 }

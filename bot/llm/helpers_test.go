@@ -11,7 +11,6 @@ import (
 	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/bot/llm"
 	"github.com/commpilot/commpilot/bot/llm/llmtest"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // offlineTriage is what the fixed fallback classifier answers.
@@ -45,14 +44,14 @@ func (fixedDrafter) Draft(ctx context.Context, _ bot.DraftRequest) (bot.Draft, e
 type rig struct {
 	srv *llmtest.Server
 	c   *llm.Client
-	reg *prometheus.Registry
+	reg *bottest.Metrics
 	log *bottest.LogBuffer
 }
 
 // newRig starts a fake server and a client with a short per-attempt timeout.
 func newRig(t testing.TB, apiKey string) *rig {
 	t.Helper()
-	r := &rig{srv: llmtest.New(t), reg: prometheus.NewRegistry(), log: &bottest.LogBuffer{}}
+	r := &rig{srv: llmtest.New(t), reg: &bottest.Metrics{}, log: &bottest.LogBuffer{}}
 	c, err := llm.New(llm.Config{
 		BaseURL: r.srv.URL(),
 		APIKey:  apiKey,
@@ -71,25 +70,7 @@ func newRig(t testing.TB, apiKey string) *rig {
 // counter returns the value of the counter name with labels, 0 if absent.
 func (r *rig) counter(t testing.TB, name string, labels map[string]string) float64 {
 	t.Helper()
-	mfs, err := r.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if labels[lp.GetName()] != lp.GetValue() {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
+	return r.reg.Sum(name, labels)
 }
 
 // userJSON decodes the user message of request i as a JSON object.

@@ -38,7 +38,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/commpilot/commpilot/bot"
@@ -75,8 +74,8 @@ type Config struct {
 	Timeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
-	// Metrics registers the client's collectors; nil registers nowhere.
-	Metrics prometheus.Registerer
+	// Metrics makes the client's counters and histogram; nil records nothing.
+	Metrics bot.Metrics
 	// HTTPClient carries the requests (default: a new http.Client whose
 	// deadlines come from the context).
 	HTTPClient *http.Client
@@ -95,9 +94,9 @@ type Client struct {
 	triageFormat *openai.ChatCompletionResponseFormat
 	draftFormat  *openai.ChatCompletionResponseFormat
 
-	requests  *prometheus.CounterVec
-	fallbacks *prometheus.CounterVec
-	latency   *prometheus.HistogramVec
+	requests  bot.CounterVec
+	fallbacks bot.CounterVec
+	latency   bot.HistogramVec
 }
 
 // New returns a Client for cfg. It does not contact the server.
@@ -136,27 +135,21 @@ func New(cfg Config) (*Client, error) {
 
 		triageFormat: schemaFormat("triage", triageSchema()),
 		draftFormat:  schemaFormat("draft", draftSchema()),
-
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "commpilot_llm_requests_total",
-			Help: "LLM requests (attempts), by operation and outcome (ok or the failure reason).",
-		}, []string{"op", "outcome"}),
-		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "commpilot_llm_fallbacks_total",
-			Help: "LLM operations answered by the offline fallback, by operation and reason.",
-		}, []string{"op", "reason"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "commpilot_llm_request_duration_seconds",
-			Help:    "Duration of one LLM request (attempt).",
-			Buckets: prometheus.ExponentialBuckets(0.05, 2, 10),
-		}, []string{"op"}),
 	}
-	if cfg.Metrics != nil {
-		for _, col := range []prometheus.Collector{c.requests, c.fallbacks, c.latency} {
-			if err := cfg.Metrics.Register(col); err != nil {
-				return nil, fmt.Errorf("new llm client: register metrics: %w", err)
-			}
-		}
+	if cfg.Metrics == nil {
+		cfg.Metrics = bot.NoMetrics{}
+	}
+	if c.requests, err = cfg.Metrics.Counter("commpilot_llm_requests_total",
+		"LLM requests (attempts), by operation and outcome (ok or the failure reason).", "op", "outcome"); err != nil {
+		return nil, fmt.Errorf("new llm client: metrics: %w", err)
+	}
+	if c.fallbacks, err = cfg.Metrics.Counter("commpilot_llm_fallbacks_total",
+		"LLM operations answered by the offline fallback, by operation and reason.", "op", "reason"); err != nil {
+		return nil, fmt.Errorf("new llm client: metrics: %w", err)
+	}
+	if c.latency, err = cfg.Metrics.Histogram("commpilot_llm_request_duration_seconds",
+		"Duration of one LLM request (attempt).", bot.ExponentialBuckets(0.05, 2, 10), "op"); err != nil {
+		return nil, fmt.Errorf("new llm client: metrics: %w", err)
 	}
 	return c, nil
 }
@@ -225,8 +218,8 @@ func (c *Client) attempt(ctx context.Context, op string, req openai.ChatCompleti
 	if f != nil {
 		outcome = f.reason
 	}
-	c.requests.WithLabelValues(op, outcome).Inc()
-	c.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	c.requests.With(op, outcome).Inc()
+	c.latency.With(op).Observe(time.Since(start).Seconds())
 	return f
 }
 
@@ -321,7 +314,7 @@ func roundLimit(d time.Duration) string {
 
 // fellBack logs and counts a fallback. The message text is never logged.
 func (c *Client) fellBack(ctx context.Context, op string, f *failure) {
-	c.fallbacks.WithLabelValues(op, f.reason).Inc()
+	c.fallbacks.With(op, f.reason).Inc()
 	c.log.WarnContext(ctx, "llm failed, using the offline result", "op", op, "reason", f.reason,
 		"note", f.note, "err", c.redact(f.err))
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/commpilot/commpilot/bot"
@@ -44,7 +43,7 @@ func TestNewValidatesConfig(t *testing.T) {
 }
 
 func TestNewRefusesDoubleRegistration(t *testing.T) {
-	reg := prometheus.NewRegistry()
+	reg := &bottest.Metrics{}
 	cfg := llm.Config{BaseURL: "http://127.0.0.1:1/v1", Metrics: reg}
 	if _, err := llm.New(cfg); err != nil {
 		t.Fatal(err)

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/bottest"
 	"github.com/commpilot/commpilot/bot/slack/slacktest"
@@ -35,7 +32,7 @@ type harness struct {
 	srv     *slacktest.Server
 	p       *Platform
 	engine  *bot.Engine
-	metrics *prometheus.Registry
+	metrics *bottest.Metrics
 	logs    *logRecorder
 
 	// cancel ends Run's context; stop also waits for Run to return.
@@ -89,7 +86,7 @@ func start(t testing.TB, opts ...option) *harness {
 		f(p)
 	}
 	h.p = p
-	h.metrics = prometheus.NewRegistry()
+	h.metrics = &bottest.Metrics{}
 	engine, err := bot.NewEngine(bot.EngineConfig{
 		Router: h.router(), Platforms: []bot.Platform{p},
 		Settings: bottest.NewMemSettings(bot.Settings{Staff: []string{"slack:" + alice, "slack-role:S0MODS"}}),
@@ -262,31 +259,7 @@ func (h *harness) count(match func(bot.Event) bool) int {
 
 // duplicates is the engine's count of dropped redeliveries.
 func (h *harness) duplicates() float64 {
-	mfs, err := h.metrics.Gather()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	total := 0.0
-	for _, mf := range mfs {
-		if mf.GetName() != "commpilot_events_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if label(m, "outcome") == "duplicate" {
-				total += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return total
-}
-
-func label(m *dto.Metric, name string) string {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name {
-			return l.GetValue()
-		}
-	}
-	return ""
+	return h.metrics.Sum("commpilot_events_total", map[string]string{"outcome": "duplicate"})
 }
 
 // waitDuplicates waits until the engine dropped n redeliveries.
@@ -308,7 +281,7 @@ func (h *harness) router() *bot.Router {
 		func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 			return bot.Text("Commands: /cm help, /cm rule add <name> <duration>"), nil
 		})})
-	r.Command(bot.Command{Route: "rule add", Staff: true, Options: []bot.Option{
+	r.Group(bot.StaffOnly).Command(bot.Command{Route: "rule add", Options: []bot.Option{
 		{Name: "name", Type: bot.OptWord, Required: true},
 		{Name: "duration", Type: bot.OptDuration, Required: true},
 	}, Handler: bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
@@ -337,14 +310,14 @@ func (h *harness) router() *bot.Router {
 		Handler: bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 			return &bot.Reply{Form: draftForm(e.Option("id"), "Bonjour, merci pour votre message.")}, nil
 		})})
-	r.Action("card/approve/{id}", true, bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("card/approve/{id}"), bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 		h.record(e)
 		return bot.Text("Approved " + e.Var("id")), nil
 	}))
-	r.Action("card/edit/{id}", true, bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("card/edit/{id}"), bot.HandlerFunc(func(_ context.Context, e bot.Event) (*bot.Reply, error) {
 		return &bot.Reply{Form: draftForm(e.Var("id"), "draft "+e.Var("id"))}, nil
 	}))
-	r.Action("form/draft/{id}", true, bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	r.Group(bot.StaffOnly).Action(bot.NewPattern("form/draft/{id}"), bot.HandlerFunc(func(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		h.record(e)
 		switch text := strings.TrimSpace(e.Option("draft")); {
 		case text == "":

@@ -79,8 +79,11 @@ func (s *session) receiveEvent(e *slackevents.EventsAPIEvent) func() {
 	switch inner := e.InnerEvent.Data.(type) {
 	case *slackevents.MessageEvent:
 		if inner.SubType == "message_deleted" {
-			s.p.log.Debug("message deleted", "channel", inner.Channel, "ts", inner.DeletedTimeStamp)
-			return nil
+			ev, ok := deleteEvent(inner)
+			if !ok {
+				return nil
+			}
+			return s.later(ev, responder{channel: ev.Message.Channel.ID})
 		}
 		ev, ok := messageEvent(inner, t)
 		if !ok {
@@ -107,8 +110,9 @@ func deliveredSubtype(st string) bool {
 	return false
 }
 
-// messageEvent translates a message event. It reports false for what is
-// not delivered: bots (the bot itself included), system subtypes, and edits
+// messageEvent translates a message event, with its files as attachments
+// and its mention counts (Slack does not say when an account was created or
+// joined). It reports false for what is not delivered: bots (the bot itself included), system subtypes, and edits
 // that did not change the text (Slack sends those for link previews).
 func messageEvent(m *slackevents.MessageEvent, t team) (bot.Event, bool) {
 	if !deliveredSubtype(m.SubType) || m.Message == nil {
@@ -124,15 +128,17 @@ func messageEvent(m *slackevents.MessageEvent, t team) (bot.Event, bool) {
 	}
 	ch := bot.ChannelRef{Platform: bot.Slack, ID: m.Channel}
 	ev := bot.Event{
-		ID:        "m:" + m.Channel + ":" + msg.Timestamp,
-		Kind:      bot.EventMessage,
-		Message:   bot.MessageRef{Channel: ch, ID: msg.Timestamp},
-		User:      bot.UserRef{Platform: bot.Slack, ID: msg.User},
-		Text:      decodeText(msg.Text),
-		Edited:    edited,
-		Mentioned: mentions(msg.Text, t.botUserID),
-		DM:        m.ChannelType == slackevents.ChannelTypeIM,
-		Time:      tsTime(msg.Timestamp),
+		ID:          "m:" + m.Channel + ":" + msg.Timestamp,
+		Kind:        bot.EventMessage,
+		Message:     bot.MessageRef{Channel: ch, ID: msg.Timestamp},
+		User:        bot.UserRef{Platform: bot.Slack, ID: msg.User},
+		Text:        decodeText(msg.Text),
+		Edited:      edited,
+		Attachments: attachments(msg.Files),
+		Mentions:    mentionCount(msg.Text),
+		Mentioned:   mentions(msg.Text, t.botUserID),
+		DM:          m.ChannelType == slackevents.ChannelTypeIM,
+		Time:        tsTime(msg.Timestamp),
 	}
 	if edited {
 		editTS := m.EventTimeStamp
@@ -146,6 +152,37 @@ func messageEvent(m *slackevents.MessageEvent, t team) (bot.Event, bool) {
 	return ev, true
 }
 
+// deleteEvent translates a message_deleted: a Deleted event for the message
+// deleted_ts of the channel, at the event's time. Its id is the message's:
+// a message is deleted once.
+func deleteEvent(m *slackevents.MessageEvent) (bot.Event, bool) {
+	if m.DeletedTimeStamp == "" || m.Channel == "" {
+		return bot.Event{}, false
+	}
+	ch := bot.ChannelRef{Platform: bot.Slack, ID: m.Channel}
+	ev := bot.Event{
+		ID:      "d:" + m.Channel + ":" + m.DeletedTimeStamp,
+		Kind:    bot.EventMessage,
+		Message: bot.MessageRef{Channel: ch, ID: m.DeletedTimeStamp},
+		Deleted: true,
+		DM:      m.ChannelType == slackevents.ChannelTypeIM,
+		Time:    tsTime(m.EventTimeStamp),
+	}
+	if prev := m.PreviousMessage; prev != nil {
+		setThread(&ev, prev.ThreadTimestamp)
+	}
+	return ev, true
+}
+
+// attachments lists the files shared with a message.
+func attachments(files []slack.File) []bot.Attachment {
+	var out []bot.Attachment
+	for _, f := range files {
+		out = append(out, bot.Attachment{Name: f.Name, Type: f.Mimetype, Size: int64(f.Size)})
+	}
+	return out
+}
+
 // mentionEvent translates an app_mention; its id is the one the same
 // message gets as a message event, so the engine handles it once.
 func mentionEvent(m *slackevents.AppMentionEvent, t team) (bot.Event, bool) {
@@ -155,13 +192,15 @@ func mentionEvent(m *slackevents.AppMentionEvent, t team) (bot.Event, bool) {
 	}
 	ch := bot.ChannelRef{Platform: bot.Slack, ID: m.Channel}
 	ev := bot.Event{
-		ID:        "m:" + m.Channel + ":" + m.TimeStamp,
-		Kind:      bot.EventMessage,
-		Message:   bot.MessageRef{Channel: ch, ID: m.TimeStamp},
-		User:      bot.UserRef{Platform: bot.Slack, ID: m.User},
-		Text:      decodeText(m.Text),
-		Mentioned: true,
-		Time:      tsTime(m.TimeStamp),
+		ID:          "m:" + m.Channel + ":" + m.TimeStamp,
+		Kind:        bot.EventMessage,
+		Message:     bot.MessageRef{Channel: ch, ID: m.TimeStamp},
+		User:        bot.UserRef{Platform: bot.Slack, ID: m.User},
+		Text:        decodeText(m.Text),
+		Attachments: attachments(m.Files),
+		Mentions:    mentionCount(m.Text),
+		Mentioned:   true,
+		Time:        tsTime(m.TimeStamp),
 	}
 	setThread(&ev, m.ThreadTimeStamp)
 	return ev, true
@@ -183,7 +222,7 @@ func commandEvent(c *slack.SlashCommand) (bot.Event, responder) {
 		Kind:    bot.EventCommand,
 		Message: bot.MessageRef{Channel: bot.ChannelRef{Platform: bot.Slack, ID: c.ChannelID}},
 		User:    bot.UserRef{Platform: bot.Slack, ID: c.UserID, Name: c.UserName},
-		Text:    strings.TrimSpace(decodeText(c.Text)),
+		Text:    strings.TrimSpace(decodeCommand(c.Text)),
 		DM:      strings.HasPrefix(c.ChannelID, "D"),
 		Time:    time.Now(),
 	}

@@ -175,7 +175,8 @@ func TestMessagesBecomeEvents(t *testing.T) {
 		t.Errorf("edit text = %q", e.Text)
 	}
 
-	// Bots, the bot itself and deletions deliver nothing.
+	// Bots and the bot itself deliver nothing; a deletion is an event of
+	// its own.
 	other := h.srv.PostBotMessage("C0GEN", "B0OTHER", "beep")
 	own := h.srv.PostUserMessage("C0GEN", slacktest.BotUserID, "my own words", "")
 	h.srv.DeleteUserMessage("C0GEN", reply)
@@ -186,8 +187,44 @@ func TestMessagesBecomeEvents(t *testing.T) {
 			t.Errorf("bot message %s delivered %d times", ts, n)
 		}
 	}
-	if n := h.count(func(e bot.Event) bool { return e.Message.ID == reply }); n != 1 {
+	if n := h.count(func(e bot.Event) bool { return e.Message.ID == reply && !e.Deleted }); n != 1 {
 		t.Errorf("deleted reply delivered %d times, want only its original post", n)
+	}
+	if n := h.count(func(e bot.Event) bool { return e.Message.ID == reply && e.Deleted }); n != 1 {
+		t.Errorf("the deletion of the reply delivered %d events, want 1", n)
+	}
+}
+
+// Edits (each with an id of its own, so a second edit is not a redelivery)
+// and deletions arrive as events; files are attachments and mentions are
+// counted from the text.
+func TestEditsDeletionsAndFilesBecomeEvents(t *testing.T) {
+	h := start(t)
+	ts := h.srv.PostUserFiles("C0GEN", bob, "<@U0ALICE> <!subteam^S0STAFF> <!here> see my receipt", "",
+		slacktest.File{Name: "receipt.png", Mimetype: "image/png", Size: 48213})
+	e := h.waitEvent("file share", func(e bot.Event) bool { return e.Message.ID == ts && !e.Edited })
+	if len(e.Attachments) != 1 || e.Attachments[0] != (bot.Attachment{Name: "receipt.png", Type: "image/png", Size: 48213}) {
+		t.Errorf("Attachments = %+v", e.Attachments)
+	}
+	if e.Mentions != (bot.MentionCount{Users: 1, Roles: 1, Everyone: true}) {
+		t.Errorf("Mentions = %+v", e.Mentions)
+	}
+
+	h.srv.EditUserMessage("C0GEN", ts, "first edit")
+	h.waitEvent("first edit", func(e bot.Event) bool { return e.Edited && e.Text == "first edit" })
+	h.srv.EditUserMessage("C0GEN", ts, "second edit")
+	edits := h.waitEvents("edits", 2, func(e bot.Event) bool { return e.Edited && e.Message.ID == ts })
+	if last := edits[1]; last.Text != "second edit" || last.ID == edits[0].ID || last.Mentions != (bot.MentionCount{}) ||
+		len(last.Attachments) != 1 || !last.Time.After(e.Time) {
+		t.Errorf("second edit = %+v, want its own id, the new text, no mentions, the file kept, the edit's time", last)
+	}
+
+	reply := h.srv.PostUserMessage("C0GEN", alice, "in the thread", ts)
+	h.waitEvent("reply", func(e bot.Event) bool { return e.Message.ID == reply })
+	h.srv.DeleteUserMessage("C0GEN", reply)
+	d := h.waitEvent("deletion", func(e bot.Event) bool { return e.Deleted })
+	if d.Message != (bot.MessageRef{Channel: slackCh("C0GEN"), ID: reply, ThreadID: ts}) || d.Text != "" || d.ID != "d:C0GEN:"+reply {
+		t.Errorf("deletion event = %+v, want the reply in its thread", d)
 	}
 }
 

@@ -3,6 +3,9 @@ package slack
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // Slack's limits, in characters, on what the adapter sends.
@@ -50,32 +53,61 @@ func escapeAll(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
+	for i := 0; i < len(s); i++ {
+		writeEscaped(&b, s[i])
 	}
 	return b.String()
 }
 
-// escapeKeepRefs escapes like escapeAll but keeps Slack user, channel and
-// user-group references (<@U123>, <#C123|name>, <!subteam^S1>) working, so
-// the bot's own texts can name people. Broadcasts (<!here>, <!channel>,
-// <!everyone>) and labelled links are shown literally.
-func escapeKeepRefs(s string) string { return escapeExcept(s, true) }
+// writeEscaped writes byte c of a text, escaping &, < and >.
+func writeEscaped(b *strings.Builder, c byte) {
+	switch c {
+	case '&':
+		b.WriteString("&amp;")
+	case '<':
+		b.WriteString("&lt;")
+	case '>':
+		b.WriteString("&gt;")
+	default:
+		b.WriteByte(c)
+	}
+}
+
+// escapeKeepRefs renders the neutral mentions of the bot's own texts
+// (<@slack:U1>, see bot/text) as Slack references and escapes the rest like
+// escapeAll, except Slack user, channel and user-group references
+// (<@U123>, <#C123|name>, <!subteam^S1>), which keep working. Broadcasts
+// (<!here>, <!channel>, <!everyone>) and labelled links are shown literally.
+func escapeKeepRefs(s string) string { return escapeExcept(renderMentions(s), true) }
 
 // escapeKeepUsers is escapeKeepRefs for text the bot did not write, sent to
 // the community (a draft reply by a person or an LLM): user and channel
 // references still work, but user-group mentions are shown literally like
 // broadcasts, so the text can ping no group.
-func escapeKeepUsers(s string) string { return escapeExcept(s, false) }
+func escapeKeepUsers(s string) string { return escapeExcept(renderMentions(s), false) }
+
+// renderMentions turns neutral mentions into Slack references: <@slack:U1>
+// into <@U1>, <@slack-role:S1|@mods> into <!subteam^S1|@mods>,
+// <#slack:C1> into <#C1>. Mentions of another platform's users or channels
+// become plain text (text.Mention.Plain).
+func renderMentions(s string) string {
+	return text.Render(s, func(m text.Mention) string {
+		if m.Platform() != string(bot.Slack) {
+			return m.Plain() // escaped with the rest of the text
+		}
+		label := ""
+		if m.Label != "" {
+			label = "|" + m.Label
+		}
+		switch m.Kind {
+		case text.MentionRole:
+			return "<!subteam^" + m.ID + label + ">"
+		case text.MentionChannel:
+			return "<#" + m.ID + label + ">"
+		}
+		return "<@" + m.ID + label + ">"
+	})
+}
 
 // escapeExcept escapes like escapeAll except user and channel references,
 // and user-group references when groups is set.
@@ -93,16 +125,7 @@ func escapeExcept(s string, groups bool) string {
 				continue
 			}
 		}
-		switch s[i] {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteByte(s[i])
-		}
+		writeEscaped(&b, s[i])
 		i++
 	}
 	return b.String()
@@ -133,12 +156,20 @@ func isRef(inner string, groups bool) bool {
 	return true
 }
 
-// decodeText turns Slack's wire format of a message or command into plain
-// text: links become their URL (<http://x|label> → http://x, <mailto:a@b|a@b>
-// → mailto:a@b), HTML entities are decoded, and user, channel and user-group
-// references (<@U1>, <#C1|general>, <!subteam^S1>) are left for the router,
-// which understands them. Broadcasts become their visible form (@here).
-func decodeText(s string) string {
+// decodeText turns Slack's wire format of a message into plain text: links
+// become their URL (<http://x|label> → http://x, <mailto:a@b|a@b> →
+// mailto:a@b), HTML entities are decoded, and user, channel and user-group
+// references (<@U1>, <#C1|general>, <!subteam^S1>) are kept as they are.
+// Broadcasts become their visible form (@here).
+func decodeText(s string) string { return decode(s, false) }
+
+// decodeCommand is decodeText for a command line: user, channel and
+// user-group references become neutral mentions (<@slack:U1>,
+// <#slack:C1|general>, <@slack-role:S1|@mods>), which the router binds.
+func decodeCommand(s string) string { return decode(s, true) }
+
+// decode is decodeText, or decodeCommand when neutral is set.
+func decode(s string, neutral bool) string {
 	if !strings.ContainsAny(s, "<&") {
 		return s
 	}
@@ -155,6 +186,8 @@ func decodeText(s string) string {
 			}
 			inner := s[i+1 : i+end]
 			switch {
+			case isRef(inner, true) && neutral:
+				b.WriteString(neutralRef(inner))
 			case isRef(inner, true):
 				b.WriteString(s[i : i+end+1])
 			case strings.HasPrefix(inner, "!"):
@@ -178,6 +211,25 @@ func decodeText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// neutralRef writes the Slack reference inner (between < and >, already
+// checked by isRef) as a neutral mention.
+func neutralRef(inner string) string {
+	ref, label, _ := strings.Cut(inner, "|")
+	var m string
+	switch {
+	case strings.HasPrefix(ref, "#"):
+		m = text.ChannelMention(string(bot.Slack) + ":" + ref[1:])
+	case strings.HasPrefix(ref, "@"):
+		m = text.MentionOf(string(bot.Slack) + ":" + ref[1:])
+	default:
+		m = text.MentionOf(string(bot.Slack) + "-role:" + strings.TrimPrefix(ref, "!subteam^"))
+	}
+	if label != "" {
+		m = m[:len(m)-1] + "|" + label + ">" // still entity-encoded: no < or >
+	}
+	return m
 }
 
 // decodeEntities decodes &amp; &lt; &gt; in s.

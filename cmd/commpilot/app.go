@@ -34,6 +34,11 @@ type Main struct {
 	Logger *slog.Logger
 	// HTTPClient, when set, is used by the adapters and the LLM client.
 	HTTPClient *http.Client
+	// Platforms are run besides the configured ones (the playground's).
+	Platforms []bot.Platform
+	// Handler, when set, serves every path the HTTP server does not
+	// otherwise serve (the playground's page).
+	Handler http.Handler
 
 	DB       *storage.DB
 	Engine   *bot.Engine
@@ -82,46 +87,42 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	platforms = append(platforms, m.Platforms...)
 
 	var (
 		classifier bot.Classifier = triage.New()
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}
 	)
 	if cfg.HasLLM() {
-		client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
-			Logger: m.Logger, Metrics: m.registry, HTTPClient: m.HTTPClient})
+		client, err := newLLM(cfg, m.Logger, promMetrics{m.registry}, m.HTTPClient)
 		if err != nil {
-			return fmt.Errorf("llm: %w", err)
+			return err
 		}
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
 	}
 
-	catalog := bot.NewCatalog(setup.Messages, inbox.Messages, schedule.Messages, slack.Messages(), discord.Messages)
+	// Skills bring their own words (bot.Localized); bot.Install adds them.
+	catalog := bot.NewCatalog(slack.Messages(), discord.Messages())
 	router := &bot.Router{}
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
-		Catalog: catalog, Logger: m.Logger, Metrics: m.registry, Timeout: eventTimeout})
+		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout})
 	if err != nil {
 		return err
 	}
 	// Skills register after the engine exists: the inbox sends through it.
-	// Message handlers run in this order. Their timer handlers are
-	// registered on timers when they are made, before it runs.
+	// Message handlers run in this order. Adding a skill is one line here.
+	// Their timer handlers are registered on timers when they are made,
+	// before it runs.
 	timers := storage.NewTimers(db, nil)
-	skills := []bot.Skill{
+	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(storage.NewMessageLog(db), m.Settings, timers, m.Logger),
+		history.New(history.Config{Log: storage.NewMessageLog(db), Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
+			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
 		schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
 			Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
-	}
-	runners := []bot.Runner{timers}
-	for _, s := range skills {
-		s.Register(router)
-		if r, ok := s.(bot.Runner); ok {
-			runners = append(runners, r)
-		}
-	}
+	)...)
 
 	if err := m.serveHTTP(platforms); err != nil {
 		return err
@@ -171,6 +172,9 @@ func (m *Main) serveHTTP(platforms []bot.Platform) error {
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /backup", loopbackOnly(m.DB.ServeBackup()))
+	if m.Handler != nil {
+		mux.Handle("/", m.Handler)
+	}
 	for _, p := range platforms {
 		if s, ok := p.(*slack.Platform); ok {
 			if h := s.HTTPHandler(); h != nil {
@@ -280,4 +284,18 @@ func (m *Main) Close() error {
 	}
 	m.Logger.Info("commpilot stopped")
 	return errors.Join(errs...)
+}
+
+// newLLM returns the client of the LLM cfg configures (cfg.HasLLM holds);
+// nil metrics records nothing, a nil client is a default one.
+func newLLM(cfg Config, logger *slog.Logger, metrics bot.Metrics, hc *http.Client) (*llm.Client, error) {
+	if metrics == nil {
+		metrics = bot.NoMetrics{}
+	}
+	client, err := llm.New(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
+		Logger: logger, Metrics: metrics, HTTPClient: hc})
+	if err != nil {
+		return nil, fmt.Errorf("llm: %w", err)
+	}
+	return client, nil
 }

@@ -15,9 +15,10 @@ import (
 	"github.com/commpilot/commpilot/storage"
 )
 
-// runClassify classifies messages offline (see skills/triage).
+// runClassify classifies messages offline, or with the configured LLM (see
+// classify.go and skills/triage).
 func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return triage.Main(ctx, args, stdin, stdout, stderr, triage.New())
+	return classify(ctx, args, stdin, stdout, stderr, triage.New(), os.Getenv)
 }
 
 // runBackup writes a consistent copy of the database to the given file: it

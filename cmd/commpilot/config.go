@@ -35,12 +35,14 @@ type Config struct {
 }
 
 // Variables lists every variable commpilot reads, for the docs and .env.example test.
-var Variables = []string{
-	"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_URL",
-	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
-	"OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL",
-	"COMMPILOT_DB", "COMMPILOT_HTTP_ADDR", "COMMPILOT_TEAM_CHANNEL", "COMMPILOT_BRAND",
-	"COMMPILOT_STAFF", "COMMPILOT_TZ", "COMMPILOT_LANG",
+func Variables() []string {
+	return []string{
+		"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_URL",
+		"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
+		"OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL",
+		"COMMPILOT_DB", "COMMPILOT_HTTP_ADDR", "COMMPILOT_TEAM_CHANNEL", "COMMPILOT_BRAND",
+		"COMMPILOT_STAFF", "COMMPILOT_TZ", "COMMPILOT_LANG",
+	}
 }
 
 // secretVars are never printed.
@@ -201,8 +203,9 @@ func isSnowflake(s string) bool {
 
 // noPlatformHelp is printed when no platform is configured.
 const noPlatformHelp = `commpilot: no chat platform is configured, so there is nothing to connect to.
+To see commpilot work without any token, run:  commpilot playground  (a local chat in your browser)
 
-Set at least one of:
+To connect to Discord or Slack, set at least one of:
   DISCORD_TOKEN                      a Discord bot token (Developer Portal → your app → Bot → Reset Token)
   SLACK_BOT_TOKEN + SLACK_APP_TOKEN  Slack tokens (xoxb-… and xapp-…) for Socket Mode
   SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET  Slack over the HTTP Events API instead

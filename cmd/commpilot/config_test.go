@@ -91,7 +91,7 @@ func TestEnvExampleDocumentsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range Variables {
+	for _, v := range Variables() {
 		if !strings.Contains(string(b), "\n"+v+"=") {
 			t.Errorf(".env.example lacks %s", v)
 		}

@@ -206,9 +206,12 @@ func (w *world) slackMessage(channel, ts string) slacktest.Message {
 	return slacktest.Message{}
 }
 
+// waitUntil polls the fakes until cond holds: they are real servers on
+// loopback, so this waits for I/O, not for a timer; the bound only limits how
+// long a failing test takes on a loaded machine.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -5,6 +5,7 @@
 // # Subcommands
 //
 //	commpilot [run]          run the bot (the default)
+//	commpilot playground     try it in a browser, no tokens needed
 //	commpilot classify ...   classify messages offline
 //	commpilot backup FILE    write a consistent copy of the database
 //	commpilot health         exit 0 when the running bot's /healthz is ok
@@ -50,6 +51,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "run":
 		return runBot(ctx, stderr)
+	case "playground":
+		return runPlayground(ctx, args, stdout, stderr)
 	case "classify":
 		return runClassify(ctx, args, stdin, stdout, stderr)
 	case "backup":
@@ -71,6 +74,7 @@ const usage = `Usage: commpilot [command]
 
 Commands:
   run                   run the bot (default); configuration from the environment and .env
+  playground            try commpilot in your browser with no tokens (--addr, --db, --public)
   classify [FILE|-]     classify messages offline (JSON lines, CSV or plain lines); --help for flags
   backup FILE           write a consistent copy of the database to FILE (works while the bot runs)
   health                check the running bot's /healthz (for container health checks)
@@ -103,11 +107,21 @@ func runBot(ctx context.Context, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "commpilot: configuration:\n%v\n", indent(err))
 		return 2
 	}
+	return runUntilSignal(ctx, NewMain(cfg, logger), stderr, nil)
+}
+
+// runUntilSignal runs m until SIGINT or SIGTERM, or until it stops on its
+// own; a second signal exits at once. started, when set, runs once m runs
+// (an error from it stops m).
+func runUntilSignal(ctx context.Context, m *Main, stderr io.Writer, started func(context.Context) error) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	m := NewMain(cfg, logger)
-	if err := m.Run(ctx); err != nil {
+	err := m.Run(ctx)
+	if err == nil && started != nil {
+		err = started(ctx)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "commpilot: %v\n", err)
 		_ = m.Close()
 		return 1

@@ -18,7 +18,7 @@ import (
 // clearEnv empties every variable commpilot reads, for this test.
 func clearEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range Variables {
+	for _, k := range Variables() {
 		t.Setenv(k, "")
 	}
 	t.Chdir(t.TempDir()) // no stray .env

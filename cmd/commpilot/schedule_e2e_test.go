@@ -157,7 +157,7 @@ func TestEndToEndScheduleDownPastTheWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	w.teamSays("the missed report", "missed while the bot was down* (1, more than 1h0m0s late)")
+	w.teamSays("the missed report", "missed while the bot was down* (1, more than 1h late)")
 	if n := len(w.discordPosts()); n != 0 {
 		t.Fatalf("%d missed posts went out", n)
 	}

@@ -1,7 +1,9 @@
 // Package history is the skill that keeps the community's message history:
-// it stores every message of a watched channel, and every message of a
-// Discord server (moderation backtests replay server history), in the
-// storage.MessageLog, and deletes what is older than the retention setting.
+// it records every message of a watched channel, and every message of a
+// Discord server (moderation backtests replay server history), with their
+// later edits and deletions, in a bot.MessageLog, and deletes what is older
+// than the retention setting. Other skills read the history through
+// bot.History.
 package history
 
 import (
@@ -11,35 +13,64 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
-	"github.com/commpilot/commpilot/storage"
 )
 
-// purgeEvery is how often messages past the retention are deleted.
+// purgeEvery is how often Run deletes messages past the retention.
 const purgeEvery = 24 * time.Hour
 
-// Skill stores messages and purges old ones. It is a bot.Skill and a
+// Config is what the skill needs. Log, Settings, Timers, Audit and Catalog
+// are required.
+type Config struct {
+	// Log stores the messages.
+	Log bot.MessageLog
+	// Link returns a web link to a message, or "" (the engine's Link); nil
+	// stores no links.
+	Link func(bot.MessageRef) string
+	// Settings give the watched channels and the retention, which
+	// /cm setup retention changes.
+	Settings bot.SettingsStore
+	// Timers run the daily purge ("history.purge").
+	Timers bot.Timers
+	// Audit records retention changes; Catalog words their confirmation.
+	Audit   bot.Auditor
+	Catalog *bot.Catalog
+	// Logger receives the skill's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Skill records messages and purges old ones. It is a bot.Skill and a
 // bot.Runner.
 type Skill struct {
-	log        *storage.MessageLog
+	log        bot.MessageLog
+	link       func(bot.MessageRef) string
 	settings   bot.SettingsStore
 	logger     *slog.Logger
 	startPurge func(ctx context.Context) error
+	// edit changes the retention (/cm setup retention).
+	edit bot.SettingsEditor
 }
 
 var (
-	_ bot.Skill  = (*Skill)(nil)
-	_ bot.Runner = (*Skill)(nil)
+	_ bot.Skill     = (*Skill)(nil)
+	_ bot.Runner    = (*Skill)(nil)
+	_ bot.Localized = (*Skill)(nil)
 )
 
-// New returns the history skill over log; settings give the watched channels
-// and the retention. It registers the daily purge ("history.purge") on
-// timers. A nil logger logs to slog.Default().
-func New(log *storage.MessageLog, settings bot.SettingsStore, timers bot.Timers, logger *slog.Logger) *Skill {
+// New returns the history skill of cfg. It registers the daily purge on
+// cfg.Timers.
+func New(cfg Config) *Skill {
+	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Skill{log: log, settings: settings, logger: logger.With("component", "history")}
-	s.startPurge = bot.Every(timers, nil, "history.purge", purgeEvery, func(ctx context.Context, now time.Time) error {
+	logger = logger.With("component", "history")
+	link := cfg.Link
+	if link == nil {
+		link = func(bot.MessageRef) string { return "" }
+	}
+	s := &Skill{log: cfg.Log, link: link, settings: cfg.Settings, logger: logger,
+		edit: bot.SettingsEditor{Store: cfg.Settings, Audit: cfg.Audit, Catalog: cfg.Catalog, Logger: logger}}
+	s.startPurge = bot.Every(cfg.Timers, nil, "history.purge", purgeEvery, func(ctx context.Context, now time.Time) error {
 		_, err := s.Purge(ctx, now)
 		return err
 	})
@@ -49,14 +80,17 @@ func New(log *storage.MessageLog, settings bot.SettingsStore, timers bot.Timers,
 // Name is "history".
 func (s *Skill) Name() string { return "history" }
 
-// Register adds the "history" message handler.
+// Register adds the "history" message handler and /cm setup retention.
 func (s *Skill) Register(r *bot.Router) {
 	r.Message("history", bot.HandlerFunc(s.handleMessage))
+	s.registerSetup(r)
 }
 
-// handleMessage stores e when it is in a watched channel or in a Discord
-// server (not a DM); an edit is stored as a new record marked Edited. The
-// message is durable when it returns.
+// handleMessage records e when it is in a watched channel or in a Discord
+// server (not a DM): a new message is stored, an edit replaces the stored
+// text, a deletion empties the stored message. The change is durable when
+// it returns; an edit or deletion of a message that was never stored (sent
+// before the channel was watched, or purged) changes nothing.
 func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	st, err := s.settings.Settings(ctx)
 	if err != nil {
@@ -70,12 +104,22 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	if t.IsZero() {
 		t = time.Now()
 	}
-	err = s.log.Append(ctx, storage.Message{
-		Platform: ch.Platform, Channel: ch.ID, ID: e.Message.ID, ThreadID: e.Message.ThreadID,
-		AuthorID: e.User.ID, AuthorName: e.User.Name, AuthorRoles: e.User.Roles, AuthorBot: e.User.Bot,
-		Text: e.Text, Time: t, Edited: e.Edited,
-	})
-	if err != nil {
+	if e.Deleted {
+		if err := s.log.Delete(ctx, e.Message, t); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		return nil, nil
+	}
+	m := bot.LoggedMessage{
+		Ref: e.Message, Author: e.User, AuthorCreated: e.AuthorCreated, AuthorJoined: e.AuthorJoined,
+		Text: e.Text, Attachments: e.Attachments, Mentions: e.Mentions, Time: t,
+	}
+	if e.Edited {
+		m.Edited, m.EditedAt = true, t // an edit's event time is the edit's
+	} else {
+		m.Link = s.link(e.Message)
+	}
+	if err := s.log.Record(ctx, m); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	return nil, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -28,6 +29,7 @@ type fixture struct {
 	settings *storage.Settings
 	timers   *storage.Timers
 	skill    *history.Skill
+	audit    *bottest.MemAudit
 }
 
 func setup(t *testing.T) fixture {
@@ -39,15 +41,18 @@ func setup(t *testing.T) fixture {
 	t.Cleanup(func() { _ = db.Close() })
 	st := storage.NewSettings(db, bot.Settings{Watch: []bot.ChannelRef{watched}})
 	l := storage.NewMessageLog(db)
+	cat := bot.NewCatalog(history.Messages())
+	audit := &bottest.MemAudit{}
 	tm := storage.NewTimers(db, nil)
-	sk := history.New(l, st, tm, logger)
-	return fixture{env: bottest.MustEngine(t, st, nil, sk), log: l, settings: st, timers: tm, skill: sk}
+	link := func(m bot.MessageRef) string { return "https://chat.test/" + m.Channel.ID + "/" + m.ID }
+	sk := history.New(history.Config{Log: l, Link: link, Settings: st, Timers: tm, Audit: audit, Catalog: cat, Logger: logger})
+	return fixture{env: bottest.MustEngine(t, st, cat, sk), log: l, settings: st, timers: tm, skill: sk, audit: audit}
 }
 
-func (f fixture) stored(t *testing.T) []storage.Message {
+func (f fixture) stored(t *testing.T) []bot.LoggedMessage {
 	t.Helper()
-	var out []storage.Message
-	if err := f.log.Range(context.Background(), time.Time{}, time.Time{}, func(m storage.Message) bool {
+	var out []bot.LoggedMessage
+	if err := f.log.Range(context.Background(), bot.HistoryFilter{}, func(m bot.LoggedMessage) bool {
 		out = append(out, m)
 		return true
 	}); err != nil {
@@ -78,17 +83,51 @@ func TestStoresWatchedAndServerMessages(t *testing.T) {
 	f.env.Send(t, edit)
 
 	got := f.stored(t)
-	if len(got) != 3 {
-		t.Fatalf("stored %d records, want the watched message, the server message and the edit: %+v", len(got), got)
+	if len(got) != 2 {
+		t.Fatalf("stored %d messages, want the watched message (edited) and the server message: %+v", len(got), got)
 	}
-	if got[0].Channel != "CWATCH" || got[0].Text != "where is my order?" || got[0].AuthorName != "ann" || !got[0].Time.Equal(now) {
+	if got[0].Ref.Channel.ID != "CWATCH" || got[0].Author.Name != "ann" || !got[0].Time.Equal(now) ||
+		got[0].Link != "https://chat.test/CWATCH/1.1" {
 		t.Errorf("watched message stored as %+v", got[0])
 	}
-	if got[1].Platform != bot.Discord || got[1].ID != "500" || len(got[1].AuthorRoles) != 1 {
+	if got[1].Ref.Channel.Platform != bot.Discord || got[1].Ref.ID != "500" || len(got[1].Author.Roles) != 1 {
 		t.Errorf("server message stored as %+v", got[1])
 	}
-	if got[2].ID != "1.1" || !got[2].Edited || got[2].Text != "where is my order #42?" {
-		t.Errorf("edit stored as %+v", got[2])
+	if got[0].Ref.ID != "1.1" || !got[0].Edited || got[0].Text != "where is my order #42?" || !got[0].EditedAt.Equal(now.Add(3*time.Second)) {
+		t.Errorf("edit stored as %+v, want the new text on the message, at its posting time", got[0])
+	}
+}
+
+// A message keeps what the adapter said of it; a deletion on the platform
+// empties it; an edit or deletion of a message never stored stores nothing.
+func TestRecordsDetailsAndDeletions(t *testing.T) {
+	f := setup(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	created, joined := now.Add(-400*24*time.Hour), now.Add(-3*24*time.Hour)
+	m := message(guildChan, "600", "look <@1> <@&2>", now)
+	m.Attachments = []bot.Attachment{{Name: "shot.png", Type: "image/png", Size: 1234}}
+	m.Mentions = bot.MentionCount{Users: 1, Roles: 1}
+	m.AuthorCreated, m.AuthorJoined = created, joined
+	f.env.Send(t, m)
+	got := f.stored(t)
+	if len(got) != 1 || len(got[0].Attachments) != 1 || got[0].Attachments[0] != m.Attachments[0] ||
+		got[0].Mentions != m.Mentions || !got[0].AuthorCreated.Equal(created) || !got[0].AuthorJoined.Equal(joined) {
+		t.Fatalf("stored %+v, want the attachment, mention counts, account and join times", got)
+	}
+
+	del := message(guildChan, "600", "", now.Add(time.Minute))
+	del.ID, del.Deleted = "d:600", true
+	f.env.Send(t, del)
+	ghostEdit := message(watched, "9.9", "edited", now.Add(2*time.Minute))
+	ghostEdit.Edited = true
+	f.env.Send(t, ghostEdit)
+	ghostDel := message(unwatched, "9.8", "", now.Add(2*time.Minute))
+	ghostDel.Deleted = true
+	f.env.Send(t, ghostDel)
+
+	got = f.stored(t)
+	if len(got) != 1 || got[0].Text != "" || got[0].Attachments != nil || !got[0].Deleted || !got[0].DeletedAt.Equal(now.Add(time.Minute)) {
+		t.Errorf("after the deletion: %+v, want one message, emptied and marked deleted", got)
 	}
 }
 
@@ -111,7 +150,7 @@ func TestPurgeFollowsRetentionSetting(t *testing.T) {
 	if n, err := f.skill.Purge(ctx, now); err != nil || n != 1 {
 		t.Fatalf("purge with a 7-day retention deleted %d, %v; want 1", n, err)
 	}
-	if got := f.stored(t); len(got) != 1 || got[0].ID != "c" {
+	if got := f.stored(t); len(got) != 1 || got[0].Ref.ID != "c" {
 		t.Errorf("left %+v, want only the hour-old message", got)
 	}
 }
@@ -147,4 +186,38 @@ func TestRunPurgesAtStartAndStopsWithContext(t *testing.T) {
 			t.Errorf("the timer returned %v after cancel, want nil", err)
 		}
 	})
+}
+
+func TestSetupRetentionIsStaffOnlyValidatedAndAudited(t *testing.T) {
+	f := setup(t)
+	staff := bot.UserRef{Platform: bot.Slack, ID: "UADMIN"}
+	if _, err := f.settings.UpdateSettings(context.Background(), func(s *bot.Settings) error {
+		s.Staff = []string{"slack:UADMIN"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who       bot.UserRef
+		cmd, want string
+	}{
+		{bottest.Member, "setup retention 1d", "Only staff can do that."},
+		{staff, "setup retention 2h", `Retention "2h0m0s": use a period from 1d to 365d, such as 30d.`},
+		{staff, "setup retention 400d", `Retention "9600h0m0s"`},
+		{staff, "setup retention 14d", "Community messages will be kept 14 days."},
+	} {
+		if got := bottest.ReplyText(f.env.Command(t, c.who, c.cmd)); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%q: %q, want %q", c.cmd, got, c.want)
+		}
+	}
+	st, err := f.settings.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RetentionOrDefault() != 14*24*time.Hour {
+		t.Errorf("retention %v, want 14 days", st.RetentionOrDefault())
+	}
+	if e := f.audit.Entries(); len(e) != 1 || e[0].Action != "setup.retention" || e[0].Actor.ID != "UADMIN" || e[0].Detail != "336h0m0s" {
+		t.Errorf("audit %+v", e)
+	}
 }

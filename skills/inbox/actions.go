@@ -11,19 +11,24 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// Button and form ids. Frozen once released: cards already posted carry them.
+// Button and form ids, built with their ID method and routed by the same
+// pattern. Frozen once released: cards already posted carry them.
+var (
+	actApprove  = bot.NewPattern("inbox/approve/{id}/{v}")
+	actEdit     = bot.NewPattern("inbox/edit/{id}/{v}")
+	actRegen    = bot.NewPattern("inbox/regen/{id}/{v}")
+	actReject   = bot.NewPattern("inbox/reject/{id}")
+	actAssign   = bot.NewPattern("inbox/assign/{id}")
+	actUndo     = bot.NewPattern("inbox/undo/{id}")
+	actMarkSent = bot.NewPattern("inbox/mark-sent/{id}")
+	actResend   = bot.NewPattern("inbox/resend/{id}/{v}")
+	formEdit    = bot.NewPattern("inbox/edit-form/{id}/{v}")
+	formRegen   = bot.NewPattern("inbox/regen-form/{id}/{v}")
+	formReject  = bot.NewPattern("inbox/reject-form/{id}")
+)
+
+// Form field ids.
 const (
-	actApprove    = "inbox/approve/{id}/{v}"
-	actEdit       = "inbox/edit/{id}/{v}"
-	actRegen      = "inbox/regen/{id}/{v}"
-	actReject     = "inbox/reject/{id}"
-	actAssign     = "inbox/assign/{id}"
-	actUndo       = "inbox/undo/{id}"
-	actMarkSent   = "inbox/mark-sent/{id}"
-	actResend     = "inbox/resend/{id}/{v}"
-	formEdit      = "inbox/edit-form/{id}/{v}"
-	formRegen     = "inbox/regen-form/{id}/{v}"
-	formReject    = "inbox/reject-form/{id}"
 	fieldDraft    = "draft"
 	fieldInstruct = "instruction"
 	fieldReason   = "reason"
@@ -32,18 +37,18 @@ const (
 // MaxReply is the longest reply the platforms accept in one message.
 const MaxReply = 2000
 
-func (s *Skill) registerActions(r *bot.Router) {
-	r.Action(actApprove, true, bot.HandlerFunc(s.approve))
-	r.Action(actEdit, true, bot.HandlerFunc(s.openEdit))
-	r.Action(formEdit, true, bot.HandlerFunc(s.submitEdit))
-	r.Action(actRegen, true, bot.HandlerFunc(s.openRegen))
-	r.Action(formRegen, true, bot.HandlerFunc(s.submitRegen))
-	r.Action(actReject, true, bot.HandlerFunc(s.openReject))
-	r.Action(formReject, true, bot.HandlerFunc(s.submitReject))
-	r.Action(actAssign, true, bot.HandlerFunc(s.assignToMe))
-	r.Action(actUndo, true, bot.HandlerFunc(s.undo))
-	r.Action(actMarkSent, true, bot.HandlerFunc(s.markSent))
-	r.Action(actResend, true, bot.HandlerFunc(s.resend))
+func (s *Skill) registerActions(staff *bot.Group) {
+	staff.Action(actApprove, bot.HandlerFunc(s.approve))
+	staff.Action(actEdit, bot.HandlerFunc(s.openEdit))
+	staff.Action(formEdit, bot.HandlerFunc(s.submitEdit))
+	staff.Action(actRegen, bot.HandlerFunc(s.openRegen))
+	staff.Action(formRegen, bot.HandlerFunc(s.submitRegen))
+	staff.Action(actReject, bot.HandlerFunc(s.openReject))
+	staff.Action(formReject, bot.HandlerFunc(s.submitReject))
+	staff.Action(actAssign, bot.HandlerFunc(s.assignToMe))
+	staff.Action(actUndo, bot.HandlerFunc(s.undo))
+	staff.Action(actMarkSent, bot.HandlerFunc(s.markSent))
+	staff.Action(actResend, bot.HandlerFunc(s.resend))
 }
 
 func ids(e bot.Event) (uint64, int, error) {
@@ -249,7 +254,7 @@ func (s *Skill) openEdit(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	id := it.ID
 	l := s.lang(ctx)
 	return &bot.Reply{Form: &bot.Form{
-		ID:     formID(formEdit, id, v),
+		ID:     formEdit.ID(id, v),
 		Title:  s.Catalog.T(l, "inbox.form.edit_title", id),
 		Submit: s.Catalog.T(l, "inbox.form.edit_submit"),
 		Fields: []bot.FormField{{ID: fieldDraft, Label: s.Catalog.T(l, "inbox.form.edit_label"), Value: it.Draft,
@@ -280,7 +285,7 @@ func (s *Skill) openRegen(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 	}
 	l := s.lang(ctx)
 	return &bot.Reply{Form: &bot.Form{
-		ID:     formID(formRegen, id, v),
+		ID:     formRegen.ID(id, v),
 		Title:  s.Catalog.T(l, "inbox.form.regen_title", id),
 		Submit: s.Catalog.T(l, "inbox.form.regen_submit"),
 		Fields: []bot.FormField{{ID: fieldInstruct, Label: s.Catalog.T(l, "inbox.form.regen_label"),
@@ -315,7 +320,7 @@ func (s *Skill) openReject(ctx context.Context, e bot.Event) (*bot.Reply, error)
 	}
 	l := s.lang(ctx)
 	return &bot.Reply{Form: &bot.Form{
-		ID:     formID(formReject, id, -1),
+		ID:     formReject.ID(id),
 		Title:  s.Catalog.T(l, "inbox.form.reject_title", id),
 		Submit: s.Catalog.T(l, "inbox.form.reject_submit"),
 		Fields: []bot.FormField{{ID: fieldReason, Label: s.Catalog.T(l, "inbox.form.reject_label"), MaxLen: 300}},
@@ -441,13 +446,4 @@ func (s *Skill) resend(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	s.audit(ctx, e.User, "inbox.resend", id, "")
 	it = s.send(ctx, it)
 	return s.sendReply(ctx, it), nil
-}
-
-// formID fills a pattern's {id} and {v}; v < 0 means the pattern has none.
-func formID(pattern string, id uint64, v int) string {
-	out := strings.Replace(pattern, "{id}", strconv.FormatUint(id, 10), 1)
-	if v >= 0 {
-		out = strings.Replace(out, "{v}", strconv.Itoa(v), 1)
-	}
-	return out
 }

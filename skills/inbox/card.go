@@ -18,7 +18,7 @@ func (s *Skill) render(st bot.Settings, it bot.Item) *bot.Card {
 	c := &bot.Card{
 		Title: t("inbox.card.title", t("kind."+string(it.Triage.Kind)), it.ID, it.Author.Display()),
 		URL:   it.Link,
-		Context: t("inbox.card.context", string(first.Ref.Channel.Platform), "<#"+first.Ref.Channel.ID+">",
+		Context: t("inbox.card.context", string(first.Ref.Channel.Platform), first.Ref.Channel.Mention(),
 			first.Time.In(loc).Format("2006-01-02 15:04"), loc.String()),
 		Quote: quote(it.Messages),
 		Tone:  tone(it),
@@ -110,19 +110,19 @@ func buttons(t func(string, ...any) string, it bot.Item) []bot.Button {
 	switch it.State {
 	case bot.ItemDrafted:
 		return []bot.Button{
-			{Label: t("inbox.btn.approve"), ID: formID(actApprove, it.ID, it.DraftVersion), Style: bot.StylePrimary},
-			{Label: t("inbox.btn.edit"), ID: formID(actEdit, it.ID, it.DraftVersion)},
-			{Label: t("inbox.btn.regen"), ID: formID(actRegen, it.ID, it.DraftVersion)},
-			{Label: t("inbox.btn.reject"), ID: formID(actReject, it.ID, -1), Style: bot.StyleDanger, Confirm: t("inbox.btn.reject_confirm")},
-			{Label: t("inbox.btn.assign"), ID: formID(actAssign, it.ID, -1)},
+			{Label: t("inbox.btn.approve"), ID: actApprove.ID(it.ID, it.DraftVersion), Style: bot.StylePrimary},
+			{Label: t("inbox.btn.edit"), ID: actEdit.ID(it.ID, it.DraftVersion)},
+			{Label: t("inbox.btn.regen"), ID: actRegen.ID(it.ID, it.DraftVersion)},
+			{Label: t("inbox.btn.reject"), ID: actReject.ID(it.ID), Style: bot.StyleDanger, Confirm: t("inbox.btn.reject_confirm")},
+			{Label: t("inbox.btn.assign"), ID: actAssign.ID(it.ID)},
 		}
 	case bot.ItemPending:
-		return []bot.Button{{Label: t("inbox.btn.undo"), ID: formID(actUndo, it.ID, -1), Style: bot.StyleDanger}}
+		return []bot.Button{{Label: t("inbox.btn.undo"), ID: actUndo.ID(it.ID), Style: bot.StyleDanger}}
 	case bot.ItemUnknown:
 		return []bot.Button{
-			{Label: t("inbox.btn.mark_sent"), ID: formID(actMarkSent, it.ID, -1), Style: bot.StylePrimary},
-			{Label: t("inbox.btn.resend"), ID: formID(actResend, it.ID, it.DraftVersion), Confirm: t("inbox.btn.resend_confirm")},
-			{Label: t("inbox.btn.reject"), ID: formID(actReject, it.ID, -1), Style: bot.StyleDanger},
+			{Label: t("inbox.btn.mark_sent"), ID: actMarkSent.ID(it.ID), Style: bot.StylePrimary},
+			{Label: t("inbox.btn.resend"), ID: actResend.ID(it.ID, it.DraftVersion), Confirm: t("inbox.btn.resend_confirm")},
+			{Label: t("inbox.btn.reject"), ID: actReject.ID(it.ID), Style: bot.StyleDanger},
 		}
 	}
 	return nil

@@ -9,30 +9,31 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // listLimit bounds /cm inbox.
 const listLimit = 20
 
-func (s *Skill) registerCommands(r *bot.Router) {
+func (s *Skill) registerCommands(r *bot.Router, staff *bot.Group) {
 	idOpt := bot.Option{Name: "id", Type: bot.OptInt, Required: true, Description: "Inbox item number", Autocomplete: "inbox.items"}
-	r.Command(bot.Command{Route: "inbox list", Default: true, Staff: true, Description: "Open items, oldest unanswered first",
+	staff.Command(bot.Command{Route: "inbox list", Default: true, Description: "Open items, oldest unanswered first",
 		Handler: bot.HandlerFunc(s.list)})
-	r.Command(bot.Command{Route: "inbox show", Staff: true, Description: "Show one item with its draft and buttons",
+	staff.Command(bot.Command{Route: "inbox show", Description: "Show one item with its draft and buttons",
 		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.show)})
-	r.Command(bot.Command{Route: "inbox assign", Staff: true, Description: "Assign an item to someone",
+	staff.Command(bot.Command{Route: "inbox assign", Description: "Assign an item to someone",
 		Options: []bot.Option{idOpt, {Name: "user", Type: bot.OptUser, Required: true, Description: "Who takes it"}},
 		Handler: bot.HandlerFunc(s.assignCmd)})
-	r.Command(bot.Command{Route: "inbox close", Staff: true, Description: "Close an item without replying",
+	staff.Command(bot.Command{Route: "inbox close", Description: "Close an item without replying",
 		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.closeCmd)})
 	r.Completer("inbox.items", s.completeItems)
 
-	r.Command(bot.Command{Route: "faq add", Staff: true, Description: "Add a FAQ entry: question | answer",
+	staff.Command(bot.Command{Route: "faq add", Description: "Add a FAQ entry: question | answer",
 		Options: []bot.Option{{Name: "entry", Type: bot.OptText, Required: true, Description: "Question | answer"}},
 		Handler: bot.HandlerFunc(s.faqAdd)})
 	r.Command(bot.Command{Route: "faq list", Description: "List the FAQ that grounds drafted replies",
 		Handler: bot.HandlerFunc(s.faqList)})
-	r.Command(bot.Command{Route: "faq remove", Staff: true, Description: "Remove a FAQ entry",
+	staff.Command(bot.Command{Route: "faq remove", Description: "Remove a FAQ entry",
 		Options: []bot.Option{{Name: "id", Type: bot.OptInt, Required: true, Description: "FAQ entry number"}},
 		Handler: bot.HandlerFunc(s.faqRemove)})
 }
@@ -183,12 +184,13 @@ func (s *Skill) faqRemove(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 
 func errorsIsNotFound(err error) bool { return notFound(err, 0) != err }
 
+// snippet is s on one line, cut to n characters, with its mentions defused.
 func snippet(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
+		s = string(r[:n-1]) + "…"
 	}
-	return s
+	return text.Defuse(s) // community text inside the bot's reply pings no one
 }
 
 // age renders a duration as "5m", "3h", "2d".

@@ -1,14 +1,12 @@
 package inbox
 
 import (
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // RelevantFAQ returns up to n entries that share the most content words with
@@ -44,30 +42,22 @@ func RelevantFAQ(faq []bot.FAQEntry, text string, n int) []bot.FAQEntry {
 }
 
 // contentWords folds case and accents and drops short and common words, in
-// English, French and Dutch, and a crude plural "s".
+// English, French and Dutch, and a crude plural "s". Elided words split at
+// their apostrophe ("l'offre" gives "offre").
 func contentWords(s string) map[string]bool {
 	out := map[string]bool{}
-	for _, w := range strings.FieldsFunc(fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if len(w) < 3 || stopwords[w] {
-			continue
+	for _, tok := range text.Tokens(s) {
+		for _, w := range strings.Split(tok.Folded(), "'") {
+			if len(w) < 3 || stopwords[w] {
+				continue
+			}
+			if len(w) > 4 {
+				w = strings.TrimSuffix(w, "s")
+			}
+			out[w] = true
 		}
-		if len(w) > 4 {
-			w = strings.TrimSuffix(w, "s")
-		}
-		out[w] = true
 	}
 	return out
-}
-
-// fold lowercases s and strips combining marks ("Réçu" → "recu").
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(s)) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 var stopwords = func() map[string]bool {
@@ -83,36 +73,48 @@ var stopwords = func() map[string]bool {
 	return m
 }()
 
-// massMentionRE finds platform markup that pings many people: Slack's
-// <!channel>, <!here>, <!everyone>, user groups, and Discord role mentions.
-var massMentionRE = regexp.MustCompile(`<!(?:channel|here|everyone)\b|<!subteam\^|<@&\d+>`)
-
-var linkRE = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"')\]]+|\b(?:www\.)[^\s<>"')\]]+|\bdiscord\.gg/\S+`)
-
-// Flags lists what a person must look at before sending draft: "everyone",
-// "here", "mass_mention" (channel, group or role pings in platform markup),
-// "link:URL" for each link no FAQ answer contains, "too_long".
+// Flags lists what a person must look at before sending draft: "everyone"
+// and "here" for a plain @everyone or @here, "mass_mention" for any other
+// ping of many people (@channel, platform markup such as <!here>, role and
+// user-group mentions), "link:URL" for each link (or disguised Discord
+// invite) no FAQ answer contains, "too_long".
 func Flags(draft string, faq []bot.FAQEntry) []string {
 	var flags []string
-	if strings.Contains(draft, "@everyone") {
-		flags = append(flags, "everyone")
-	}
-	if strings.Contains(draft, "@here") {
-		flags = append(flags, "here")
-	}
-	if massMentionRE.MatchString(draft) {
-		flags = append(flags, "mass_mention")
-	}
-	for _, link := range linkRE.FindAllString(draft, -1) {
-		link = strings.TrimRight(link, ".,;:!?")
-		known := false
-		for _, e := range faq {
-			if strings.Contains(e.Answer, link) {
-				known = true
-				break
-			}
+	var everyone, here, mass bool
+	for _, m := range text.Mentions(draft) {
+		plain := draft[m.Start] == '@'
+		switch {
+		case m.Kind == text.MentionEveryone && plain && strings.EqualFold(draft[m.Start:m.End], "@everyone"):
+			everyone = true
+		case m.Kind == text.MentionHere && plain:
+			here = true
+		case m.Kind == text.MentionEveryone || m.Kind == text.MentionHere || m.Kind == text.MentionRole:
+			mass = true
 		}
-		if !known {
+	}
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{everyone, "everyone"}, {here, "here"}, {mass, "mass_mention"}} {
+		if f.set {
+			flags = append(flags, f.name)
+		}
+	}
+	var links []string
+	var spans [][2]int
+	for _, l := range text.Links(draft) {
+		spans = append(spans, [2]int{l.Start, l.End})
+		if !l.Email {
+			links = append(links, l.Text)
+		}
+	}
+	for _, inv := range text.Invites(draft) {
+		if !slices.ContainsFunc(spans, func(s [2]int) bool { return inv.Start >= s[0] && inv.Start < s[1] }) {
+			links = append(links, draft[inv.Start:inv.End])
+		}
+	}
+	for _, link := range links {
+		if !slices.ContainsFunc(faq, func(e bot.FAQEntry) bool { return strings.Contains(e.Answer, link) }) {
 			flags = append(flags, "link:"+link)
 		}
 	}

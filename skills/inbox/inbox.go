@@ -56,8 +56,9 @@ type Skill struct {
 }
 
 var (
-	_ bot.Skill  = (*Skill)(nil)
-	_ bot.Runner = (*Skill)(nil)
+	_ bot.Skill     = (*Skill)(nil)
+	_ bot.Runner    = (*Skill)(nil)
+	_ bot.Localized = (*Skill)(nil)
 )
 
 // New returns the inbox skill.
@@ -83,12 +84,17 @@ func New(cfg Config) *Skill {
 // Name is "inbox".
 func (s *Skill) Name() string { return "inbox" }
 
-// Register adds the message handler, the card buttons and forms, and the
-// /cm inbox and /cm faq commands.
+// Messages are the skill's words in every language.
+func (s *Skill) Messages() bot.Messages { return Messages() }
+
+// Register adds the message handler, the card buttons and forms, the
+// /cm inbox and /cm faq commands, and the inbox's /cm setup verbs.
 func (s *Skill) Register(r *bot.Router) {
 	r.Message("inbox", bot.HandlerFunc(s.handleMessage))
-	s.registerActions(r)
-	s.registerCommands(r)
+	staff := r.Group(bot.StaffOnly)
+	s.registerActions(staff)
+	s.registerCommands(r, staff)
+	s.registerSetup(r, staff)
 }
 
 // convKey names a message as a conversation index key.
@@ -115,7 +121,9 @@ func lookupKeys(e bot.Event) []string {
 
 // handleMessage makes or updates an item for a watched message.
 func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	if e.User.Bot || strings.TrimSpace(e.Text) == "" {
+	// A deletion leaves its item as it is (the item keeps the words it was
+	// drafted from); a message without words has nothing to answer.
+	if e.User.Bot || e.Deleted || strings.TrimSpace(e.Text) == "" {
 		return nil, nil
 	}
 	st, err := s.Settings.Settings(ctx)
@@ -152,12 +160,16 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	return nil, s.intake(ctx, st, e, tr, found)
 }
 
-// isCandidate says whether a new message deserves an item.
+// isCandidate says whether a new message deserves an item: one that names
+// the bot or the brand, a complaint or a question, and any urgent message
+// (a legal threat, the press, safety, a hacked account, a payment problem)
+// even when it names neither. Spam never does.
 func isCandidate(t bot.Triage) bool {
 	if t.Kind == bot.KindSpam {
 		return false
 	}
-	return t.Mentions.Bot || len(t.Mentions.Brand) > 0 || t.Kind == bot.KindComplaint || t.Kind == bot.KindQuestion
+	return t.Mentions.Bot || len(t.Mentions.Brand) > 0 || t.Kind == bot.KindComplaint || t.Kind == bot.KindQuestion ||
+		t.Urgency.Rank() >= bot.UrgencyHigh.Rank()
 }
 
 // intake stores the message as a new item or a follow-up, drafts a reply

@@ -59,7 +59,7 @@ func openDB(t testing.TB) *storage.DB {
 func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
 	t.Helper()
 	settings := storage.NewSettings(db, st)
-	cat := bot.NewCatalog(inbox.Messages)
+	cat := bot.NewCatalog(inbox.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	f := &fixture{Env: env, store: storage.NewInbox(db), audit: storage.NewAuditLog(db)}
 	timers := storage.NewTimers(db, nil)
@@ -523,9 +523,30 @@ func TestWhatDoesNotBecomeAnItem(t *testing.T) {
 	f.post(t, bot.ChannelRef{Platform: bot.Discord, ID: "300000000000000099"}, member, "Acme order never arrived")
 	f.post(t, community, member, "lol nice weather today")
 	f.post(t, community, member, "")
+	// A deletion is no message, even from an adapter that sends its last text.
+	f.post(t, community, member, "Acme order never arrived", func(e *bot.Event) { e.Deleted = true })
 	items, _ := f.store.Items(context.Background(), nil)
 	if len(items) != 0 || len(f.Slack.Actions()) != 0 {
 		t.Errorf("items %+v, actions %+v", items, f.Slack.Actions())
+	}
+}
+
+// An urgent message becomes an item even when it names neither the bot nor
+// the brand and is not a complaint or a question.
+func TestUrgentMessageIsNeverDropped(t *testing.T) {
+	f := newFixture(t)
+	tr, err := triage.New().Classify(context.Background(), bot.TriageInput{Text: "I will sue you"})
+	if err != nil || tr.Kind == bot.KindComplaint || tr.Kind == bot.KindQuestion || tr.Urgency != bot.UrgencyCritical ||
+		len(tr.Mentions.Brand) > 0 {
+		t.Fatalf("the case needs a critical message that is neither complaint nor question: %+v, %v", tr, err)
+	}
+	f.post(t, community, member, "I will sue you")
+	items, err := f.store.Items(context.Background(), nil)
+	if err != nil || len(items) != 1 || items[0].Triage.Urgency != bot.UrgencyCritical {
+		t.Fatalf("items %+v, %v: want one critical item", items, err)
+	}
+	if c := f.lastCard(t); c == nil {
+		t.Fatal("no card in the team channel for the urgent message")
 	}
 }
 
@@ -557,6 +578,24 @@ func TestFlags(t *testing.T) {
 	}
 }
 
+func TestFlagsNeutralMentionsAndDisguisedLinks(t *testing.T) {
+	faq := []bot.FAQEntry{{Answer: "Our shop: acme.example/shop"}}
+	for _, c := range []struct {
+		draft string
+		want  []string
+	}{
+		{"Ask <@slack-role:S0MODS|@mods>", []string{"mass_mention"}},
+		{"Thanks <@discord:1>, see <#discord:2>", nil},
+		{"Hi @Everyone and @channel", []string{"everyone", "mass_mention"}},
+		{"Mail help@acme.example or visit acme.example/shop", nil},
+		{"Visit evil.xyz/win or join discord . gg / free", []string{"link:evil.xyz/win", "link:discord . gg / free"}},
+	} {
+		if got := inbox.Flags(c.draft, faq); strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("Flags(%q) = %v, want %v", c.draft, got, c.want)
+		}
+	}
+}
+
 func TestInboxCommands(t *testing.T) {
 	f := newFixture(t)
 	f.post(t, community, member, "My Acme parcel never arrived")
@@ -567,7 +606,7 @@ func TestInboxCommands(t *testing.T) {
 	if !strings.Contains(list, "2 open items") || i1 < 0 || i2 < 0 || i1 > i2 || !strings.Contains(list, "0m") {
 		t.Errorf("inbox list:\n%s", list)
 	}
-	if got := bottest.ReplyText(f.Command(t, alice, "inbox assign 2 <@U0BOB>")); got != "#2 assigned to <@U0BOB>." {
+	if got := bottest.ReplyText(f.Command(t, alice, "inbox assign 2 <@slack:U0BOB>")); got != "#2 assigned to <@slack:U0BOB>." {
 		t.Errorf("assign: %q", got)
 	}
 	if it := f.item(t, 2); it.Assignee.Key() != "slack:U0BOB" {
@@ -624,7 +663,7 @@ func TestRestartMarksInterruptedSendUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	settings := storage.NewSettings(db, bot.Settings{TeamChannel: team, Staff: []string{"slack:UADMIN"}})
-	cat := bot.NewCatalog(inbox.Messages)
+	cat := bot.NewCatalog(inbox.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	timers := storage.NewTimers(db, nil)
 	skill := inbox.New(inbox.Config{Store: store, Settings: settings, Audit: storage.NewAuditLog(db), Sender: env.Engine,

@@ -2,10 +2,21 @@ package inbox
 
 import "github.com/commpilot/commpilot/bot"
 
-// Messages are this skill's words in every language.
-var Messages = bot.Messages{
+// Messages returns this skill's words in every language.
+func Messages() bot.Messages { return messages.Clone() }
+
+var messages = bot.Messages{
 	bot.English: {
-		"kind.complaint": "Complaint", "kind.question": "Question", "kind.praise": "Praise",
+		"inbox.setup.ok.voice":        "Voice saved: drafts will follow it.",
+		"inbox.setup.ok.send_delay":   "Send delay set to %s.",
+		"inbox.setup.err.voice_len":   "The voice description must be at most %d characters.",
+		"inbox.setup.err.send_delay":  "Send delay %q: use off, or a duration from 1s to 10m such as 30s.",
+		"inbox.setup.show.voice":      "Voice: %s",
+		"inbox.setup.show.no_voice":   "Voice: none",
+		"inbox.setup.show.send_delay": "Send delay: %s",
+		"help.setup.voice":            "Describe the team's voice for drafted replies (- to clear).",
+		"help.setup.send-delay":       "Delay approved replies to allow Undo (off, or e.g. 30s).",
+		"kind.complaint":              "Complaint", "kind.question": "Question", "kind.praise": "Praise",
 		"kind.mention": "Mention", "kind.spam": "Spam", "kind.other": "Message",
 		"urgency.low": "low", "urgency.normal": "normal", "urgency.high": "high", "urgency.critical": "critical",
 		"sentiment.negative": "negative", "sentiment.neutral": "neutral", "sentiment.positive": "positive",
@@ -100,7 +111,16 @@ var Messages = bot.Messages{
 		"help.faq.remove":              "Remove a FAQ entry.",
 	},
 	bot.French: {
-		"kind.complaint": "Réclamation", "kind.question": "Question", "kind.praise": "Compliment",
+		"inbox.setup.ok.voice":        "Ton enregistré : les brouillons le suivront.",
+		"inbox.setup.ok.send_delay":   "Délai d'envoi : %s.",
+		"inbox.setup.err.voice_len":   "La description du ton doit faire au plus %d caractères.",
+		"inbox.setup.err.send_delay":  "Délai d'envoi %q : utilisez off, ou une durée de 1s à 10m comme 30s.",
+		"inbox.setup.show.voice":      "Ton : %s",
+		"inbox.setup.show.no_voice":   "Ton : aucun",
+		"inbox.setup.show.send_delay": "Délai d'envoi : %s",
+		"help.setup.voice":            "Décrire le ton de l'équipe pour les brouillons (- pour vider).",
+		"help.setup.send-delay":       "Retarder les réponses approuvées pour pouvoir annuler (off, ou ex. 30s).",
+		"kind.complaint":              "Réclamation", "kind.question": "Question", "kind.praise": "Compliment",
 		"kind.mention": "Mention", "kind.spam": "Spam", "kind.other": "Message",
 		"urgency.low": "faible", "urgency.normal": "normale", "urgency.high": "haute", "urgency.critical": "critique",
 		"sentiment.negative": "négatif", "sentiment.neutral": "neutre", "sentiment.positive": "positif",
@@ -195,7 +215,16 @@ var Messages = bot.Messages{
 		"help.faq.remove":              "Supprimer une entrée de FAQ.",
 	},
 	bot.Dutch: {
-		"kind.complaint": "Klacht", "kind.question": "Vraag", "kind.praise": "Compliment",
+		"inbox.setup.ok.voice":        "Toon opgeslagen: concepten volgen die.",
+		"inbox.setup.ok.send_delay":   "Verzendvertraging ingesteld op %s.",
+		"inbox.setup.err.voice_len":   "De beschrijving van de toon mag hoogstens %d tekens zijn.",
+		"inbox.setup.err.send_delay":  "Verzendvertraging %q: gebruik off, of een duur van 1s tot 10m zoals 30s.",
+		"inbox.setup.show.voice":      "Toon: %s",
+		"inbox.setup.show.no_voice":   "Toon: geen",
+		"inbox.setup.show.send_delay": "Verzendvertraging: %s",
+		"help.setup.voice":            "Beschrijf de toon van het team voor concepten (- om te wissen).",
+		"help.setup.send-delay":       "Vertraag goedgekeurde antwoorden om te kunnen annuleren (off, of bv. 30s).",
+		"kind.complaint":              "Klacht", "kind.question": "Vraag", "kind.praise": "Compliment",
 		"kind.mention": "Vermelding", "kind.spam": "Spam", "kind.other": "Bericht",
 		"urgency.low": "laag", "urgency.normal": "normaal", "urgency.high": "hoog", "urgency.critical": "kritiek",
 		"sentiment.negative": "negatief", "sentiment.neutral": "neutraal", "sentiment.positive": "positief",

@@ -9,16 +9,16 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-func (s *Skill) registerActions(r *bot.Router) {
-	r.Action(actApprove, true, bot.HandlerFunc(s.approve))
-	r.Action(actEdit, true, bot.HandlerFunc(s.openEdit))
-	r.Action(formEdit, true, bot.HandlerFunc(s.submitEdit))
-	r.Action(actReject, true, bot.HandlerFunc(s.reject))
-	r.Action(actPostNow, true, bot.HandlerFunc(s.pressPostNow))
-	r.Action(actResched, true, bot.HandlerFunc(s.openResched))
-	r.Action(formResched, true, bot.HandlerFunc(s.submitResched))
-	r.Action(actMarkPosted, true, bot.HandlerFunc(s.markPosted))
-	r.Action(actRepost, true, bot.HandlerFunc(s.repost))
+func (s *Skill) registerActions(staff *bot.Group) {
+	staff.Action(actApprove, bot.HandlerFunc(s.approve))
+	staff.Action(actEdit, bot.HandlerFunc(s.openEdit))
+	staff.Action(formEdit, bot.HandlerFunc(s.submitEdit))
+	staff.Action(actReject, bot.HandlerFunc(s.reject))
+	staff.Action(actPostNow, bot.HandlerFunc(s.pressPostNow))
+	staff.Action(actResched, bot.HandlerFunc(s.openResched))
+	staff.Action(formResched, bot.HandlerFunc(s.submitResched))
+	staff.Action(actMarkPosted, bot.HandlerFunc(s.markPosted))
+	staff.Action(actRepost, bot.HandlerFunc(s.repost))
 }
 
 // vars reads the post id and the version (or occurrence time) of an action.
@@ -93,7 +93,7 @@ func (s *Skill) openEdit(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	}
 	l := s.lang(ctx)
 	return &bot.Reply{Form: &bot.Form{
-		ID:     actionID(formEdit, id, v),
+		ID:     formEdit.ID(id, v),
 		Title:  s.Catalog.T(l, "schedule.form.edit_title", id),
 		Submit: s.Catalog.T(l, "schedule.form.edit_submit"),
 		Fields: []bot.FormField{{ID: fieldText, Label: s.Catalog.T(l, "schedule.form.text"), Value: p.Text,
@@ -162,7 +162,7 @@ func (s *Skill) openResched(ctx context.Context, e bot.Event) (*bot.Reply, error
 	}
 	l := s.lang(ctx)
 	return &bot.Reply{Form: &bot.Form{
-		ID:     actionID(formResched, id),
+		ID:     formResched.ID(id),
 		Title:  s.Catalog.T(l, "schedule.form.resched_title", id),
 		Submit: s.Catalog.T(l, "schedule.form.resched_submit"),
 		Fields: []bot.FormField{{ID: fieldWhen, Label: s.Catalog.T(l, "schedule.form.when"),

@@ -147,7 +147,7 @@ func run(b *testing.B, path string, send bot.SenderFunc) *running {
 	timers := storage.NewTimers(db, nil)
 	r := &running{db: db, store: storage.NewSchedule(db), timers: timers}
 	skill := schedule.New(schedule.Config{Store: r.store, Settings: settings, Options: storage.NewSkillSettings(db),
-		Timers: timers, Audit: storage.NewAuditLog(db), Sender: send, Catalog: bot.NewCatalog(schedule.Messages),
+		Timers: timers, Audit: storage.NewAuditLog(db), Sender: send, Catalog: bot.NewCatalog(schedule.Messages()),
 		Logger: slog.New(slog.DiscardHandler)})
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

@@ -75,32 +75,23 @@ func upcoming(p bot.ScheduledPost, n int) []time.Time {
 }
 
 // Button and form ids. Frozen once released: cards already posted carry them.
-const (
-	actApprove    = "schedule/approve/{id}/{v}"
-	actEdit       = "schedule/edit/{id}/{v}"
-	actReject     = "schedule/reject/{id}/{v}"
-	actPostNow    = "schedule/post-now/{id}/{v}"
-	actResched    = "schedule/resched/{id}"
-	actMarkPosted = "schedule/mark-posted/{id}/{at}"
-	actRepost     = "schedule/repost/{id}/{at}"
-	formEdit      = "schedule/edit-form/{id}/{v}"
-	formResched   = "schedule/resched-form/{id}"
-	fieldText     = "text"
-	fieldWhen     = "when"
+var (
+	actApprove    = bot.NewPattern("schedule/approve/{id}/{v}")
+	actEdit       = bot.NewPattern("schedule/edit/{id}/{v}")
+	actReject     = bot.NewPattern("schedule/reject/{id}/{v}")
+	actPostNow    = bot.NewPattern("schedule/post-now/{id}/{v}")
+	actResched    = bot.NewPattern("schedule/resched/{id}")
+	actMarkPosted = bot.NewPattern("schedule/mark-posted/{id}/{at}")
+	actRepost     = bot.NewPattern("schedule/repost/{id}/{at}")
+	formEdit      = bot.NewPattern("schedule/edit-form/{id}/{v}")
+	formResched   = bot.NewPattern("schedule/resched-form/{id}")
 )
 
-// actionID fills a pattern's variables in order.
-func actionID(pattern string, vals ...any) string {
-	out := pattern
-	for _, v := range vals {
-		i, j := strings.Index(out, "{"), strings.Index(out, "}")
-		if i < 0 || j < i {
-			break
-		}
-		out = out[:i] + fmt.Sprint(v) + out[j+1:]
-	}
-	return out
-}
+// Form field ids.
+const (
+	fieldText = "text"
+	fieldWhen = "when"
+)
 
 func tr(c *bot.Catalog, l bot.Lang) func(string, ...any) string {
 	return func(k string, a ...any) string { return c.T(l, k, a...) }
@@ -123,9 +114,9 @@ func (s *Skill) approvalCard(st bot.Settings, p bot.ScheduledPost) *bot.Card {
 	case bot.ApprovalPending:
 		c.Footer = t("schedule.card.pending")
 		c.Buttons = []bot.Button{
-			{Label: t("schedule.btn.approve"), ID: actionID(actApprove, p.ID, p.Version), Style: bot.StylePrimary},
-			{Label: t("schedule.btn.edit"), ID: actionID(actEdit, p.ID, p.Version)},
-			{Label: t("schedule.btn.reject"), ID: actionID(actReject, p.ID, p.Version), Style: bot.StyleDanger, Confirm: t("schedule.btn.reject_confirm")},
+			{Label: t("schedule.btn.approve"), ID: actApprove.ID(p.ID, p.Version), Style: bot.StylePrimary},
+			{Label: t("schedule.btn.edit"), ID: actEdit.ID(p.ID, p.Version)},
+			{Label: t("schedule.btn.reject"), ID: actReject.ID(p.ID, p.Version), Style: bot.StyleDanger, Confirm: t("schedule.btn.reject_confirm")},
 		}
 	case bot.ApprovalApproved:
 		c.Tone, c.Footer = bot.ToneGood, t("schedule.card.approved", p.ApprovedBy.Display())
@@ -157,8 +148,8 @@ func (s *Skill) unknownCard(st bot.Settings, p bot.ScheduledPost, o bot.Occurren
 		Footer:  t("schedule.card.unknown"),
 		Tone:    bot.ToneDanger,
 		Buttons: []bot.Button{
-			{Label: t("schedule.btn.mark_posted"), ID: actionID(actMarkPosted, p.ID, at), Style: bot.StylePrimary},
-			{Label: t("schedule.btn.repost"), ID: actionID(actRepost, p.ID, at), Confirm: t("schedule.btn.repost_confirm")},
+			{Label: t("schedule.btn.mark_posted"), ID: actMarkPosted.ID(p.ID, at), Style: bot.StylePrimary},
+			{Label: t("schedule.btn.repost"), ID: actRepost.ID(p.ID, at), Confirm: t("schedule.btn.repost_confirm")},
 		},
 	}
 }
@@ -172,7 +163,7 @@ func (s *Skill) failedCard(st bot.Settings, p bot.ScheduledPost, o bot.Occurrenc
 		Body:    p.Text,
 		Footer:  t("schedule.card.failed", o.Reason),
 		Tone:    bot.ToneDanger,
-		Buttons: []bot.Button{{Label: t("schedule.btn.repost"), ID: actionID(actRepost, p.ID, o.At.Unix())}},
+		Buttons: []bot.Button{{Label: t("schedule.btn.repost"), ID: actRepost.ID(p.ID, o.At.Unix())}},
 	}
 }
 
@@ -185,8 +176,8 @@ func (s *Skill) unapprovedCard(st bot.Settings, p bot.ScheduledPost, o bot.Occur
 		Body:    p.Text,
 		Tone:    bot.ToneWarning,
 		Buttons: []bot.Button{
-			{Label: t("schedule.btn.post_now"), ID: actionID(actPostNow, p.ID, p.Version), Style: bot.StylePrimary},
-			{Label: t("schedule.btn.resched"), ID: actionID(actResched, p.ID)},
+			{Label: t("schedule.btn.post_now"), ID: actPostNow.ID(p.ID, p.Version), Style: bot.StylePrimary},
+			{Label: t("schedule.btn.resched"), ID: actResched.ID(p.ID)},
 		},
 	}
 }

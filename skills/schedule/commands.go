@@ -15,42 +15,42 @@ import (
 // listLimit bounds /cm schedule list.
 const listLimit = 25
 
-// The staff-only routes are declared here, in one place.
-func (s *Skill) registerCommands(r *bot.Router) {
+// registerCommands declares the commands, every one staff-only.
+func (s *Skill) registerCommands(r *bot.Router, staff *bot.Group) {
 	idOpt := bot.Option{Name: "id", Type: bot.OptInt, Required: true, Description: "Scheduled post number", Autocomplete: "schedule.posts"}
-	r.Command(bot.Command{Route: "schedule add", Staff: true, Description: "Schedule a post: #channel WHEN text (add --ping to allow @everyone)",
+	staff.Command(bot.Command{Route: "schedule add", Description: "Schedule a post: #channel WHEN text (add --ping to allow @everyone)",
 		Options: []bot.Option{
 			{Name: "channel", Type: bot.OptChannel, Required: true, Description: "Where to post"},
 			{Name: "post", Type: bot.OptText, Required: true, Description: "WHEN then the text, e.g. tomorrow 9am Hello everyone"},
 		},
 		Handler: bot.HandlerFunc(s.add)})
-	r.Command(bot.Command{Route: "schedule list", Default: true, Staff: true, Description: "Upcoming scheduled posts",
+	staff.Command(bot.Command{Route: "schedule list", Default: true, Description: "Upcoming scheduled posts",
 		Handler: bot.HandlerFunc(s.list)})
-	r.Command(bot.Command{Route: "schedule show", Staff: true, Description: "A scheduled post, its next times and what was sent",
+	staff.Command(bot.Command{Route: "schedule show", Description: "A scheduled post, its next times and what was sent",
 		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.show)})
-	r.Command(bot.Command{Route: "schedule edit", Staff: true, Description: "Change a post's time or text",
+	staff.Command(bot.Command{Route: "schedule edit", Description: "Change a post's time or text",
 		Options: []bot.Option{idOpt,
 			{Name: "field", Type: bot.OptChoice, Required: true, Choices: []string{"when", "text"}, Description: "when or text"},
 			{Name: "value", Type: bot.OptText, Required: true, Description: "The new WHEN or the new text"},
 		},
 		Handler: bot.HandlerFunc(s.edit)})
-	r.Command(bot.Command{Route: "schedule pause", Staff: true, Description: "Pause a recurring post",
+	staff.Command(bot.Command{Route: "schedule pause", Description: "Pause a recurring post",
 		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.pause)})
-	r.Command(bot.Command{Route: "schedule resume", Staff: true, Description: "Resume a paused post",
+	staff.Command(bot.Command{Route: "schedule resume", Description: "Resume a paused post",
 		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.resume)})
-	r.Command(bot.Command{Route: "schedule cancel", Staff: true, Description: "Cancel a scheduled post",
+	staff.Command(bot.Command{Route: "schedule cancel", Description: "Cancel a scheduled post",
 		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.cancel)})
-	r.Command(bot.Command{Route: "schedule now", Staff: true, Description: "Post a scheduled post at once",
+	staff.Command(bot.Command{Route: "schedule now", Description: "Post a scheduled post at once",
 		Options: []bot.Option{idOpt}, Handler: bot.HandlerFunc(s.now)})
 	r.Completer("schedule.posts", s.completePosts)
 
-	r.Command(bot.Command{Route: "setup schedule-approval", Staff: true, Description: "Scheduled posts need a staff approval (on/off)",
+	staff.Command(bot.Command{Route: "setup schedule-approval", Description: "Scheduled posts need a staff approval (on/off)",
 		Options: []bot.Option{
 			{Name: "state", Type: bot.OptChoice, Required: true, Choices: []string{"on", "off"}, Description: "on or off"},
 			{Name: "approver", Type: bot.OptChoice, Choices: []string{"anyone", "another"}, Description: "another: not the author"},
 		},
 		Handler: bot.HandlerFunc(s.setApproval)})
-	r.Command(bot.Command{Route: "setup catch-up", Staff: true, Description: "How late a post missed while down may still go out",
+	staff.Command(bot.Command{Route: "setup catch-up", Description: "How late a post missed while down may still go out",
 		Options: []bot.Option{{Name: "window", Type: bot.OptWord, Required: true, Description: "e.g. 1h, 30m, or off"}},
 		Handler: bot.HandlerFunc(s.setCatchUp)})
 }
@@ -609,11 +609,11 @@ func (s *Skill) setCatchUp(ctx context.Context, e bot.Event) (*bot.Reply, error)
 	}); err != nil {
 		return nil, err
 	}
-	s.auditSetup(ctx, e.User, "setup.catch-up", d.String())
+	s.auditSetup(ctx, e.User, "setup.catch-up", shortDuration(d))
 	if d == 0 {
 		return s.text(ctx, "schedule.ok.catch_up_off"), nil
 	}
-	return s.text(ctx, "schedule.ok.catch_up", d.String()), nil
+	return s.text(ctx, "schedule.ok.catch_up", shortDuration(d)), nil
 }
 
 func (s *Skill) auditSetup(ctx context.Context, by bot.UserRef, action, detail string) {

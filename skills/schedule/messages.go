@@ -2,9 +2,16 @@ package schedule
 
 import "github.com/commpilot/commpilot/bot"
 
-// Messages are this skill's words in every language.
-var Messages = bot.Messages{
+// Messages returns this skill's words in every language.
+func Messages() bot.Messages { return messages.Clone() }
+
+var messages = bot.Messages{
 	bot.English: {
+		"schedule.setup.show":            "Scheduled posts: %s; catch-up after downtime: %s",
+		"schedule.setup.approval_off":    "no approval needed",
+		"schedule.setup.approval_on":     "approved by staff",
+		"schedule.setup.approval_other":  "approved by a staff member other than the author",
+		"schedule.setup.catch_up_off":    "off",
 		"schedule.err.unknown_channel":   "The bot cannot find the channel %s. Nothing was scheduled.",
 		"schedule.err.cannot_post":       "The bot may not post in %s (it needs View Channel and Send Messages there). Nothing was scheduled.",
 		"schedule.in.day":                "in 1 day",
@@ -126,6 +133,11 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q never happens: check the days and months.",
 	},
 	bot.French: {
+		"schedule.setup.show":            "Publications programmées : %s ; rattrapage après un arrêt : %s",
+		"schedule.setup.approval_off":    "sans validation",
+		"schedule.setup.approval_on":     "validées par l'équipe",
+		"schedule.setup.approval_other":  "validées par un autre membre de l'équipe que l'auteur",
+		"schedule.setup.catch_up_off":    "désactivé",
 		"schedule.err.unknown_channel":   "Le bot ne trouve pas le salon %s. Rien n'a été programmé.",
 		"schedule.err.cannot_post":       "Le bot n'a pas le droit de publier dans %s (il lui faut « Voir le salon » et « Envoyer des messages »). Rien n'a été programmé.",
 		"schedule.in.day":                "dans 1 jour",
@@ -247,6 +259,11 @@ var Messages = bot.Messages{
 		"schedule.when.never":            "%q n'arrive jamais : vérifiez les jours et les mois.",
 	},
 	bot.Dutch: {
+		"schedule.setup.show":            "Geplande berichten: %s; inhalen na uitval: %s",
+		"schedule.setup.approval_off":    "geen goedkeuring nodig",
+		"schedule.setup.approval_on":     "goedgekeurd door het team",
+		"schedule.setup.approval_other":  "goedgekeurd door een ander teamlid dan de auteur",
+		"schedule.setup.catch_up_off":    "uit",
 		"schedule.err.unknown_channel":   "De bot vindt het kanaal %s niet. Er is niets gepland.",
 		"schedule.err.cannot_post":       "De bot mag niet posten in %s (hij heeft daar ‘Kanaal bekijken’ en ‘Berichten versturen’ nodig). Er is niets gepland.",
 		"schedule.in.day":                "over 1 dag",

@@ -413,7 +413,7 @@ func (s *Skill) reportMissed(ctx context.Context) error {
 		return nil
 	}
 	l, loc := st.Lang(), st.Location()
-	lines := []string{s.Catalog.T(l, "schedule.missed.title", len(missed), time.Duration(s.catchUp(ctx)).String())}
+	lines := []string{s.Catalog.T(l, "schedule.missed.title", len(missed), shortDuration(time.Duration(s.catchUp(ctx))))}
 	for i, o := range missed {
 		if i == maxReportLines {
 			lines = append(lines, s.Catalog.T(l, "schedule.missed.more", len(missed)-maxReportLines))

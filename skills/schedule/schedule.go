@@ -76,8 +76,9 @@ type Skill struct {
 }
 
 var (
-	_ bot.Skill  = (*Skill)(nil)
-	_ bot.Runner = (*Skill)(nil)
+	_ bot.Skill     = (*Skill)(nil)
+	_ bot.Runner    = (*Skill)(nil)
+	_ bot.Localized = (*Skill)(nil)
 )
 
 // New returns the skill and registers its timer handler on cfg.Timers.
@@ -94,14 +95,39 @@ func New(cfg Config) *Skill {
 	return s
 }
 
+// Messages returns the skill's words (bot.Localized).
+func (s *Skill) Messages() bot.Messages { return Messages() }
+
 // Name is "schedule".
 func (s *Skill) Name() string { return "schedule" }
 
 // Register adds /cm schedule …, /cm setup schedule-approval and
 // /cm setup catch-up, and the buttons and forms of the cards.
 func (s *Skill) Register(r *bot.Router) {
-	s.registerCommands(r)
-	s.registerActions(r)
+	staff := r.Group(bot.StaffOnly)
+	s.registerCommands(r, staff)
+	s.registerActions(staff)
+	r.SettingLine(bot.SettingLine{Order: 300, Render: s.settingLine})
+}
+
+// settingLine is the skill's line of /cm setup show.
+func (s *Skill) settingLine(ctx context.Context, _ bot.Settings, l bot.Lang) (string, error) {
+	o, err := s.options(ctx)
+	if err != nil {
+		return "", err
+	}
+	approval := s.Catalog.T(l, "schedule.setup.approval_off")
+	switch {
+	case o.Approval && o.OtherApprover:
+		approval = s.Catalog.T(l, "schedule.setup.approval_other")
+	case o.Approval:
+		approval = s.Catalog.T(l, "schedule.setup.approval_on")
+	}
+	catchUp := s.Catalog.T(l, "schedule.setup.catch_up_off")
+	if o.CatchUp > 0 {
+		catchUp = shortDuration(time.Duration(o.CatchUp))
+	}
+	return s.Catalog.T(l, "schedule.setup.show", approval, catchUp), nil
 }
 
 // defaultOptions are the options before any is set: they are what
@@ -225,6 +251,18 @@ func cutPing(s string) (string, bool) {
 		kept = append(kept, f)
 	}
 	return strings.Join(kept, " "), found
+}
+
+// shortDuration renders d as people write it: 1h, 30m, 1h30m, 45s.
+func shortDuration(d time.Duration) string {
+	out := d.String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
 }
 
 // channelName renders a channel for a card in another platform's channel.

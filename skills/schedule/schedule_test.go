@@ -53,7 +53,7 @@ func start(t testing.TB, path string, seed func(*storage.DB)) *fixture {
 	}
 	settings := storage.NewSettings(db, bot.Settings{TeamChannel: team, Staff: []string{"slack:UADMIN", "slack:UCAROL"},
 		Timezone: "Europe/Paris"})
-	cat := bot.NewCatalog(schedule.Messages)
+	cat := bot.NewCatalog(schedule.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	f := &fixture{Env: env, db: db, store: storage.NewSchedule(db), audit: storage.NewAuditLog(db)}
 	timers := storage.NewTimers(db, nil)
@@ -419,7 +419,7 @@ func TestDowntimeCatchUpAndMissed(t *testing.T) {
 			t.Fatalf("posts %q: only the one within the window", p)
 		}
 		texts := f.teamTexts()
-		if len(texts) != 1 || !strings.Contains(texts[0], "missed while the bot was down* (2, more than 1h0m0s late)") ||
+		if len(texts) != 1 || !strings.Contains(texts[0], "missed while the bot was down* (2, more than 1h late)") ||
 			!strings.Contains(texts[0], "#1 ") || !strings.Contains(texts[0], "#2 ") || strings.Contains(texts[0], "#3 ") {
 			t.Fatalf("one report listing #1 and #2: %q", texts)
 		}

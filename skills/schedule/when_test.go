@@ -164,7 +164,7 @@ func TestParseWhen(t *testing.T) {
 func TestParseWhenRefusals(t *testing.T) {
 	paris := zone(t, "Europe/Paris")
 	now := local(t, paris, "2026-11-26 10:30")
-	cat := bot.NewCatalog(Messages)
+	cat := bot.NewCatalog(Messages())
 	tests := []struct {
 		in   string
 		lang bot.Lang
@@ -209,7 +209,7 @@ func TestParseWhenRefusals(t *testing.T) {
 					t.Errorf("message %q does not show %q", en, s)
 				}
 			}
-			for _, l := range bot.Langs {
+			for _, l := range bot.Langs() {
 				if msg := cat.T(l, de.Key, de.Args...); msg == de.Key || strings.Contains(msg, "%!") {
 					t.Errorf("%s message for %s is %q", l, de.Key, msg)
 				}
@@ -288,7 +288,7 @@ func FuzzParseWhen(f *testing.F) {
 	}
 	paris := zone(f, "Europe/Paris")
 	now := local(f, paris, "2026-11-26 10:30")
-	cat := bot.NewCatalog(Messages)
+	cat := bot.NewCatalog(Messages())
 	f.Fuzz(func(t *testing.T, in, lang string) {
 		p, err := ParseWhen(in, WhenOptions{Lang: bot.Lang(lang), Loc: paris, Now: now})
 		if err == nil {
@@ -301,10 +301,18 @@ func FuzzParseWhen(f *testing.F) {
 		if !errors.As(err, &de) {
 			t.Fatalf("%q: %v is not a *bot.Error", in, err)
 		}
-		for _, l := range bot.Langs {
+		for _, l := range bot.Langs() {
 			if msg := cat.T(l, de.Key, de.Args...); msg == de.Key || strings.HasPrefix(msg, de.Key+" ") || strings.Contains(msg, "%!") {
 				t.Fatalf("%q: %s message for %s is %q", in, l, de.Key, msg)
 			}
 		}
 	})
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 30 * time.Minute: "30m", 90 * time.Minute: "1h30m", 45 * time.Second: "45s", 24 * time.Hour: "24h"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
 }

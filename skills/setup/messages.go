@@ -2,8 +2,10 @@ package setup
 
 import "github.com/commpilot/commpilot/bot"
 
-// Messages are this skill's words in every language.
-var Messages = bot.Messages{
+// Messages returns this skill's words in every language.
+func Messages() bot.Messages { return messages.Clone() }
+
+var messages = bot.Messages{
 	bot.English: {
 		"setup.ok.team_channel":       "Team channel set to %s: cards and digests will go there.",
 		"setup.ok.watch":              "Now watching %s for mentions, questions and complaints.",
@@ -13,9 +15,6 @@ var Messages = bot.Messages{
 		"setup.ok.staff_remove":       "%s is no longer staff.",
 		"setup.ok.timezone":           "Time zone set to %s (it is %s there now).",
 		"setup.ok.language":           "I will speak English from now on.",
-		"setup.ok.voice":              "Voice saved: drafts will follow it.",
-		"setup.ok.send_delay":         "Send delay set to %s.",
-		"setup.ok.retention":          "Community messages will be kept %d days.",
 		"setup.err.dm_team_channel":   "A direct message cannot be the team channel: run this in the team's channel.",
 		"setup.err.already_watched":   "%s is already watched.",
 		"setup.err.not_watched":       "%s is not watched.",
@@ -25,9 +24,6 @@ var Messages = bot.Messages{
 		"setup.err.already_staff":     "%s is already staff.",
 		"setup.err.not_staff":         "%s is not staff.",
 		"setup.err.timezone":          "Unknown time zone %q: use an IANA name such as Europe/Paris, America/Montreal or UTC.",
-		"setup.err.voice_len":         "The voice description must be at most %d characters.",
-		"setup.err.send_delay":        "Send delay %q: use off, or a duration from 1s to 10m such as 30s.",
-		"setup.err.retention":         "Retention %q: use a period from 1d to 365d, such as 30d.",
 		"setup.staff_list":            "Staff: %s (platform admins are always staff).",
 		"setup.none":                  "none",
 		"setup.show.title":            "*commpilot settings*",
@@ -38,9 +34,6 @@ var Messages = bot.Messages{
 		"setup.show.staff":            "Staff: %s",
 		"setup.show.timezone":         "Time zone: %s",
 		"setup.show.language":         "Language: %s",
-		"setup.show.voice":            "Voice: %s",
-		"setup.show.send_delay":       "Send delay: %s",
-		"setup.show.retention":        "Message retention: %d days",
 		"help.title":                  "*commpilot commands*",
 		"help.staff_only":             "(staff)",
 		"help.err.topic":              "No commands under %q. Try /cm help.",
@@ -54,9 +47,6 @@ var Messages = bot.Messages{
 		"help.setup.staff":            "Add or remove staff (users or roles), or list them.",
 		"help.setup.timezone":         "Set the team's time zone (IANA name, e.g. Europe/Paris).",
 		"help.setup.language":         "Set the language of the bot's messages: en, fr or nl.",
-		"help.setup.voice":            "Describe the team's voice for drafted replies (- to clear).",
-		"help.setup.send-delay":       "Delay approved replies to allow Undo (off, or e.g. 30s).",
-		"help.setup.retention":        "How long community messages are kept (1d to 365d).",
 	},
 	bot.French: {
 		"setup.ok.team_channel":       "Salon de l'équipe : %s. Les fiches et les résumés y seront publiés.",
@@ -67,9 +57,6 @@ var Messages = bot.Messages{
 		"setup.ok.staff_remove":       "%s ne fait plus partie de l'équipe.",
 		"setup.ok.timezone":           "Fuseau horaire : %s (il y est %s).",
 		"setup.ok.language":           "Je parlerai français désormais.",
-		"setup.ok.voice":              "Ton enregistré : les brouillons le suivront.",
-		"setup.ok.send_delay":         "Délai d'envoi : %s.",
-		"setup.ok.retention":          "Les messages de la communauté seront conservés %d jours.",
 		"setup.err.dm_team_channel":   "Un message privé ne peut pas être le salon de l'équipe : lancez la commande dans le salon de l'équipe.",
 		"setup.err.already_watched":   "%s est déjà surveillé.",
 		"setup.err.not_watched":       "%s n'est pas surveillé.",
@@ -79,9 +66,6 @@ var Messages = bot.Messages{
 		"setup.err.already_staff":     "%s fait déjà partie de l'équipe.",
 		"setup.err.not_staff":         "%s ne fait pas partie de l'équipe.",
 		"setup.err.timezone":          "Fuseau horaire inconnu %q : utilisez un nom IANA comme Europe/Paris, America/Montreal ou UTC.",
-		"setup.err.voice_len":         "La description du ton doit faire au plus %d caractères.",
-		"setup.err.send_delay":        "Délai d'envoi %q : utilisez off, ou une durée de 1s à 10m comme 30s.",
-		"setup.err.retention":         "Conservation %q : utilisez une durée de 1d à 365d, comme 30d.",
 		"setup.staff_list":            "Équipe : %s (les administrateurs de la plateforme en font toujours partie).",
 		"setup.none":                  "aucun",
 		"setup.show.title":            "*Réglages de commpilot*",
@@ -92,9 +76,6 @@ var Messages = bot.Messages{
 		"setup.show.staff":            "Équipe : %s",
 		"setup.show.timezone":         "Fuseau horaire : %s",
 		"setup.show.language":         "Langue : %s",
-		"setup.show.voice":            "Ton : %s",
-		"setup.show.send_delay":       "Délai d'envoi : %s",
-		"setup.show.retention":        "Conservation des messages : %d jours",
 		"help.title":                  "*Commandes de commpilot*",
 		"help.staff_only":             "(équipe)",
 		"help.err.topic":              "Aucune commande sous %q. Essayez /cm help.",
@@ -108,9 +89,6 @@ var Messages = bot.Messages{
 		"help.setup.staff":            "Ajouter ou retirer un membre ou un rôle de l'équipe, ou les lister.",
 		"help.setup.timezone":         "Définir le fuseau horaire de l'équipe (nom IANA, ex. Europe/Paris).",
 		"help.setup.language":         "Choisir la langue des messages du bot : en, fr ou nl.",
-		"help.setup.voice":            "Décrire le ton de l'équipe pour les brouillons (- pour vider).",
-		"help.setup.send-delay":       "Retarder les réponses approuvées pour pouvoir annuler (off, ou ex. 30s).",
-		"help.setup.retention":        "Durée de conservation des messages (1d à 365d).",
 	},
 	bot.Dutch: {
 		"setup.ok.team_channel":       "Teamkanaal ingesteld op %s: kaarten en overzichten komen daar.",
@@ -121,9 +99,6 @@ var Messages = bot.Messages{
 		"setup.ok.staff_remove":       "%s hoort niet meer bij het team.",
 		"setup.ok.timezone":           "Tijdzone ingesteld op %s (het is daar nu %s).",
 		"setup.ok.language":           "Ik spreek vanaf nu Nederlands.",
-		"setup.ok.voice":              "Toon opgeslagen: concepten volgen die.",
-		"setup.ok.send_delay":         "Verzendvertraging ingesteld op %s.",
-		"setup.ok.retention":          "Communityberichten worden %d dagen bewaard.",
 		"setup.err.dm_team_channel":   "Een privébericht kan geen teamkanaal zijn: voer dit uit in het kanaal van het team.",
 		"setup.err.already_watched":   "%s wordt al gevolgd.",
 		"setup.err.not_watched":       "%s wordt niet gevolgd.",
@@ -133,9 +108,6 @@ var Messages = bot.Messages{
 		"setup.err.already_staff":     "%s hoort al bij het team.",
 		"setup.err.not_staff":         "%s hoort niet bij het team.",
 		"setup.err.timezone":          "Onbekende tijdzone %q: gebruik een IANA-naam zoals Europe/Amsterdam, Europe/Brussels of UTC.",
-		"setup.err.voice_len":         "De beschrijving van de toon mag hoogstens %d tekens zijn.",
-		"setup.err.send_delay":        "Verzendvertraging %q: gebruik off, of een duur van 1s tot 10m zoals 30s.",
-		"setup.err.retention":         "Bewaartermijn %q: gebruik een periode van 1d tot 365d, zoals 30d.",
 		"setup.staff_list":            "Team: %s (platformbeheerders horen er altijd bij).",
 		"setup.none":                  "geen",
 		"setup.show.title":            "*Instellingen van commpilot*",
@@ -146,9 +118,6 @@ var Messages = bot.Messages{
 		"setup.show.staff":            "Team: %s",
 		"setup.show.timezone":         "Tijdzone: %s",
 		"setup.show.language":         "Taal: %s",
-		"setup.show.voice":            "Toon: %s",
-		"setup.show.send_delay":       "Verzendvertraging: %s",
-		"setup.show.retention":        "Bewaartermijn berichten: %d dagen",
 		"help.title":                  "*Opdrachten van commpilot*",
 		"help.staff_only":             "(team)",
 		"help.err.topic":              "Geen opdrachten onder %q. Probeer /cm help.",
@@ -162,8 +131,5 @@ var Messages = bot.Messages{
 		"help.setup.staff":            "Voeg teamleden of rollen toe of verwijder ze, of toon ze.",
 		"help.setup.timezone":         "Stel de tijdzone van het team in (IANA-naam, bv. Europe/Amsterdam).",
 		"help.setup.language":         "Kies de taal van de bot: en, fr of nl.",
-		"help.setup.voice":            "Beschrijf de toon van het team voor concepten (- om te wissen).",
-		"help.setup.send-delay":       "Vertraag goedgekeurde antwoorden om te kunnen annuleren (off, of bv. 30s).",
-		"help.setup.retention":        "Hoe lang communityberichten bewaard worden (1d tot 365d).",
 	},
 }

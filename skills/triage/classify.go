@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/commpilot/commpilot/bot"
+	btext "github.com/commpilot/commpilot/bot/text"
 )
 
 // Source is the Triage.Source of this engine's results.
@@ -79,6 +80,7 @@ func (c *Classifier) Analyze(in bot.TriageInput) (bot.Triage, error) {
 type signals struct {
 	kind    [4]float32 // complaint, question, praise, spam
 	classes uint16
+	sent    float64 // the sentiment before rounding
 	cues    []string
 }
 
@@ -95,15 +97,39 @@ func (s *signals) cue(c string) {
 }
 
 func (m *model) analyze(sc *scratch, in bot.TriageInput) bot.Triage {
+	return m.analyzeWith(sc, in, m.learned)
+}
+
+// analyzeWith classifies with the learned model l as second opinion on the
+// kind, or with the rules alone when l is nil.
+func (m *model) analyzeWith(sc *scratch, in bot.TriageInput, l *linear) bot.Triage {
+	res, sig, named := m.applyRules(sc, in)
+	if l != nil {
+		sc.feats = sc.features(l.bits, res.Kind, sig.classes, sc.feats[:0])
+		p := l.probs(sc.feats)
+		if k, overruled := l.combine(res.Kind, named, sig.kind[1] > 0, p); overruled {
+			res.Kind = k
+			sig.cue(fmt.Sprintf("model: %s %.2f", k, p[learnedIndex(k)]))
+		}
+	}
+	res.Urgency = urgency(sc, res.Kind, sig.sent, in.FollowUps, &sig)
+	res.Cues = explain(sig.cues, res.Kind)
+	return res
+}
+
+// applyRules tokenizes the message into sc and runs the cue rules: language,
+// sentiment, mentions and the rules' kind. named reports that the message
+// names the bot, the brand or a competitor.
+func (m *model) applyRules(sc *scratch, in bot.TriageInput) (res bot.Triage, sig signals, named bool) {
 	text := in.Text
 	if len(text) > MaxText {
 		text = text[:MaxText]
 	}
 	m.tokenize(sc, text)
-	sig := signals{cues: make([]string, 0, 8)}
+	sig = signals{cues: make([]string, 0, 8)}
 	// Collect up to 2*maxCues: explain drops the losing kinds' cues and
 	// keeps the urgency cues, which come last.
-	res := bot.Triage{Lang: "other", Source: Source}
+	res = bot.Triage{Lang: "other", Source: Source}
 	res.Mentions.Bot = in.BotMentioned
 	if in.BotMentioned {
 		sig.cue("mention: bot")
@@ -118,12 +144,12 @@ func (m *model) analyze(sc *scratch, in bot.TriageInput) bot.Triage {
 	}
 	m.matchRules(sc, &sig)
 	sent := m.sentiment(sc, lang, &sig)
+	sig.sent = sent
 	res.Sentiment = math.Round(sent*1000) / 1000
 	m.structural(sc, lang, sent, &sig)
-	res.Kind = m.kind(sc, sent, mentioned || len(res.Mentions.Competitors) > 0, &sig)
-	res.Urgency = urgency(sc, res.Kind, sent, in.FollowUps, &sig)
-	res.Cues = explain(sig.cues, res.Kind)
-	return res
+	named = mentioned || len(res.Mentions.Competitors) > 0
+	res.Kind = m.kind(sc, sent, named, mentioned, &sig)
+	return res, sig, named
 }
 
 // explain keeps the cues that explain the result: those of the kind chosen,
@@ -587,14 +613,20 @@ func (m *model) structural(sc *scratch, lang int, sent float64, sig *signals) {
 	}
 }
 
-// kind decides the kind from the gathered scores.
-func (m *model) kind(sc *scratch, sent float64, mentioned bool, sig *signals) bot.Kind {
+// kind decides the kind from the gathered scores. mentioned says the
+// message names a watched name (brand, bot or competitor); toUs that it names
+// the brand or the bot: negativity aimed at them is a complaint, even when it
+// is worded as a question.
+func (m *model) kind(sc *scratch, sent float64, mentioned, toUs bool, sig *signals) bot.Kind {
 	complaint, question, praise, spam := sig.kind[0], sig.kind[1], sig.kind[2], sig.kind[3]
 	isQuestion := question >= 1.5
 	switch {
 	case spam >= 2 && spam > complaint:
 		return bot.KindSpam
 	case complaint >= 2, complaint >= 1 && !isQuestion:
+		return bot.KindComplaint
+	case toUs && sent <= -0.3 && praise < 1:
+		sig.cue("complaint: negative about the brand")
 		return bot.KindComplaint
 	case isQuestion:
 		return bot.KindQuestion
@@ -713,14 +745,14 @@ func (m *model) hasKeyword(sc *scratch, kw string) bool {
 	open := false
 	for _, r := range kw {
 		switch {
-		case isWordRune(r):
+		case btext.IsWordRune(r):
 			if !open {
 				sc.kwTok = append(sc.kwTok, [2]int32{int32(len(sc.kw)), 0})
 				open = true
 			}
-			sc.kw = m.fold.appendFold(sc.kw, r)
+			sc.kw = btext.AppendFold(sc.kw, r)
 			sc.kwTok[len(sc.kwTok)-1][1] = int32(len(sc.kw))
-		case isMark(r):
+		case btext.IsMark(r):
 		default:
 			open = false
 		}

@@ -35,7 +35,7 @@ func checkValid(t testing.TB, in string, res bot.Triage) {
 	if !slices.Contains([]string{"en", "fr", "nl", "other"}, res.Lang) {
 		t.Errorf("%q: lang %q", in, res.Lang)
 	}
-	if !slices.Contains(bot.Kinds, res.Kind) {
+	if !slices.Contains(bot.Kinds(), res.Kind) {
 		t.Errorf("%q: kind %q", in, res.Kind)
 	}
 	if !(res.Sentiment >= -1 && res.Sentiment <= 1) {
@@ -146,6 +146,27 @@ func TestCapsAndExclamations(t *testing.T) {
 	negCaps := text(t, "this is BAD!!!")
 	if negCaps.Sentiment >= neg.Sentiment {
 		t.Errorf("BAD!!! %v >= bad %v", negCaps.Sentiment, neg.Sentiment)
+	}
+}
+
+// Negativity aimed at the brand or the bot is a complaint, also worded as a
+// question; the same about a competitor, or aimed at nobody, is not.
+func TestNegativityAtTheBrandIsAComplaint(t *testing.T) {
+	c := New()
+	for _, tc := range []struct {
+		text string
+		want bot.Kind
+	}{
+		{"Acme you guys are useless", bot.KindComplaint},
+		{"acme jullie zijn waardeloos", bot.KindComplaint},
+		{"@Acme why is your app so bad?", bot.KindComplaint},
+		{"Globex is terrible", bot.KindMention},
+		{"you are all idiots", bot.KindOther},
+	} {
+		res, err := c.Classify(context.Background(), bot.TriageInput{Text: tc.text, Brand: []string{"Acme"}, Competitors: []string{"Globex"}})
+		if err != nil || res.Kind != tc.want {
+			t.Errorf("%q: kind %s (cues %v, %v), want %s", tc.text, res.Kind, res.Cues, err, tc.want)
+		}
 	}
 }
 

@@ -28,8 +28,9 @@
 //
 // Every result lists in Cues the signals that fired.
 //
-// # Command line
+// # Scoring
 //
-// RunClassify and Main implement "commpilot classify": messages in, JSON
-// lines out, and precision, recall and F1 against a labels column.
+// Predicted, NormalizeLabel and Confusion score a classifier against gold
+// labels (precision, recall, F1, a confusion matrix); "commpilot classify"
+// (cmd/commpilot/classify.go) is the command line over them.
 package triage

@@ -2,7 +2,6 @@ package triage
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
@@ -63,7 +62,7 @@ func score(t *testing.T, c *Classifier, rows []labelled, target string, brand []
 		if err != nil {
 			t.Fatal(err)
 		}
-		conf.Add(normalizeGold(target, r.label), predicted(target, res))
+		conf.Add(NormalizeLabel(target, r.label), Predicted(target, res))
 	}
 	return conf
 }
@@ -78,51 +77,30 @@ func report(t *testing.T, name string, conf *Confusion) {
 }
 
 func readSMS(t *testing.T, dir string) []labelled {
-	f, err := os.Open(filepath.Join(dir, "sms-spam-collection", "SMSSpamCollection"))
+	rows, err := ReadSMSSpam(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var rows []labelled
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		label, text, ok := strings.Cut(sc.Text(), "\t")
-		if ok {
-			rows = append(rows, labelled{text: text, label: label})
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return spamLabelled(rows)
 }
 
 func readYouTube(t *testing.T, dir string) []labelled {
-	files, err := filepath.Glob(filepath.Join(dir, "youtube-spam-collection", "Youtube0*.csv"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("youtube files: %v", err)
+	rows, err := ReadYouTubeSpam(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var rows []labelled
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := csv.NewReader(f).ReadAll()
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		ti, _ := columnIndex(recs[0], "CONTENT")
-		li, ok := columnIndex(recs[0], "label")
-		if !ok {
-			li, _ = columnIndex(recs[0], "CLASS")
-		}
-		for _, r := range recs[1:] {
-			rows = append(rows, labelled{text: r[ti], label: r[li]})
+	return spamLabelled(rows)
+}
+
+func spamLabelled(rows []SpamRow) []labelled {
+	out := make([]labelled, len(rows))
+	for i, r := range rows {
+		out[i] = labelled{text: r.Text, label: "ham"}
+		if r.Spam {
+			out[i].label = "spam"
 		}
 	}
-	return rows
+	return out
 }
 
 func readVaderTweets(t *testing.T) []labelled {
@@ -250,7 +228,7 @@ func TestEvalSentimentSign(t *testing.T) {
 		agree := 0
 		for _, r := range part.rows {
 			res, _ := c.Analyze(bot.TriageInput{Text: r.text})
-			if normalizeGold(TargetSign, r.label) == signOf(res.Sentiment, 0.05) {
+			if NormalizeLabel(TargetSign, r.label) == Predicted(TargetSign, res) {
 				agree++
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	btext "github.com/commpilot/commpilot/bot/text"
 )
 
 //go:embed data/cues.txt data/langwords.txt
@@ -17,6 +19,7 @@ import (
 //go:embed data/afinn/AFINN-en-165.txt data/afinn/AFINN-fr-165.txt data/afinn/AFINN-emoticon-8.txt
 //go:embed data/pattern/fr-sentiment.xml data/pattern/nl-sentiment.xml
 //go:embed data/multilang/AFINN-nl.json
+//go:embed data/kind-model.bin
 var dataFS embed.FS
 
 // Languages with a sentiment lexicon and a character model.
@@ -110,7 +113,6 @@ type rule struct {
 
 // model is the loaded, read-only data of the engine.
 type model struct {
-	fold   *folder
 	words  map[string]*word
 	prefix map[string][]int32 // first 4 bytes of a prefix pattern -> rules
 	rules  []rule
@@ -118,6 +120,9 @@ type model struct {
 	emotes map[string]*word
 	tri    map[uint32][nSentLangs]float32 // log-probability of a byte trigram
 	triMin [nSentLangs]float32            // log-probability of an unseen trigram
+	// learned is the embedded kind model; nil when data/kind-model.bin is
+	// empty (before the first training run).
+	learned *linear
 }
 
 func (m *model) word(s string) *word {
@@ -132,7 +137,6 @@ func (m *model) word(s string) *word {
 // loadModel parses the embedded data.
 func loadModel() (*model, error) {
 	m := &model{
-		fold:   newFolder(),
 		words:  make(map[string]*word, 20000),
 		prefix: map[string][]int32{},
 		emoji:  map[rune]*word{},
@@ -141,7 +145,7 @@ func loadModel() (*model, error) {
 	var vocab [nSentLangs][]string
 	lex := [nSentLangs]map[string][]float32{{}, {}, {}}
 	add := func(lang int, term string, v float32) {
-		term = m.fold.foldString(term)
+		term = foldKey(term)
 		if term == "" || strings.ContainsRune(term, ' ') {
 			return
 		}
@@ -176,7 +180,7 @@ func loadModel() (*model, error) {
 		return nil, err
 	}
 	if err := readTSV("data/afinn/AFINN-en-165.txt", func(k string, v float64) {
-		if lex[langEN][m.fold.foldString(k)] == nil {
+		if lex[langEN][foldKey(k)] == nil {
 			add(langEN, k, float32(v)*0.8)
 		}
 		vocab[langEN] = append(vocab[langEN], k)
@@ -214,7 +218,7 @@ func loadModel() (*model, error) {
 		return nil, fmt.Errorf("parse AFINN-nl: %w", err)
 	}
 	for k, v := range afinnNL {
-		if lex[langNL][m.fold.foldString(k)] == nil {
+		if lex[langNL][foldKey(k)] == nil {
 			add(langNL, k, float32(v)*0.8)
 		}
 		vocab[langNL] = append(vocab[langNL], k)
@@ -240,6 +244,15 @@ func loadModel() (*model, error) {
 		return nil, err
 	}
 	m.buildTrigrams(&vocab)
+	raw, err = dataFS.ReadFile("data/kind-model.bin")
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > 0 {
+		if m.learned, err = decodeLinear(raw); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -275,7 +288,7 @@ func (m *model) loadEmoji() error {
 		}
 		var sum float32
 		for _, d := range strings.Fields(desc) {
-			if w := m.words[m.fold.foldString(d)]; w != nil && w.has&(1<<langEN) != 0 {
+			if w := m.words[foldKey(d)]; w != nil && w.has&(1<<langEN) != 0 {
 				sum += w.val[langEN]
 			}
 		}
@@ -306,7 +319,7 @@ func (m *model) loadLangWords(vocab *[nSentLangs][]string) error {
 			return fmt.Errorf("langwords: unknown language in %q", l)
 		}
 		for _, s := range f[1:] {
-			w := m.word(m.fold.foldString(s))
+			w := m.word(foldKey(s))
 			if w.stop&(1<<lang) == 0 {
 				w.stop |= 1 << lang
 				w.nstop++
@@ -340,7 +353,7 @@ func (m *model) loadCues() error {
 			if len(f) != 3 {
 				return fmt.Errorf("cues: word class %q takes one word: %q", f[0], l)
 			}
-			w := m.word(m.fold.foldString(f[2]))
+			w := m.word(foldKey(f[2]))
 			w.flags |= flag
 			if flag == fBooster {
 				w.boost = float32(weight)
@@ -362,13 +375,13 @@ func (m *model) loadCues() error {
 				case piece == "*":
 					r.pat = append(r.pat, pelem{gap: true})
 				case strings.HasSuffix(piece, "*"):
-					p := m.fold.foldString(strings.TrimSuffix(piece, "*"))
+					p := foldKey(strings.TrimSuffix(piece, "*"))
 					if len(p) < 4 {
 						return fmt.Errorf("cues: prefix %q shorter than 4 letters in %q", piece, l)
 					}
 					r.pat = append(r.pat, pelem{text: p, prefix: true})
 				default:
-					r.pat = append(r.pat, pelem{text: m.fold.foldString(piece)})
+					r.pat = append(r.pat, pelem{text: foldKey(piece)})
 				}
 			}
 		}
@@ -412,7 +425,7 @@ func (m *model) buildTrigrams(vocab *[nSentLangs][]string) {
 	var totals [nSentLangs]float64
 	for lang, words := range vocab {
 		for _, raw := range words {
-			w := " " + m.fold.foldString(raw) + " "
+			w := " " + foldKey(raw) + " "
 			for i := 0; i+3 <= len(w); i++ {
 				k := trigramKey(w[i], w[i+1], w[i+2])
 				c := counts[k]
@@ -512,7 +525,7 @@ func xmlAttr(l, name string) string {
 
 func hasLetterOrDigit(s string) bool {
 	for _, r := range s {
-		if isWordRune(r) {
+		if btext.IsWordRune(r) {
 			return true
 		}
 	}

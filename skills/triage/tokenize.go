@@ -5,60 +5,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	btext "github.com/commpilot/commpilot/bot/text"
 )
-
-// folder maps the runes below 0x250 (Latin-1 and Latin Extended-A/B) to
-// their lower-case base letter: "É" to 'e', "ç" to 'c'. Zero means the rune
-// folds to two letters (ß, æ, œ) or is not a letter.
-type folder [0x250]rune
-
-func newFolder() *folder {
-	var f folder
-	for r := rune(0); r < 0x250; r++ {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			continue
-		}
-		base, _ := utf8.DecodeRuneInString(norm.NFD.String(string(r)))
-		if base < 0x80 {
-			f[r] = unicode.ToLower(base)
-		} else {
-			f[r] = unicode.ToLower(r)
-		}
-	}
-	for _, r := range "ßẞæÆœŒ" {
-		if r < 0x250 {
-			f[r] = 0
-		}
-	}
-	f['ø'], f['Ø'], f['đ'], f['Đ'], f['ł'], f['Ł'], f['ı'] = 'o', 'o', 'd', 'd', 'l', 'l', 'i'
-	return &f
-}
-
-// appendFold appends the folded form of a letter or digit r to b.
-func (f *folder) appendFold(b []byte, r rune) []byte {
-	switch {
-	case r < 0x80:
-		if r >= 'A' && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		return append(b, byte(r))
-	case r < 0x250:
-		if fr := f[r]; fr != 0 {
-			return utf8.AppendRune(b, fr)
-		}
-		switch r {
-		case 'ß':
-			return append(b, 's', 's')
-		case 'æ', 'Æ':
-			return append(b, 'a', 'e')
-		case 'œ', 'Œ':
-			return append(b, 'o', 'e')
-		}
-		return utf8.AppendRune(b, unicode.ToLower(r))
-	}
-	return utf8.AppendRune(b, unicode.ToLower(r))
-}
 
 // Token kinds.
 const (
@@ -86,6 +34,7 @@ type scratch struct {
 	buf   []byte
 	toks  []token
 	fired []int32
+	feats []uint32 // the learned model's hashed features
 	kw    []byte
 	kwTok [][2]int32
 
@@ -111,61 +60,26 @@ func (sc *scratch) word(i int) []byte { t := &sc.toks[i]; return sc.buf[t.s:t.e]
 // tokenize splits text into tokens, folding words to lower case without
 // accents. It never fails: invalid UTF-8 and control characters separate
 // words, combining marks are dropped.
-func (m *model) tokenize(sc *scratch, text string) {
+func (m *model) tokenize(sc *scratch, msg string) {
 	sc.reset()
-	for i := 0; i < len(text); {
-		r, size := decodeRune(text, i)
-		if isSpace(r) {
+	for i := 0; i < len(msg); {
+		r, size := btext.DecodeRune(msg, i)
+		if btext.IsSpace(r) {
 			i += size
 			continue
 		}
 		j := i + size
-		for j < len(text) {
-			r, size := decodeRune(text, j)
-			if isSpace(r) {
+		for j < len(msg) {
+			r, size := btext.DecodeRune(msg, j)
+			if btext.IsSpace(r) {
 				break
 			}
 			j += size
 		}
-		m.chunk(sc, text[i:j])
+		m.chunk(sc, msg[i:j])
 		i = j
 	}
 	sc.exclRun = 0
-}
-
-func decodeRune(s string, i int) (rune, int) {
-	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
-	}
-	return utf8.DecodeRuneInString(s[i:])
-}
-
-func isSpace(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == '\v'
-	}
-	return unicode.IsSpace(r)
-}
-
-func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
-	}
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
-}
-
-// isMark reports runes that decorate the previous one: combining marks
-// (zalgo), variation selectors, zero-width joiners, skin tones.
-func isMark(r rune) bool {
-	if r < 0x300 {
-		return false
-	}
-	return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == 0x200D || r == 0x200B ||
-		r == 0xFEFF || (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0x1F3FB && r <= 0x1F3FF)
-}
-
-func isEmojiRune(r rune) bool {
-	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2190 && unicode.Is(unicode.So, r)
 }
 
 // elided reports French elided words split off at an apostrophe: l', d', n',
@@ -180,12 +94,12 @@ func elided(w []byte) bool {
 
 // chunk tokenizes one whitespace-separated piece of text.
 func (m *model) chunk(sc *scratch, c string) {
-	if platformMarkup(c) {
+	if btext.IsReference(c) {
 		return
 	}
-	if url, invite := isURL(c); url {
+	if link, ok := btext.ChunkLink(c); ok {
 		sc.urls++
-		if invite {
+		if link.Invite {
 			sc.invites++
 		}
 		return
@@ -230,7 +144,7 @@ func (m *model) chunk(sc *scratch, c string) {
 	}
 	at := false // the current word follows an "@"
 	for i := 0; i < len(c); {
-		r, size := decodeRune(c, i)
+		r, size := btext.DecodeRune(c, i)
 		i += size
 		if r != '!' {
 			sc.exclRun = 0
@@ -241,7 +155,7 @@ func (m *model) chunk(sc *scratch, c string) {
 			continue
 		}
 		switch {
-		case isWordRune(r):
+		case btext.IsWordRune(r):
 			if !open {
 				open = true
 				t = token{s: int32(len(sc.buf)), handle: at}
@@ -261,11 +175,11 @@ func (m *model) chunk(sc *scratch, c string) {
 					sc.nonLatin++
 				}
 			}
-			sc.buf = m.fold.appendFold(sc.buf, r)
-		case isMark(r):
-		case r == '\'' || r == '’' || r == 'ʼ' || r == '‘':
+			sc.buf = btext.AppendFold(sc.buf, r)
+		case btext.IsMark(r):
+		case btext.IsApostrophe(r):
 			next, _ := utf8.DecodeRuneInString(c[i:])
-			if !open || i >= len(c) || !isWordRune(next) {
+			if !open || i >= len(c) || !btext.IsWordRune(next) {
 				end()
 				continue
 			}
@@ -289,7 +203,7 @@ func (m *model) chunk(sc *scratch, c string) {
 		case r == '$' || r == '£' || r == '€':
 			sc.money++
 			end()
-		case isEmojiRune(r):
+		case btext.IsEmoji(r):
 			end()
 			if w := m.emoji[r]; w != nil {
 				sc.toks = append(sc.toks, token{w: w, kind: tEmoji, emoji: r, clause: sc.clause})
@@ -301,73 +215,6 @@ func (m *model) chunk(sc *scratch, c string) {
 	end()
 }
 
-// platformMarkup reports Discord and Slack mention markup, which names a
-// user, channel, role or custom emoji by id: <@123>, <@!123>, <#123>,
-// <@&123>, <:name:123>, <a:name:123>, <!here>.
-func platformMarkup(c string) bool {
-	if len(c) < 4 || c[0] != '<' || strings.IndexByte(c, '>') < 0 {
-		return false
-	}
-	switch c[1] {
-	case '@', '#', ':', '!':
-		return true
-	case 'a':
-		return c[2] == ':'
-	}
-	return false
-}
-
-// isURL reports whether a chunk is a link, and whether it is a Discord invite.
-func isURL(c string) (url, invite bool) {
-	if len(c) < 4 {
-		return false, false
-	}
-	invite = containsFold(c, "discord.gg/") || containsFold(c, "discord.com/invite")
-	if invite || containsFold(c, "://") || hasPrefixFold(c, "www.") {
-		return true, invite
-	}
-	host := c
-	if i := strings.IndexByte(host, '/'); i >= 0 {
-		host = host[:i]
-	}
-	host = strings.TrimRight(host, ".,;:!?)")
-	dot := strings.LastIndexByte(host, '.')
-	if dot <= 0 || !isWordRune(rune(host[dot-1])) {
-		return false, false
-	}
-	switch strings.ToLower(host[dot+1:]) {
-	case "com", "net", "org", "io", "ly", "gg", "ru", "top", "biz", "xyz", "info", "fr", "nl", "be",
-		"de", "co", "me", "uk", "tk", "ml", "cn", "link", "click", "shop", "site", "online", "app", "example":
-		return true, false
-	}
-	return false, false
-}
-
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasPrefixFold(s, p string) bool { return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) }
-
-// foldString folds every letter of s, keeping other runes; it is for
-// lexicon keys.
-func (f *folder) foldString(s string) string {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		switch {
-		case r == '’' || r == 'ʼ':
-			b = append(b, '\'')
-		case isWordRune(r):
-			b = f.appendFold(b, r)
-		case isMark(r):
-		default:
-			b = utf8.AppendRune(b, r)
-		}
-	}
-	return strings.TrimSpace(string(b))
-}
+// foldKey folds a lexicon or keyword entry the way message words are
+// folded (see btext.Fold).
+func foldKey(s string) string { return strings.TrimSpace(btext.Fold(s)) }

@@ -727,13 +727,10 @@ func (s *Server) deleteMessage(channelID, id string) error {
 	if _, err := s.channel(channelID); err != nil {
 		return err
 	}
-	msgs := s.messages[channelID]
-	i := slices.IndexFunc(msgs, func(m *Message) bool { return m.ID == id })
-	if i < 0 {
+	if s.findMessage(channelID, id) == nil {
 		return errorf(404, 10008, "Unknown Message")
 	}
-	s.messages[channelID] = slices.Delete(msgs, i, i+1)
-	s.notify()
+	s.removeLocked(channelID, []string{id})
 	return nil
 }
 
@@ -757,8 +754,7 @@ func (s *Server) bulkDelete(channelID string, body []byte) error {
 	if _, err := s.channel(channelID); err != nil {
 		return err
 	}
-	s.messages[channelID] = slices.DeleteFunc(s.messages[channelID], func(m *Message) bool { return slices.Contains(in.Messages, m.ID) })
-	s.notify()
+	s.removeLocked(channelID, in.Messages)
 	return nil
 }
 

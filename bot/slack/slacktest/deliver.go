@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,21 +103,72 @@ func (s *Server) SendEvent(event map[string]any) {
 	s.deliver("events_api", s.eventCallback(event), false)
 }
 
+// File is a file a user shares with a message (PostUserFiles).
+type File struct {
+	Name     string
+	Mimetype string
+	Size     int
+}
+
+//go:embed testdata/*.json
+var fixtures embed.FS
+
+// fixture returns a fresh copy of a payload sample in testdata.
+func fixture(name string) map[string]any {
+	raw, err := fixtures.ReadFile("testdata/" + name)
+	if err != nil {
+		panic("slacktest: missing fixture " + name)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		panic("slacktest: bad fixture " + name + ": " + err.Error())
+	}
+	return m
+}
+
+// filesPayload renders files as the files of a message event
+// (testdata/file.json), numbered from the message's ts.
+func filesPayload(files []File, user, ts string) []any {
+	out := make([]any, 0, len(files))
+	for i, f := range files {
+		p := fixture("file.json")
+		id := fmt.Sprintf("F%s%d", strings.ReplaceAll(ts, ".", ""), i)
+		p["id"], p["name"], p["title"], p["mimetype"], p["size"], p["user"] = id, f.Name, f.Name, f.Mimetype, f.Size, user
+		out = append(out, p)
+	}
+	return out
+}
+
 // PostUserMessage posts text as user in channel (in the thread threadTS when
 // set), delivers the message event — and an app_mention too when the text
 // mentions <@UBOT>, as Slack does — waits for the acks and returns the
 // message's ts.
 func (s *Server) PostUserMessage(channel, user, text, threadTS string) string {
 	s.tb.Helper()
+	return s.postUser(channel, user, text, threadTS, nil)
+}
+
+// PostUserFiles is PostUserMessage for a message that shares files: its
+// event has subtype file_share and the files' objects.
+func (s *Server) PostUserFiles(channel, user, text, threadTS string, files ...File) string {
+	s.tb.Helper()
+	return s.postUser(channel, user, text, threadTS, files)
+}
+
+func (s *Server) postUser(channel, user, text, threadTS string, files []File) string {
+	s.tb.Helper()
 	s.mu.Lock()
 	ts := s.nextTSLocked()
-	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, ThreadTS: threadTS, User: user, Text: text})
+	s.messages = append(s.messages, &Message{Channel: channel, TS: ts, ThreadTS: threadTS, User: user, Text: text, UserFiles: files})
 	s.notifyLocked()
 	s.mu.Unlock()
 	ev := map[string]any{"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
 		"event_ts": ts, "channel_type": channelType(channel), "team": TeamID, "client_msg_id": "msg-" + ts}
 	if threadTS != "" {
 		ev["thread_ts"] = threadTS
+	}
+	if len(files) > 0 {
+		ev["subtype"], ev["files"], ev["upload"], ev["display_as_bot"] = "file_share", filesPayload(files, user, ts), false, false
 	}
 	s.SendEvent(ev)
 	if strings.Contains(text, "<@"+BotUserID+">") && channelType(channel) != "im" {
@@ -130,7 +182,23 @@ func (s *Server) PostUserMessage(channel, user, text, threadTS string) string {
 	return ts
 }
 
-// EditUserMessage changes a user's message and delivers message_changed.
+// sampleMessage is the message object of a message_changed or
+// message_deleted sample, filled from m.
+func sampleMessage(sample any, m Message) map[string]any {
+	msg := sample.(map[string]any)
+	msg["user"], msg["text"], msg["ts"], msg["client_msg_id"] = m.User, m.Text, m.TS, "msg-"+m.TS
+	if m.ThreadTS != "" {
+		msg["thread_ts"] = m.ThreadTS
+	}
+	if len(m.UserFiles) > 0 {
+		msg["files"] = filesPayload(m.UserFiles, m.User, m.TS)
+	}
+	return msg
+}
+
+// EditUserMessage changes a user's message and delivers message_changed
+// (testdata/message_changed.json): the whole new message, files included,
+// and the previous one.
 func (s *Server) EditUserMessage(channel, ts, text string) {
 	s.tb.Helper()
 	s.mu.Lock()
@@ -142,22 +210,20 @@ func (s *Server) EditUserMessage(channel, ts, text string) {
 	}
 	prev := *m
 	m.Text, m.Edited = text, true
+	cur := *m
 	eventTS := s.nextTSLocked()
 	s.notifyLocked()
 	s.mu.Unlock()
-	msg := map[string]any{"type": "message", "user": prev.User, "text": text, "ts": ts,
-		"edited": map[string]any{"user": prev.User, "ts": eventTS}}
-	if prev.ThreadTS != "" {
-		msg["thread_ts"] = prev.ThreadTS
-	}
-	s.SendEvent(map[string]any{"type": "message", "subtype": "message_changed", "hidden": true,
-		"channel": channel, "ts": eventTS, "event_ts": eventTS, "channel_type": channelType(channel),
-		"message":          msg,
-		"previous_message": map[string]any{"type": "message", "user": prev.User, "text": prev.Text, "ts": ts},
-	})
+	ev := fixture("message_changed.json")
+	msg := sampleMessage(ev["message"], cur)
+	msg["edited"] = map[string]any{"user": prev.User, "ts": eventTS}
+	sampleMessage(ev["previous_message"], prev)
+	ev["channel"], ev["ts"], ev["event_ts"], ev["channel_type"] = channel, eventTS, eventTS, channelType(channel)
+	s.SendEvent(ev)
 }
 
-// DeleteUserMessage removes a user's message and delivers message_deleted.
+// DeleteUserMessage removes a user's message and delivers message_deleted
+// (testdata/message_deleted.json).
 func (s *Server) DeleteUserMessage(channel, ts string) {
 	s.tb.Helper()
 	s.mu.Lock()
@@ -176,10 +242,10 @@ func (s *Server) DeleteUserMessage(channel, ts string) {
 		s.tb.Fatalf("slacktest: DeleteUserMessage: no message %s in %s", ts, channel)
 		return
 	}
-	s.SendEvent(map[string]any{"type": "message", "subtype": "message_deleted", "hidden": true,
-		"channel": channel, "ts": eventTS, "deleted_ts": ts, "event_ts": eventTS, "channel_type": channelType(channel),
-		"previous_message": map[string]any{"type": "message", "user": prev.User, "text": prev.Text, "ts": ts},
-	})
+	ev := fixture("message_deleted.json")
+	sampleMessage(ev["previous_message"], *prev)
+	ev["channel"], ev["ts"], ev["event_ts"], ev["deleted_ts"], ev["channel_type"] = channel, eventTS, eventTS, ts, channelType(channel)
+	s.SendEvent(ev)
 }
 
 // PostBotMessage posts text in channel as another bot or integration

@@ -70,7 +70,9 @@ type Message struct {
 	Text     string
 	Blocks   json.RawMessage
 	Files    []string // ids of files shared with the message
-	Edited   bool
+	// UserFiles are the files a user shared with the message (PostUserFiles).
+	UserFiles []File
+	Edited    bool
 }
 
 // Shown is the message text as a reader sees it: &amp; &lt; &gt; decoded.

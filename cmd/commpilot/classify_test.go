@@ -1,4 +1,4 @@
-package triage
+package main
 
 import (
 	"bufio"
@@ -8,18 +8,36 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sashabaranov/go-openai"
+
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/llm/llmtest"
+	"github.com/commpilot/commpilot/skills/triage"
 )
 
-func decodeOutputs(t *testing.T, out string) []Output {
+// offline is the classifier "commpilot classify" uses.
+var offline = triage.New()
+
+// checkValid asserts what every offline result must satisfy.
+func checkValid(t testing.TB, in string, res bot.Triage) {
 	t.Helper()
-	var res []Output
+	if !slices.Contains([]string{"en", "fr", "nl", "other"}, res.Lang) || !slices.Contains(bot.Kinds(), res.Kind) ||
+		res.Sentiment < -1 || res.Sentiment > 1 || res.Source != triage.Source ||
+		!slices.Contains([]bot.Urgency{bot.UrgencyLow, bot.UrgencyNormal, bot.UrgencyHigh, bot.UrgencyCritical}, res.Urgency) {
+		t.Errorf("%q: invalid result %+v", in, res)
+	}
+}
+
+func decodeOutputs(t *testing.T, out string) []classifyOutput {
+	t.Helper()
+	var res []classifyOutput
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
-		var o Output
+		var o classifyOutput
 		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
 			t.Fatalf("output line %q: %v", sc.Text(), err)
 		}
@@ -32,7 +50,7 @@ func TestRunClassifyFormats(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		input string
-		opts  ClassifyOptions
+		opts  classifyOptions
 		texts []string
 	}{
 		{
@@ -43,7 +61,7 @@ func TestRunClassifyFormats(t *testing.T) {
 		{
 			name:  "csv with a named column",
 			input: "id,message,extra\n1,\"Hello, my parcel never arrived\",x\n2,bedankt,y\n",
-			opts:  ClassifyOptions{TextColumn: "Message"},
+			opts:  classifyOptions{TextColumn: "Message"},
 			texts: []string{"Hello, my parcel never arrived", "bedankt"},
 		},
 		{
@@ -59,13 +77,13 @@ func TestRunClassifyFormats(t *testing.T) {
 		{
 			name:  "forced lines on JSON-looking input",
 			input: `{"text":"x"}` + "\n",
-			opts:  ClassifyOptions{Format: FormatLines},
+			opts:  classifyOptions{Format: formatLines},
 			texts: []string{`{"text":"x"}`},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if _, err := RunClassify(context.Background(), testClassifier, strings.NewReader(tc.input), &out, tc.opts); err != nil {
+			if _, err := classifyStream(context.Background(), offline, strings.NewReader(tc.input), &out, tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			got := decodeOutputs(t, out.String())
@@ -85,8 +103,8 @@ func TestRunClassifyFormats(t *testing.T) {
 func TestRunClassifyWritesEveryField(t *testing.T) {
 	var out bytes.Buffer
 	in := `{"text":"@Acme still waiting for my order, I'll call my lawyer"}`
-	opts := ClassifyOptions{Brand: []string{"Acme"}, Competitors: []string{"Globex"}}
-	if _, err := RunClassify(context.Background(), testClassifier, strings.NewReader(in), &out, opts); err != nil {
+	opts := classifyOptions{Brand: []string{"Acme"}, Competitors: []string{"Globex"}}
+	if _, err := classifyStream(context.Background(), offline, strings.NewReader(in), &out, opts); err != nil {
 		t.Fatal(err)
 	}
 	var raw map[string]any
@@ -111,7 +129,7 @@ func TestRunClassifyLabels(t *testing.T) {
 		`{"text":"good morning everyone","kind":"question"}`,
 	}, "\n")
 	var out, rep bytes.Buffer
-	conf, err := RunClassify(context.Background(), testClassifier, strings.NewReader(in), &out, ClassifyOptions{Labels: "kind", Report: &rep})
+	conf, err := classifyStream(context.Background(), offline, strings.NewReader(in), &out, classifyOptions{Labels: "kind", Report: &rep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +153,8 @@ func TestRunClassifyLabels(t *testing.T) {
 func TestRunClassifySpamAndSignTargets(t *testing.T) {
 	csv := "CONTENT,label\n\"Check out my channel, subscribe!\",1\nI love this song,0\n"
 	var out bytes.Buffer
-	conf, err := RunClassify(context.Background(), testClassifier, strings.NewReader(csv), &out,
-		ClassifyOptions{TextColumn: "CONTENT", Labels: "label", Target: TargetSpam, Quiet: true})
+	conf, err := classifyStream(context.Background(), offline, strings.NewReader(csv), &out,
+		classifyOptions{TextColumn: "CONTENT", Labels: "label", Target: triage.TargetSpam, Quiet: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +165,8 @@ func TestRunClassifySpamAndSignTargets(t *testing.T) {
 		t.Errorf("Quiet wrote results: %s", out.String())
 	}
 	complaints := "text,is_complaint\n@Acme still waiting for my refund,1\n@Acme thanks for the quick reply,0\nhow do I export?,false\n"
-	conf, err = RunClassify(context.Background(), testClassifier, strings.NewReader(complaints), &out,
-		ClassifyOptions{Labels: "is_complaint", Target: TargetComplaint, Quiet: true})
+	conf, err = classifyStream(context.Background(), offline, strings.NewReader(complaints), &out,
+		classifyOptions{Labels: "is_complaint", Target: triage.TargetComplaint, Quiet: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,8 +174,8 @@ func TestRunClassifySpamAndSignTargets(t *testing.T) {
 		t.Errorf("complaint target: classes %v, accuracy %.2f", conf.Classes(), conf.Accuracy())
 	}
 	langs := `{"text":"merci beaucoup","language":"French"}` + "\n" + `{"text":"thanks a lot","language":"english"}` + "\n"
-	conf, err = RunClassify(context.Background(), testClassifier, strings.NewReader(langs), &out,
-		ClassifyOptions{Labels: "language", Target: TargetLang, Quiet: true})
+	conf, err = classifyStream(context.Background(), offline, strings.NewReader(langs), &out,
+		classifyOptions{Labels: "language", Target: triage.TargetLang, Quiet: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +183,8 @@ func TestRunClassifySpamAndSignTargets(t *testing.T) {
 		t.Errorf("lang target with language names: classes %v", conf.Classes())
 	}
 	tsv := "text\tscore\nwhat a wonderful day\t2.5\nthis is awful\t-3.1\n"
-	conf, err = RunClassify(context.Background(), testClassifier, strings.NewReader(tsv), &out,
-		ClassifyOptions{Labels: "score", Target: TargetSign, Quiet: true})
+	conf, err = classifyStream(context.Background(), offline, strings.NewReader(tsv), &out,
+		classifyOptions{Labels: "score", Target: triage.TargetSign, Quiet: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,8 +199,8 @@ func TestRunClassifyProgress(t *testing.T) {
 		fmt.Fprintf(&in, "message number %d about my order\n", i)
 	}
 	var out, prog bytes.Buffer
-	_, err := RunClassify(context.Background(), testClassifier, strings.NewReader(in.String()), &out,
-		ClassifyOptions{Progress: &prog, Size: int64(in.Len())})
+	_, err := classifyStream(context.Background(), offline, strings.NewReader(in.String()), &out,
+		classifyOptions{Progress: &prog, Size: int64(in.Len())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +209,7 @@ func TestRunClassifyProgress(t *testing.T) {
 	}
 }
 
-func TestMain_ExitCodes(t *testing.T) {
+func TestClassifyExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "msgs.csv")
 	if err := os.WriteFile(file, []byte("text,kind\nstill waiting for my order,complaint\nmerci !,praise\n"), 0o600); err != nil {
@@ -219,7 +237,7 @@ func TestMain_ExitCodes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := Main(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr, nil)
+			code := classify(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr, offline, noEnv)
 			if code != tc.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
 			}
@@ -233,10 +251,10 @@ func TestMain_ExitCodes(t *testing.T) {
 	}
 }
 
-func TestMain_UsesGivenClassifier(t *testing.T) {
+func TestClassifyUsesGivenClassifier(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	c := fixedClassifier{bot.Triage{Lang: "fr", Kind: bot.KindPraise, Urgency: bot.UrgencyLow, Source: "llm"}}
-	if code := Main(context.Background(), []string{"-"}, strings.NewReader("salut\n"), &stdout, &stderr, c); code != 0 {
+	if code := classify(context.Background(), []string{"-"}, strings.NewReader("salut\n"), &stdout, &stderr, c, noEnv); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), `"source":"llm"`) {
@@ -244,10 +262,94 @@ func TestMain_UsesGivenClassifier(t *testing.T) {
 	}
 }
 
-// fixedClassifier is a second, trivial bot.Classifier: Main must use the one
+// fixedClassifier is a second, trivial bot.Classifier: classify must use the one
 // it is given (the lead wires the LLM classifier in), not always the offline one.
 type fixedClassifier struct{ res bot.Triage }
 
 func (f fixedClassifier) Classify(context.Context, bot.TriageInput) (bot.Triage, error) {
 	return f.res, nil
+}
+
+// noEnv is an empty environment.
+func noEnv(string) string { return "" }
+
+// TestClassifyDoesNotLoseWork: a bad line is reported with its number and
+// skipped (exit 1 at the end), or stops the run with --strict after what was
+// done is written; byte-order marks and UTF-16 are read, binary input warned
+// about.
+func TestClassifyDoesNotLoseWork(t *testing.T) {
+	utf16 := []byte{0xff, 0xfe}
+	for _, r := range "where is my refund?\n" {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	for _, tc := range []struct {
+		name, stdin  string
+		args         []string
+		code         int
+		want, absent []string // in stdout
+		stderr       string
+	}{
+		{name: "bad line skipped", stdin: "{\"text\":\"a\"}\n{oops\n{\"text\":\"b\"}\n", args: []string{"-"}, code: 1,
+			want: []string{`"text":"a"`, `"text":"b"`}, stderr: "line 2: not a JSON object"},
+		{name: "strict stops after writing", stdin: "{\"text\":\"a\"}\n{oops\n{\"text\":\"b\"}\n", args: []string{"--strict", "-"}, code: 1,
+			want: []string{`"text":"a"`}, absent: []string{`"text":"b"`}, stderr: "line 2"},
+		{name: "UTF-8 byte-order mark", stdin: "\ufeffhello there\n", args: []string{"-"}, code: 0,
+			want: []string{`"text":"hello there"`}, absent: []string{`\ufeff`, "\ufeff"}},
+		{name: "UTF-16 with a byte-order mark", stdin: string(utf16), args: []string{"-"}, code: 0,
+			want: []string{`"text":"where is my refund?"`, `"kind":"complaint"`}, stderr: "UTF-16"},
+		{name: "binary", stdin: "abc\x00\x01\x02def\n", args: []string{"-"}, code: 0, stderr: "looks binary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := classify(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr, offline, noEnv)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %s:\n%s", w, stdout.String())
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(stdout.String(), a) {
+					t.Errorf("stdout has %q:\n%s", a, stdout.String())
+				}
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, stderr.String())
+			}
+		})
+	}
+}
+
+// TestClassifyWithTheLLM runs classify --llm against the OpenAI-compatible
+// fake: the LLM's answers carry source "llm"; a failing LLM falls back to the
+// offline engine, which says so; no LLM configured is a usage error.
+func TestClassifyWithTheLLM(t *testing.T) {
+	srv := llmtest.New(t)
+	env := func(k string) string {
+		return map[string]string{"OPENAI_BASE_URL": srv.URL(), "OPENAI_MODEL": "test-model"}[k]
+	}
+	var stdout, stderr bytes.Buffer
+	if code := classify(context.Background(), []string{"--llm", "-"}, strings.NewReader("my parcel never arrived\n"), &stdout, &stderr, offline, env); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"source":"llm"`) || len(srv.Requests()) == 0 {
+		t.Errorf("not classified by the LLM (%d requests): %s", len(srv.Requests()), stdout.String())
+	}
+
+	srv.Respond(func(openai.ChatCompletionRequest) (int, string) { return 500, llmtest.ErrorBody(500, "overloaded") })
+	stdout.Reset()
+	if code := classify(context.Background(), []string{"--llm", "-"}, strings.NewReader("my parcel never arrived\n"), &stdout, &stderr, offline, env); code != 0 {
+		t.Fatalf("exit %d with the LLM down: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"source":"offline"`) || !strings.Contains(stdout.String(), `"fallback"`) {
+		t.Errorf("with the LLM down: %s", stdout.String())
+	}
+
+	stderr.Reset()
+	if code := classify(context.Background(), []string{"--llm", "-"}, strings.NewReader("x\n"), &stdout, &stderr, offline, noEnv); code != 2 ||
+		!strings.Contains(stderr.String(), "no LLM is configured") {
+		t.Errorf("no LLM: exit %d, %s", code, stderr.String())
+	}
 }

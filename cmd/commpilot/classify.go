@@ -1,4 +1,4 @@
-package triage
+package main
 
 import (
 	"bufio"
@@ -10,41 +10,46 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/skills/triage"
 )
 
-// Input formats of RunClassify.
+// Input formats of classifyStream.
 const (
-	FormatAuto  = ""
-	FormatJSONL = "jsonl" // one JSON object a line, text in a field
-	FormatCSV   = "csv"   // a header row, then records; comma, semicolon or tab separated
-	FormatLines = "lines" // one message a line
+	formatAuto  = ""
+	formatJSONL = "jsonl" // one JSON object a line, text in a field
+	formatCSV   = "csv"   // a header row, then records; comma, semicolon or tab separated
+	formatLines = "lines" // one message a line
 )
 
-// Targets: what a labels column is compared with.
-const (
-	TargetKind    = "kind"    // Triage.Kind
-	TargetLang    = "lang"    // Triage.Lang
-	TargetUrgency = "urgency" // Triage.Urgency
-	TargetSpam    = "spam"    // "spam" when Kind is spam, else "ham"; labels 1/0, spam/ham
-	// TargetComplaint is "complaint" when Kind is complaint, else
-	// "not_complaint"; labels 1/0, true/false, complaint, or any other kind.
-	TargetComplaint = "complaint"
-	TargetSign      = "sign" // sign of Sentiment (±0.05): positive, negative, neutral; labels numbers or words
-)
-
-// ErrUsage wraps errors caused by bad options or input shape (unknown column,
+// errUsage wraps errors caused by bad options or input shape (unknown column,
 // format, target); Main exits 2 on them.
-var ErrUsage = errors.New("usage")
+var errUsage = errors.New("usage")
 
-// ClassifyOptions configure RunClassify.
-type ClassifyOptions struct {
-	// Format is FormatAuto (default), FormatJSONL, FormatCSV or FormatLines.
+// badLine is an input line that could not be read as a message (not JSON, a
+// broken CSV record). classifyStream reports it and carries on, or stops
+// there with Strict.
+type badLine struct {
+	line int
+	err  error
+}
+
+func (b *badLine) Error() string { return fmt.Sprintf("line %d: %v", b.line, b.err) }
+func (b *badLine) Unwrap() error { return b.err }
+
+// classifyOptions configure classifyStream.
+type classifyOptions struct {
+	// Format is formatAuto (default), formatJSONL, formatCSV or formatLines.
 	// Auto reads a first line starting with "{" as JSON lines, a first line
 	// that names TextColumn among separated fields as CSV, else plain lines.
 	Format string
@@ -55,8 +60,8 @@ type ClassifyOptions struct {
 	// Labels names the field or column of gold labels; empty means no
 	// evaluation.
 	Labels string
-	// Target is what labels are compared with (TargetKind by default, or
-	// TargetLang / TargetUrgency when Labels is named so).
+	// Target is what labels are compared with (triage.TargetKind by default, or
+	// triage.TargetLang / triage.TargetUrgency when Labels is named so).
 	Target string
 	// Brand and Competitors are passed to every message's TriageInput.
 	Brand, Competitors []string
@@ -68,42 +73,54 @@ type ClassifyOptions struct {
 	// Progress, when set, receives a progress line updated in place at most
 	// ten times a second; Size, if known, is the input's length in bytes.
 	Progress io.Writer
-	Size     int64
+	// Warn receives warnings: skipped lines, input that looks binary or is
+	// UTF-16. Nil discards them.
+	Warn io.Writer
+	// Strict stops at the first line that cannot be read (after writing
+	// what was done) instead of skipping it.
+	Strict bool
+	Size   int64
 }
 
-// Output is one line written by RunClassify: the message, its gold label if
+// classifyOutput is one line written by classifyStream: the message, its gold label if
 // any, and every field of the Triage.
-type Output struct {
+type classifyOutput struct {
 	Text  string `json:"text"`
 	Label string `json:"label,omitempty"`
 	bot.Triage
 }
 
-// RunClassify classifies every message read from in and writes one JSON
-// line (Output) per message to out. With opts.Labels it also compares each
+// classifyStream classifies every message read from in and writes one JSON
+// line (classifyOutput) per message to out. With opts.Labels it also compares each
 // prediction with the gold label and writes per-class precision, recall and
 // F1, accuracy and a confusion matrix to opts.Report (or out). It returns
 // the confusion matrix (empty without labels).
-func RunClassify(ctx context.Context, c bot.Classifier, in io.Reader, out io.Writer, opts ClassifyOptions) (*Confusion, error) {
+func classifyStream(ctx context.Context, c bot.Classifier, in io.Reader, out io.Writer, opts classifyOptions) (*triage.Confusion, error) {
 	namedColumn := opts.TextColumn != ""
 	if !namedColumn {
 		opts.TextColumn = "text"
 	}
 	if opts.Target == "" {
 		switch strings.ToLower(opts.Labels) {
-		case TargetLang, TargetUrgency:
+		case triage.TargetLang, triage.TargetUrgency:
 			opts.Target = strings.ToLower(opts.Labels)
 		default:
-			opts.Target = TargetKind
+			opts.Target = triage.TargetKind
 		}
 	}
-	switch opts.Target {
-	case TargetKind, TargetLang, TargetUrgency, TargetSpam, TargetComplaint, TargetSign:
-	default:
-		return nil, fmt.Errorf("%w: unknown target %q (kind, lang, urgency, spam, complaint, sign)", ErrUsage, opts.Target)
+	if !slices.Contains(triage.Targets(), opts.Target) {
+		return nil, fmt.Errorf("%w: unknown target %q (%s)", errUsage, opts.Target, strings.Join(triage.Targets(), ", "))
+	}
+	if opts.Warn == nil {
+		opts.Warn = io.Discard
 	}
 	counter := &countingReader{r: in}
 	br := bufio.NewReaderSize(counter, 64<<10)
+	if utf16, err := checkEncoding(br, opts.Warn); err != nil {
+		return nil, err
+	} else if utf16 {
+		br = bufio.NewReaderSize(transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), 64<<10)
+	}
 	format, err := detectFormat(br, opts, namedColumn)
 	if err != nil {
 		return nil, err
@@ -115,36 +132,52 @@ func RunClassify(ctx context.Context, c bot.Classifier, in io.Reader, out io.Wri
 	bw := bufio.NewWriterSize(out, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	conf := &Confusion{}
+	conf := &triage.Confusion{}
 	prog := progress{w: opts.Progress, size: opts.Size, start: time.Now()}
+	// stop writes out what was classified before returning err: a failure
+	// halfway through loses no result.
+	stop := func(err error) (*triage.Confusion, error) {
+		prog.done()
+		if ferr := bw.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("write results: %w", ferr)
+		}
+		return conf, err
+	}
+	skipped := 0
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
-			return conf, err
+			return stop(err)
 		}
 		text, label, err := next()
 		if err == io.EOF {
 			break
 		}
+		var bad *badLine
+		if errors.As(err, &bad) && !opts.Strict {
+			skipped++
+			fmt.Fprintf(opts.Warn, "classify: %v (skipped)\n", bad)
+			n--
+			continue
+		}
 		if err != nil {
-			return conf, err
+			return stop(err)
 		}
 		res, err := c.Classify(ctx, bot.TriageInput{Text: text, Brand: opts.Brand, Competitors: opts.Competitors})
 		if err != nil {
-			return conf, fmt.Errorf("classify message %d: %w", n, err)
+			return stop(fmt.Errorf("classify message %d: %w", n, err))
 		}
 		if opts.Labels != "" {
-			conf.Add(normalizeGold(opts.Target, label), predicted(opts.Target, res))
+			conf.Add(triage.NormalizeLabel(opts.Target, label), triage.Predicted(opts.Target, res))
 		}
 		if !opts.Quiet {
-			if err := enc.Encode(Output{Text: text, Label: label, Triage: res}); err != nil {
-				return conf, fmt.Errorf("write result: %w", err)
+			if err := enc.Encode(classifyOutput{Text: text, Label: label, Triage: res}); err != nil {
+				return stop(fmt.Errorf("write result: %w", err))
 			}
 		}
 		prog.update(n, counter.n-int64(br.Buffered()))
 	}
-	prog.done()
-	if err := bw.Flush(); err != nil {
-		return conf, fmt.Errorf("write results: %w", err)
+	if _, err := stop(nil); err != nil {
+		return conf, err
 	}
 	if opts.Labels != "" {
 		rep := opts.Report
@@ -156,95 +189,57 @@ func RunClassify(ctx context.Context, c bot.Classifier, in io.Reader, out io.Wri
 			return conf, fmt.Errorf("write report: %w", err)
 		}
 	}
+	if skipped > 0 {
+		return conf, fmt.Errorf("%d input lines could not be read and were skipped (see above; --strict stops at the first)", skipped)
+	}
 	return conf, nil
 }
 
-func predicted(target string, t bot.Triage) string {
-	switch target {
-	case TargetLang:
-		return t.Lang
-	case TargetUrgency:
-		return string(t.Urgency)
-	case TargetSpam:
-		if t.Kind == bot.KindSpam {
-			return "spam"
-		}
-		return "ham"
-	case TargetComplaint:
-		if t.Kind == bot.KindComplaint {
-			return "complaint"
-		}
-		return "not_complaint"
-	case TargetSign:
-		return signOf(t.Sentiment, 0.05)
+// checkEncoding reads past a UTF-8 byte-order mark, reports UTF-16 input
+// (true: the caller decodes it; a byte-order mark tells which) and warns on
+// input that looks binary or like UTF-16 without a byte-order mark.
+func checkEncoding(br *bufio.Reader, warn io.Writer) (utf16 bool, err error) {
+	head, err := br.Peek(4096)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return false, fmt.Errorf("read input: %w", err)
 	}
-	return string(t.Kind)
-}
-
-func signOf(v, dead float64) string {
 	switch {
-	case v > dead:
-		return "positive"
-	case v < -dead:
-		return "negative"
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		_, _ = br.Discard(3)
+		return false, nil
+	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
+		fmt.Fprintln(warn, "classify: the input is UTF-16; reading it as such (UTF-8 is faster and what the other tools expect)")
+		return true, nil
 	}
-	return "neutral"
-}
-
-func normalizeGold(target, label string) string {
-	l := strings.ToLower(strings.TrimSpace(label))
-	switch target {
-	case TargetSpam:
-		switch l {
-		case "1", "spam", "true", "yes":
-			return "spam"
-		case "0", "ham", "false", "no":
-			return "ham"
-		}
-	case TargetComplaint:
-		switch l {
-		case "1", "true", "yes", "complaint", "y":
-			return "complaint"
-		}
-		return "not_complaint"
-	case TargetLang:
-		if lang, ok := bot.ParseLang(l); ok {
-			return string(lang)
-		}
-	case TargetSign:
-		if v, err := strconv.ParseFloat(l, 64); err == nil {
-			return signOf(v, 0)
-		}
-		switch l {
-		case "pos":
-			return "positive"
-		case "neg":
-			return "negative"
-		case "neu":
-			return "neutral"
-		}
-	}
-	return l
-}
-
-func detectFormat(br *bufio.Reader, opts ClassifyOptions, namedColumn bool) (string, error) {
-	switch opts.Format {
-	case FormatJSONL, FormatCSV, FormatLines:
-		return opts.Format, nil
-	case FormatAuto:
+	nul := bytes.Count(head, []byte{0})
+	switch {
+	case nul == 0:
+	case nul*3 >= len(head):
+		fmt.Fprintln(warn, "classify: the input looks like UTF-16 without a byte-order mark; convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8)")
 	default:
-		return "", fmt.Errorf("%w: unknown format %q (jsonl, csv, lines)", ErrUsage, opts.Format)
+		fmt.Fprintln(warn, "classify: the input looks binary (it holds NUL bytes): the results may mean nothing")
+	}
+	return false, nil
+}
+
+func detectFormat(br *bufio.Reader, opts classifyOptions, namedColumn bool) (string, error) {
+	switch opts.Format {
+	case formatJSONL, formatCSV, formatLines:
+		return opts.Format, nil
+	case formatAuto:
+	default:
+		return "", fmt.Errorf("%w: unknown format %q (jsonl, csv, lines)", errUsage, opts.Format)
 	}
 	first, _ := br.Peek(4096)
 	first = bytes.TrimLeft(first, "\ufeff \t\r\n")
 	if len(first) > 0 && first[0] == '{' {
-		return FormatJSONL, nil
+		return formatJSONL, nil
 	}
 	line, _, _ := bytes.Cut(first, []byte("\n"))
 	if _, ok := columnIndex(splitHeader(string(line)), opts.TextColumn); ok || namedColumn {
-		return FormatCSV, nil
+		return formatCSV, nil
 	}
-	return FormatLines, nil
+	return formatLines, nil
 }
 
 func splitHeader(line string) []string {
@@ -262,9 +257,9 @@ func columnIndex(cols []string, name string) (int, bool) {
 }
 
 // messageReader returns a function yielding (text, label) until io.EOF.
-func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func() (string, string, error), error) {
+func messageReader(br *bufio.Reader, format string, opts classifyOptions) (func() (string, string, error), error) {
 	switch format {
-	case FormatJSONL:
+	case formatJSONL:
 		line := 0
 		return func() (string, string, error) {
 			for {
@@ -282,17 +277,17 @@ func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func(
 				line++
 				var rec map[string]any
 				if jerr := json.Unmarshal(b, &rec); jerr != nil {
-					return "", "", fmt.Errorf("line %d: not a JSON object: %w", line, jerr)
+					return "", "", &badLine{line: line, err: fmt.Errorf("not a JSON object: %w", jerr)}
 				}
 				text, ok := field(rec, opts.TextColumn)
 				if !ok {
-					return "", "", fmt.Errorf("%w: line %d has no %q field", ErrUsage, line, opts.TextColumn)
+					return "", "", fmt.Errorf("%w: line %d has no %q field", errUsage, line, opts.TextColumn)
 				}
 				label, _ := field(rec, opts.Labels)
 				return text, label, nil
 			}
 		}, nil
-	case FormatCSV:
+	case formatCSV:
 		first, _ := br.Peek(4096)
 		header, _, _ := bytes.Cut(first, []byte("\n"))
 		r := csv.NewReader(br)
@@ -313,13 +308,13 @@ func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func(
 		}
 		ti, ok := columnIndex(cols, opts.TextColumn)
 		if !ok {
-			return nil, fmt.Errorf("%w: no column %q in CSV header %q", ErrUsage, opts.TextColumn, strings.Join(cols, ","))
+			return nil, fmt.Errorf("%w: no column %q in CSV header %q", errUsage, opts.TextColumn, strings.Join(cols, ","))
 		}
 		li := -1
 		if opts.Labels != "" {
 			i, ok := columnIndex(cols, opts.Labels)
 			if !ok {
-				return nil, fmt.Errorf("%w: no labels column %q in CSV header %q", ErrUsage, opts.Labels, strings.Join(cols, ","))
+				return nil, fmt.Errorf("%w: no labels column %q in CSV header %q", errUsage, opts.Labels, strings.Join(cols, ","))
 			}
 			li = i
 		}
@@ -327,6 +322,10 @@ func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func(
 			rec, err := r.Read()
 			if err == io.EOF {
 				return "", "", io.EOF
+			}
+			var perr *csv.ParseError
+			if errors.As(err, &perr) {
+				return "", "", &badLine{line: perr.Line, err: perr.Err}
 			}
 			if err != nil {
 				return "", "", fmt.Errorf("read CSV: %w", err)
@@ -342,7 +341,7 @@ func messageReader(br *bufio.Reader, format string, opts ClassifyOptions) (func(
 		}, nil
 	}
 	if opts.Labels != "" {
-		return nil, fmt.Errorf("%w: plain lines have no labels column; use JSON lines or CSV", ErrUsage)
+		return nil, fmt.Errorf("%w: plain lines have no labels column; use JSON lines or CSV", errUsage)
 	}
 	return func() (string, string, error) {
 		for {
@@ -445,7 +444,7 @@ func (p *progress) done() {
 	}
 }
 
-const usage = `usage: commpilot classify [flags] [FILE|-]
+const classifyUsage = `usage: commpilot classify [flags] [FILE|-]
 
 Classifies messages offline (no token, no network) and writes one JSON line
 per message with every field of the result. Input: JSON lines with a "text"
@@ -454,22 +453,25 @@ field, CSV with a text column, or one message per line (FILE or stdin).
 flags:
 `
 
-// Main runs "commpilot classify" with args (the words after "classify"; a
+// classify runs "commpilot classify" with args (the words after "classify"; a
 // leading "classify" is skipped). Results go to stdout, the evaluation
 // report and progress to stderr. It returns the exit code: 0 on success,
 // 1 on a read, write or classify failure, 2 on bad flags or a missing file.
-// A nil c means New().
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, c bot.Classifier) int {
+//
+// With --llm it classifies with the LLM configured in the environment
+// (OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL), falling back to c message
+// by message as the bot does; each result's "source" says which answered.
+func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, c bot.Classifier, getenv func(string) string) int {
 	if len(args) > 0 && args[0] == "classify" {
 		args = args[1:]
 	}
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, classifyUsage)
 		fs.PrintDefaults()
 	}
-	var opts ClassifyOptions
+	var opts classifyOptions
 	var brand, competitors string
 	var progressFlag bool
 	fs.StringVar(&opts.Labels, "labels", "", "`COLUMN` of gold labels: print precision, recall, F1 and a confusion matrix to stderr")
@@ -480,6 +482,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	fs.StringVar(&competitors, "competitors", "", "watched competitor keywords, comma-separated")
 	fs.BoolVar(&opts.Quiet, "q", false, "write no JSON lines (with --labels: the report only, to stdout)")
 	fs.BoolVar(&progressFlag, "progress", false, "always show the progress bar on stderr")
+	fs.BoolVar(&opts.Strict, "strict", false, "stop at the first line that cannot be read (default: report it and carry on)")
+	useLLM := fs.Bool("llm", false, "classify with the LLM of OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL, offline when it fails")
 	var files []string
 	rest := args
 	for {
@@ -501,7 +505,25 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return 2
 	}
 	opts.Brand, opts.Competitors = bot.SplitList(brand), bot.SplitList(competitors)
+	if *useLLM {
+		cfg, err := LoadConfig(getenv)
+		if err != nil && !errors.Is(err, ErrNoPlatform) {
+			fmt.Fprintf(stderr, "classify --llm: configuration:\n%v", indent(err))
+			return 2
+		}
+		if !cfg.HasLLM() {
+			fmt.Fprintln(stderr, "classify --llm: no LLM is configured: set OPENAI_BASE_URL (a local server) or OPENAI_API_KEY, and OPENAI_MODEL")
+			return 2
+		}
+		client, err := newLLM(cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil, nil)
+		if err != nil {
+			fmt.Fprintf(stderr, "classify --llm: %v\n", err)
+			return 2
+		}
+		c = client.Classifier(c)
+	}
 	opts.Report = stderr
+	opts.Warn = stderr
 	if opts.Quiet {
 		opts.Report = stdout
 	}
@@ -521,12 +543,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if progressFlag || isTerminal(stderr) || opts.Size > 1<<20 {
 		opts.Progress = stderr
 	}
-	if c == nil {
-		c = New()
-	}
-	if _, err := RunClassify(ctx, c, in, stdout, opts); err != nil {
+	if _, err := classifyStream(ctx, c, in, stdout, opts); err != nil {
 		fmt.Fprintf(stderr, "classify: %v\n", err)
-		if errors.Is(err, ErrUsage) {
+		if errors.Is(err, errUsage) {
 			return 2
 		}
 		return 1

@@ -1,0 +1,77 @@
+package inbox
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/commpilot/commpilot/bot"
+)
+
+// maxVoice bounds the voice description passed to the drafter.
+const maxVoice = 500
+
+// maxSendDelay bounds the Undo window of approved replies.
+const maxSendDelay = 10 * time.Minute
+
+// registerSetup adds the inbox's /cm setup verbs (voice, send-delay) and
+// their lines of /cm setup show.
+func (s *Skill) registerSetup(r *bot.Router, staff *bot.Group) {
+	staff.Command(bot.Command{Route: "setup voice", Description: "Describe the team's voice for drafted replies (- to clear)",
+		Options: []bot.Option{{Name: "voice", Type: bot.OptText, Required: true, Description: "e.g. friendly, informal, no emoji"}},
+		Handler: bot.HandlerFunc(s.setVoice)})
+	staff.Command(bot.Command{Route: "setup send-delay", Description: "Delay approved replies to allow Undo (off, or e.g. 30s)",
+		Options: []bot.Option{{Name: "delay", Type: bot.OptWord, Required: true, Description: "off, or a duration up to 10m"}},
+		Handler: bot.HandlerFunc(s.setSendDelay)})
+	r.SettingLine(bot.SettingLine{Order: 100, Render: func(_ context.Context, st bot.Settings, l bot.Lang) (string, error) {
+		if st.Voice == "" {
+			return s.Catalog.T(l, "inbox.setup.show.no_voice"), nil
+		}
+		return s.Catalog.T(l, "inbox.setup.show.voice", st.Voice), nil
+	}})
+	r.SettingLine(bot.SettingLine{Order: 110, Render: func(_ context.Context, st bot.Settings, l bot.Lang) (string, error) {
+		return s.Catalog.T(l, "inbox.setup.show.send_delay", delayText(time.Duration(st.SendDelay))), nil
+	}})
+}
+
+func (s *Skill) editor() bot.SettingsEditor {
+	return bot.SettingsEditor{Store: s.Settings, Audit: s.Audit, Catalog: s.Catalog, Logger: s.log, Now: s.Now}
+}
+
+func (s *Skill) setVoice(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	v := strings.TrimSpace(e.Option("voice"))
+	if v == "-" {
+		v = ""
+	}
+	if len([]rune(v)) > maxVoice {
+		return nil, bot.Invalid("inbox.setup.err.voice_len", maxVoice)
+	}
+	return s.editor().Change(ctx, e, "setup.voice", v, func(st *bot.Settings) error {
+		st.Voice = v
+		return nil
+	}, "inbox.setup.ok.voice")
+}
+
+func (s *Skill) setSendDelay(ctx context.Context, e bot.Event) (*bot.Reply, error) {
+	raw := e.Option("delay")
+	var d time.Duration
+	if !strings.EqualFold(raw, "off") && raw != "0" {
+		var err error
+		d, err = bot.ParseDuration(raw)
+		if err != nil || d < time.Second || d > maxSendDelay {
+			return nil, bot.Invalid("inbox.setup.err.send_delay", raw)
+		}
+	}
+	return s.editor().Change(ctx, e, "setup.send-delay", d.String(), func(st *bot.Settings) error {
+		st.SendDelay = bot.Duration(d)
+		return nil
+	}, "inbox.setup.ok.send_delay", delayText(d))
+}
+
+// delayText renders a send delay: "off" or "30s".
+func delayText(d time.Duration) string {
+	if d <= 0 {
+		return "off"
+	}
+	return d.String()
+}
