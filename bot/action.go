@@ -22,9 +22,12 @@ const (
 	ActDM                               // send Text to User privately (warn)
 	ActEphemeral                        // show Text to User only, in Channel
 	ActUpload                           // upload File (PNG) to Channel with Text
+	ActUntimeout                        // lift User's timeout in Channel's space
+	ActUnban                            // lift User's ban in Channel's space
+	ActSlowmode                         // set Channel's slow mode to Duration (0: off)
 )
 
-var actionKindNames = [...]string{"", "post", "reply", "update", "delete", "bulk_delete", "timeout", "kick", "ban", "dm", "ephemeral", "upload"}
+var actionKindNames = [...]string{"", "post", "reply", "update", "delete", "bulk_delete", "timeout", "kick", "ban", "dm", "ephemeral", "upload", "untimeout", "unban", "slowmode"}
 
 func (k ActionKind) String() string {
 	if k > 0 && int(k) < len(actionKindNames) {

@@ -31,6 +31,9 @@ const (
 	BucketTimerHeld    = "timer_held"     // due records whose kind has no handler, by kind 0 key
 	BucketMessageLog   = "message_log"    // community messages by posting time (see MessageLog)
 	BucketMessageRefs  = "message_refs"   // platform, channel, message id → its message_log key
+	BucketModRules     = "mod_rules"      // moderation rules: platform 0 name → JSON
+	BucketModCases     = "mod_cases"      // moderation cases by number (its sequence numbers them)
+	BucketModMember    = "mod_member"     // member key 0 case number → empty: a member's cases
 )
 
 // Buckets of the schedule store, frozen like the others.
@@ -76,7 +79,10 @@ func migrations() []migration {
 			return createBuckets(tx, BucketTimers, BucketTimerIndex, BucketTimerFlight, BucketTimerHeld)
 		}},
 		{"v5: message log by posting time with a reference index", migrateMessageLog},
-		{"v6: scheduled posts", func(tx *bbolt.Tx) error {
+		{"v6: moderation rules and cases", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketModRules, BucketModCases, BucketModMember)
+		}},
+		{"v7: scheduled posts", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
 		}},
 	}

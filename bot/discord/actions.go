@@ -43,8 +43,10 @@ func (p *Platform) Do(ctx context.Context, a bot.Action) (bot.MessageRef, error)
 		return bot.MessageRef{}, p.deleteMessage(ctx, a.Target.Channel.ID, a.Target.ID)
 	case bot.ActBulkDelete:
 		return bot.MessageRef{}, p.bulkDelete(ctx, a.Channel.ID, a.IDs)
-	case bot.ActTimeout, bot.ActKick, bot.ActBan:
+	case bot.ActTimeout, bot.ActKick, bot.ActBan, bot.ActUntimeout, bot.ActUnban:
 		return bot.MessageRef{}, p.moderate(ctx, a)
+	case bot.ActSlowmode:
+		return bot.MessageRef{}, p.slowmode(ctx, a)
 	case bot.ActDM:
 		return p.dm(ctx, a)
 	case bot.ActUpload:
@@ -192,9 +194,32 @@ func (p *Platform) moderate(ctx context.Context, a bot.Action) error {
 	case bot.ActBan:
 		body := map[string]int{"delete_message_seconds": 0}
 		err = p.call(ctx, http.MethodPut, discordgo.EndpointGuildBan(guild, a.User.ID), "guilds/"+guild+"/bans", body, nil, opts...)
+	case bot.ActUntimeout:
+		body := map[string]any{"communication_disabled_until": nil}
+		err = p.call(ctx, http.MethodPatch, discordgo.EndpointGuildMember(guild, a.User.ID), bucket, body, nil, opts...)
+	case bot.ActUnban:
+		err = p.call(ctx, http.MethodDelete, discordgo.EndpointGuildBan(guild, a.User.ID), "guilds/"+guild+"/bans", nil, nil, opts...)
+		if err != nil && discordCode(err) == discordgo.ErrCodeUnknownBan {
+			err = nil // already lifted
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("discord: %s: %w", a.Kind, wrapREST(err))
+	}
+	return nil
+}
+
+// maxSlowmode is Discord's longest slow mode (6 hours).
+const maxSlowmode = 6 * time.Hour
+
+// slowmode sets the channel's per-member message interval (0 turns it off).
+func (p *Platform) slowmode(ctx context.Context, a bot.Action) error {
+	if a.Channel.ID == "" || a.Duration < 0 || a.Duration > maxSlowmode {
+		return bot.Invalid("err.bad_duration", a.Duration.String())
+	}
+	body := map[string]int{"rate_limit_per_user": int(a.Duration / time.Second)}
+	if err := p.call(ctx, http.MethodPatch, discordgo.EndpointChannel(a.Channel.ID), "channels/"+a.Channel.ID, body, nil); err != nil {
+		return fmt.Errorf("discord: slowmode: %w", wrapREST(err))
 	}
 	return nil
 }

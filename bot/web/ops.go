@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/commpilot/commpilot/bot"
@@ -113,6 +114,10 @@ func (p *Platform) checkPostLocked(c *client, channel, text string) (string, []a
 		return "web.kicked", nil
 	case p.now().Before(u.TimeoutUntil):
 		return "web.timed_out", []any{u.TimeoutUntil.Format("15:04:05")}
+	case ch.slowmode > 0 && u.Role == RoleMember && p.now().Before(ch.lastPost[u.ID].Add(ch.slowmode)):
+		// Slow mode holds members back; staff and admins are exempt, as on Discord.
+		left := ch.lastPost[u.ID].Add(ch.slowmode).Sub(p.now())
+		return "web.slowmode", []any{int((left + time.Second - 1) / time.Second)}
 	case strings.TrimSpace(text) == "":
 		return "web.empty", nil
 	case utf8.RuneCountInString(text) > p.cfg.MaxText:
@@ -147,7 +152,14 @@ func (p *Platform) post(c *client, req request) {
 			m.Thread = root.Thread
 		}
 	}
-	p.addLocked(p.channels[req.Channel], m)
+	ch := p.channels[req.Channel]
+	p.addLocked(ch, m)
+	if ch.slowmode > 0 {
+		if ch.lastPost == nil {
+			ch.lastPost = map[string]time.Time{}
+		}
+		ch.lastPost[u.ID] = m.Time
+	}
 	ev := p.messageEventLocked(m)
 	p.mu.Unlock()
 	p.deliverOrBusy(c, ev, ask{})

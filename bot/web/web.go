@@ -130,6 +130,10 @@ type channel struct {
 	Channel
 	DM   string // the user a DM channel belongs to
 	msgs []*message
+	// slowmode is the least time between two messages of one member (0:
+	// off); lastPost is each member's latest message, for it.
+	slowmode time.Duration
+	lastPost map[string]time.Time
 }
 
 type member struct {
@@ -434,7 +438,7 @@ func (p *Platform) doLocked(a bot.Action, deleted *[]bot.Event) (bot.MessageRef,
 			errs = append(errs, p.deleteLocked(bot.MessageRef{Channel: a.Channel, ID: id}, deleted))
 		}
 		return bot.MessageRef{}, errors.Join(errs...)
-	case bot.ActTimeout, bot.ActKick, bot.ActBan:
+	case bot.ActTimeout, bot.ActKick, bot.ActBan, bot.ActUntimeout, bot.ActUnban:
 		u, ok := p.users[a.User.ID]
 		if !ok || a.User.Platform != bot.Web {
 			return bot.MessageRef{}, fmt.Errorf("web: %s unknown user %q", a.Kind, a.User.Key())
@@ -444,13 +448,24 @@ func (p *Platform) doLocked(a bot.Action, deleted *[]bot.Event) (bot.MessageRef,
 		case bot.ActTimeout:
 			d := min(max(a.Duration, 0), maxTimeout)
 			cp.TimeoutUntil = p.now().Add(d)
+		case bot.ActUntimeout:
+			cp.TimeoutUntil = time.Time{}
 		case bot.ActKick:
 			cp.Kicked = true
 		case bot.ActBan:
 			cp.Banned = true
+		case bot.ActUnban:
+			cp.Banned, cp.Kicked = false, false
 		}
 		p.users[u.ID] = &cp
 		p.broadcastUserLocked(&cp)
+		return bot.MessageRef{}, nil
+	case bot.ActSlowmode:
+		ch, err := p.channelLocked(a.Channel)
+		if err != nil {
+			return bot.MessageRef{}, err
+		}
+		ch.slowmode = min(max(a.Duration, 0), maxTimeout)
 		return bot.MessageRef{}, nil
 	case bot.ActDM:
 		u, ok := p.users[a.User.ID]

@@ -670,3 +670,61 @@ func TestKickBulkDeleteAndEphemeral(t *testing.T) {
 		t.Error("kicking an unknown user succeeded")
 	}
 }
+
+// Undo on a moderation alert lifts a timeout or a ban; slow mode holds a
+// member back between two messages while staff post freely.
+func TestModerationLiftsAndSlowMode(t *testing.T) {
+	w := newWorld(t, nil)
+	sam, _ := w.open(uMember)
+	alex, _ := w.open(uStaff)
+	ctx := context.Background()
+	member := bot.UserRef{Platform: bot.Web, ID: uMember}
+	do := func(a bot.Action) {
+		t.Helper()
+		if _, err := w.p.Do(ctx, a); err != nil {
+			t.Fatalf("%s: %v", a.Kind, err)
+		}
+	}
+	// posts sends text as c's person and returns the text of the message
+	// it made, skipping others' messages the page also sees.
+	posts := func(c *page, as, text string) string {
+		t.Helper()
+		c.send(request{Op: "post", Channel: chCommunity, Text: text})
+		for {
+			if m := c.next("message").Message; m.Author == as {
+				return m.Text
+			}
+		}
+	}
+
+	do(bot.Action{Kind: bot.ActTimeout, Channel: Ref(chCommunity), User: member, Duration: time.Hour})
+	do(bot.Action{Kind: bot.ActUntimeout, Channel: Ref(chCommunity), User: member})
+	if got := posts(sam, uMember, "free again"); got != "free again" {
+		t.Errorf("after the timeout was lifted: %q", got)
+	}
+	do(bot.Action{Kind: bot.ActBan, Channel: Ref(chCommunity), User: member})
+	do(bot.Action{Kind: bot.ActUnban, Channel: Ref(chCommunity), User: member})
+	if got := posts(sam, uMember, "unbanned"); got != "unbanned" {
+		t.Errorf("after the ban was lifted: %q", got)
+	}
+
+	do(bot.Action{Kind: bot.ActSlowmode, Channel: Ref(chCommunity), Duration: 30 * time.Second})
+	if got := posts(sam, uMember, "one"); got != "one" {
+		t.Errorf("first message under slow mode: %q", got)
+	}
+	sam.send(request{Op: "post", Channel: chCommunity, Text: "two"})
+	if n := sam.next("notice").Text; n != "Slow mode is on in this channel: wait 30 s before posting again." {
+		t.Errorf("second message under slow mode: %q", n)
+	}
+	if posts(alex, uStaff, "staff 1") != "staff 1" || posts(alex, uStaff, "staff 2") != "staff 2" {
+		t.Error("staff are held back by slow mode")
+	}
+	w.clock.add(30 * time.Second)
+	if got := posts(sam, uMember, "three"); got != "three" {
+		t.Errorf("after the slow-mode wait: %q", got)
+	}
+	do(bot.Action{Kind: bot.ActSlowmode, Channel: Ref(chCommunity)})
+	if got := posts(sam, uMember, "four"); got != "four" {
+		t.Errorf("slow mode off: %q", got)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/commpilot/commpilot/bot/slack"
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
+	"github.com/commpilot/commpilot/skills/moderation"
 	"github.com/commpilot/commpilot/skills/schedule"
 	"github.com/commpilot/commpilot/skills/setup"
 	"github.com/commpilot/commpilot/skills/triage"
@@ -90,8 +91,12 @@ func (m *Main) Run(ctx context.Context) error {
 	platforms = append(platforms, m.Platforms...)
 
 	var (
-		classifier bot.Classifier = triage.New()
+		offline                   = triage.New()
+		classifier bot.Classifier = offline
 		drafter    bot.Drafter    = inbox.OfflineDrafter{}
+		// judge decides borderline toxicity; nil offline, where those
+		// messages are left alone.
+		judge moderation.ToxicJudge
 	)
 	if cfg.HasLLM() {
 		client, err := newLLM(cfg, m.Logger, promMetrics{m.registry}, m.HTTPClient)
@@ -99,6 +104,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		classifier, drafter = client.Classifier(classifier), client.Drafter(drafter)
+		judge = client
 	}
 
 	// Skills bring their own words (bot.Localized); bot.Install adds them.
@@ -112,12 +118,17 @@ func (m *Main) Run(ctx context.Context) error {
 	// Skills register after the engine exists: the inbox sends through it.
 	// Message handlers run in this order. Adding a skill is one line here.
 	// Their timer handlers are registered on timers when they are made,
-	// before it runs.
+	// before it runs. Moderation runs before the inbox: a message a rule
+	// deletes never becomes an item.
 	timers := storage.NewTimers(db, nil)
+	messageLog := storage.NewMessageLog(db)
 	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
-		history.New(history.Config{Log: storage.NewMessageLog(db), Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
+		history.New(history.Config{Log: messageLog, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
+		moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
+			Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messageLog, Timers: timers,
+			LangOf: memberLang(offline), Judge: judge, Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: storage.NewInbox(db), Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
 		schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
@@ -298,4 +309,16 @@ func newLLM(cfg Config, logger *slog.Logger, metrics bot.Metrics, hc *http.Clien
 		return nil, fmt.Errorf("llm: %w", err)
 	}
 	return client, nil
+}
+
+// memberLang guesses a member's language from their message with the
+// offline classifier, for moderation warnings.
+func memberLang(c *triage.Classifier) func(text string) (bot.Lang, bool) {
+	return func(text string) (bot.Lang, bool) {
+		t, err := c.Analyze(bot.TriageInput{Text: text})
+		if err != nil {
+			return "", false
+		}
+		return bot.ParseLang(t.Lang)
+	}
 }

@@ -7,6 +7,7 @@
 //	commpilot [run]          run the bot (the default)
 //	commpilot playground     try it in a browser, no tokens needed
 //	commpilot classify ...   classify messages offline
+//	commpilot rule test ...  what the moderation rules would do, offline
 //	commpilot backup FILE    write a consistent copy of the database
 //	commpilot health         exit 0 when the running bot's /healthz is ok
 //	commpilot version        print the version
@@ -57,6 +58,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runClassify(ctx, args, stdin, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, stdout, stderr)
+	case "rule":
+		return runRule(ctx, args, stdin, stdout, stderr)
 	case "health":
 		return runHealth(ctx, stdout, stderr)
 	case "version", "--version", "-v":
@@ -76,6 +79,7 @@ Commands:
   run                   run the bot (default); configuration from the environment and .env
   playground            try commpilot in your browser with no tokens (--addr, --db, --public)
   classify [FILE|-]     classify messages offline (JSON lines, CSV or plain lines); --help for flags
+  rule test TEXT        what the moderation rules would do with a message, offline; --help for flags
   backup FILE           write a consistent copy of the database to FILE (works while the bot runs)
   health                check the running bot's /healthz (for container health checks)
   version               print the version

@@ -19,7 +19,11 @@ const module = "github.com/commpilot/commpilot"
 // Add one here deliberately; anything else is an SDK (chat, LLM, database,
 // metrics) and belongs behind a bot interface, in an adapter, storage or
 // cmd/commpilot.
-var pureLibraries = []string{"golang.org/x/text", "github.com/adhocore/gronx"}
+var pureLibraries = []string{
+	"golang.org/x/text",
+	"github.com/coregx/ahocorasick", // moderation's word automaton
+	"github.com/adhocore/gronx",     // schedule's cron expressions
+}
 
 // external reports whether path is neither the standard library, nor this
 // module, nor a pure library.

@@ -79,6 +79,7 @@ type Server struct {
 	ixTokens map[string]*interaction
 	members  map[string]map[string]any // guild member state by user id
 	bans     map[string]string         // user id → audit reason
+	mod      modState                  // see moderation.go
 
 	// gateway
 	conn        *gwConn
@@ -500,6 +501,9 @@ func (s *Server) route(r *http.Request, body []byte) (int, any) {
 }
 
 func (s *Server) handle(r *http.Request, path string, body []byte) (any, error) {
+	if out, ok, err := s.handleModeration(r, path, body); ok {
+		return out, err
+	}
 	m := r.Method
 	switch {
 	case path == "/gateway" && m == "GET", path == "/gateway/bot" && m == "GET":
