@@ -3,6 +3,7 @@ module github.com/commpilot/commpilot
 go 1.26.0
 
 require (
+	github.com/adhocore/gronx v1.20.4
 	github.com/bwmarrin/discordgo v0.29.0
 	github.com/chromedp/chromedp v0.23.1
 	github.com/coregx/ahocorasick v0.3.1

@@ -38,6 +38,13 @@ const (
 	BucketModMember    = "mod_member"     // member key 0 case number → empty: a member's cases
 )
 
+// Buckets of the schedule store, frozen like the others.
+const (
+	BucketSchedPosts = "schedule_posts"     // scheduled posts by id
+	BucketSchedOccs  = "schedule_occs"      // occurrences by post id + time
+	BucketSchedAttn  = "schedule_attention" // occurrence keys the runner checks at start-up
+)
+
 // Keys of the meta bucket, frozen like the bucket names.
 const (
 	metaApp     = "app"            // value appName marks a commpilot file
@@ -79,6 +86,9 @@ func migrations() []migration {
 		}},
 		{"v7: digest aggregates", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketDigestHours, BucketDigestState)
+		}},
+		{"v8: scheduled posts", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
 		}},
 	}
 }

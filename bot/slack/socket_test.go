@@ -182,6 +182,9 @@ func TestMessagesBecomeEvents(t *testing.T) {
 	h.srv.DeleteUserMessage("C0GEN", reply)
 	sentinel := h.srv.PostUserMessage("C0GEN", bob, "last", "")
 	h.waitEvent("sentinel", byTS(sentinel))
+	// Events are handled concurrently: the deletion may be seen after the
+	// sentinel that was posted after it.
+	h.waitEvent("the deletion", func(e bot.Event) bool { return e.Message.ID == reply && e.Deleted })
 	for _, ts := range []string{other, own} {
 		if n := h.count(byTS(ts)); n != 0 {
 			t.Errorf("bot message %s delivered %d times", ts, n)

@@ -23,6 +23,7 @@ import (
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
 	"github.com/commpilot/commpilot/skills/moderation"
+	"github.com/commpilot/commpilot/skills/schedule"
 	"github.com/commpilot/commpilot/skills/setup"
 	"github.com/commpilot/commpilot/skills/triage"
 	"github.com/commpilot/commpilot/storage"
@@ -138,6 +139,8 @@ func (m *Main) Run(ctx context.Context) error {
 			LangOf: memberLang(offline), Judge: judge, Logger: m.Logger}),
 		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
+		schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
+			Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
 		digests,
 	)...)
 

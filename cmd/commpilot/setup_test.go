@@ -66,7 +66,8 @@ Time zone: Europe/Paris
 Language: en
 Voice: friendly, no emoji
 Send delay: 30s
-Message retention: 14 days`,
+Message retention: 14 days
+Scheduled posts: no approval needed; catch-up after downtime: 1h`,
 		"fr": `*Réglages de commpilot*
 Salon de l'équipe : <#slack:C0TEAM> (slack)
 Salons surveillés : <#slack:C0COMMUNITY> (slack)
@@ -77,7 +78,8 @@ Fuseau horaire : Europe/Paris
 Langue : fr
 Ton : friendly, no emoji
 Délai d'envoi : 30s
-Conservation des messages : 14 jours`,
+Conservation des messages : 14 jours
+Publications programmées : sans validation ; rattrapage après un arrêt : 1h`,
 		"nl": `*Instellingen van commpilot*
 Teamkanaal: <#slack:C0TEAM> (slack)
 Gevolgde kanalen: <#slack:C0COMMUNITY> (slack)
@@ -88,7 +90,8 @@ Tijdzone: Europe/Paris
 Taal: nl
 Toon: friendly, no emoji
 Verzendvertraging: 30s
-Bewaartermijn berichten: 14 dagen`,
+Bewaartermijn berichten: 14 dagen
+Geplande berichten: geen goedkeuring nodig; inhalen na uitval: 1h`,
 	}
 	for _, l := range []string{"en", "fr", "nl"} {
 		cmd(alice, "setup language "+l)

@@ -14,7 +14,8 @@ import (
 const module = "github.com/commpilot/commpilot"
 
 // pureLibraries are the modules outside the standard library that the core
-// and the skills may import: libraries that do no I/O (text, encodings).
+// and the skills may import: libraries that do no I/O (text, encodings,
+// cron expressions).
 // Add one here deliberately; anything else is an SDK (chat, LLM, database,
 // metrics) and belongs behind a bot interface, in an adapter, storage or
 // cmd/commpilot.
@@ -23,6 +24,7 @@ var pureLibraries = []string{
 	"github.com/coregx/ahocorasick", // moderation's word automaton
 	"github.com/wcharczuk/go-chart", // the digest's chart, drawn in memory
 	"github.com/golang/freetype",    // go-chart's font rendering
+	"github.com/adhocore/gronx",     // schedule's cron expressions
 }
 
 // external reports whether path is neither the standard library, nor this
