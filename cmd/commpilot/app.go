@@ -126,21 +126,24 @@ func (m *Main) Run(ctx context.Context) error {
 	// stored and the inbox classified.
 	timers := storage.NewTimers(db, cfg.Clock)
 	messages, items := storage.NewMessageLog(db), storage.NewInbox(db)
+	mod := moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
+		Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
+		LangOf: memberLang(offline), Judge: judge, Logger: m.Logger})
+	posts := schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
+		Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger})
 	digests := digest.New(digest.Config{Aggregates: storage.NewAggregates(db), History: messages, Inbox: items,
 		Settings: m.Settings, Skills: storage.NewSkillSettings(db), Timers: timers, Sender: m.Engine,
-		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger})
+		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger,
+		Posts: posts, Moderation: mod})
 	m.registry.MustRegister(digestCollector{digests})
 	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
 		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
-		moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
-			Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
-			LangOf: memberLang(offline), Judge: judge, Logger: m.Logger}),
+		mod,
 		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
 			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
-		schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
-			Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger}),
+		posts,
 		digests,
 	)...)
 

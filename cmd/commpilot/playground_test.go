@@ -245,8 +245,8 @@ func TestPlaygroundEditInDialog(t *testing.T) {
 	p.as(pgMember)
 	p.say(pgCommunity, "Where is the Acme invoice for March? I have asked twice already")
 	p.as(pgStaff)
-	p.do(chromedp.Click(chromedp.CSS(`#ch-C2TEAM .card button[data-button^="inbox/edit/"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#form-dialog[open] textarea")))
+	p.do(chromedp.Click(chromedp.CSS(`#ch-C2TEAM .card button[data-button^="inbox/edit/"]`)))
+	p.waitJS(`!!document.querySelector("#form-dialog[open] textarea")`)
 	if got := eval[string](p, `document.querySelector("#form-dialog textarea").value`); got == "" {
 		t.Error("the edit form does not hold the draft")
 	}
@@ -281,7 +281,18 @@ func TestPlaygroundRejectAsksFirst(t *testing.T) {
 	p.do(chromedp.WaitVisible(chromedp.CSS(reject)))
 	card := eval[string](p, `document.querySelector(`+jsString(reject)+`).closest(".msg").id`)
 
-	p.do(chromedp.Click(chromedp.CSS(reject)), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog[open]")))
+	// Query and click in one evaluation: the card may be drawn again between
+	// a query and a click, and a click on the old node would do nothing.
+	press := func(sel string) {
+		t.Helper()
+		if !eval[bool](p, `(() => { const b = document.querySelector(`+jsString(sel)+`); if (b) b.click(); return !!b })()`) {
+			t.Fatalf("no %s to press", sel)
+		}
+	}
+	press(reject)
+	// Dialogs are waited for by polling the DOM: they exist hidden from the
+	// start and open with showModal, which a WaitVisible could miss.
+	p.waitJS(`document.querySelector("#confirm-dialog").open`)
 	if got := p.text("#confirm-text"); got != "Reject this draft? Nothing will be sent." {
 		t.Errorf("confirmation = %q", got)
 	}
@@ -291,8 +302,10 @@ func TestPlaygroundRejectAsksFirst(t *testing.T) {
 		t.Fatal("Cancel on the confirmation still pressed the button")
 	}
 
-	p.do(chromedp.Click(chromedp.CSS(reject)), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog[open]")),
-		chromedp.Click(chromedp.CSS("#confirm-ok")), chromedp.WaitVisible(chromedp.CSS("#form-dialog[open] input")))
+	press(reject)
+	p.waitJS(`document.querySelector("#confirm-dialog").open`)
+	press("#confirm-ok")
+	p.waitJS(`!!document.querySelector("#form-dialog[open] input")`)
 	if got := p.text("#form-title"); !strings.HasPrefix(got, "Reject #") {
 		t.Errorf("form title = %q", got)
 	}
