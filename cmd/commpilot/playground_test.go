@@ -305,7 +305,12 @@ func TestPlaygroundRejectAsksFirst(t *testing.T) {
 	press(reject)
 	p.waitJS(`document.querySelector("#confirm-dialog").open`)
 	press("#confirm-ok")
-	p.waitJS(`!!document.querySelector("#form-dialog[open] input")`)
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](`!!document.querySelector("#form-dialog[open] input")`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("no reason form after confirming Reject (%v); the page: %s", err, eval[string](p, `JSON.stringify({
+			notices: [...document.querySelectorAll("#notices .notice")].map(n => n.textContent),
+			buttons: [...document.querySelectorAll("#ch-C2TEAM .card button")].map(b => b.dataset.button),
+			confirmOpen: document.querySelector("#confirm-dialog").open, status: document.querySelector("#status").textContent})`))
+	}
 	if got := p.text("#form-title"); !strings.HasPrefix(got, "Reject #") {
 		t.Errorf("form title = %q", got)
 	}
@@ -366,6 +371,30 @@ func TestPlaygroundCommandCompletion(t *testing.T) {
 	// Argument completion comes from the router: setup language's choices.
 	p.do(chromedp.SendKeys(in, "/cm setup language "))
 	p.waitJS(`[...document.querySelectorAll("#cl-C2TEAM li .label")].map(e => e.textContent).join(",") === "en,fr,nl"`)
+}
+
+// TestPlaygroundSchedulesAPost schedules a post from the composer as staff,
+// the way the README shows it: the confirmation, only for the author, names
+// the channel and the time, and the post is listed.
+func TestPlaygroundSchedulesAPost(t *testing.T) {
+	_, url := startPlayground(t)
+	p := openPage(t, url)
+	p.as(pgStaff)
+	in := chromedp.CSS("#in-" + pgTeam)
+	p.do(chromedp.SendKeys(in, "/cm schedule a"))
+	p.waitJS(`[...document.querySelectorAll("#cl-C2TEAM li .label")].some(e => e.textContent.startsWith("/cm schedule add"))`)
+	p.do(chromedp.SendKeys(in, kb.Tab))
+	p.do(chromedp.SendKeys(in, "#announcements in 2 hours Our new offer is coming!"+kb.Enter))
+	confirmation := `[...document.querySelectorAll("#ch-C2TEAM .msg.ephemeral")].find(m => m.textContent.includes("Post #1 scheduled for"))`
+	p.waitJS(`!!` + confirmation)
+	got := eval[string](p, confirmation+`.textContent`)
+	for _, want := range []string{"#announcements", "— in 2 h", "Our new offer is coming!", "Only you can see this"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the confirmation lacks %q: %q", want, got)
+		}
+	}
+	p.do(chromedp.SendKeys(in, "/cm schedule list"+kb.Enter))
+	p.waitJS(`[...document.querySelectorAll("#ch-C2TEAM .msg.ephemeral")].some(m => m.textContent.includes("#1") && m.textContent.includes("#announcements") && !m.textContent.includes("scheduled for"))`)
 }
 
 // TestPlaygroundRendersTextNotHTML posts markup as a community member: the

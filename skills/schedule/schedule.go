@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // timerKind is the kind of this skill's timer records. Stored: frozen.
@@ -208,17 +209,17 @@ func parseTimerKey(k string) (uint64, time.Time, error) {
 // Platform message limits, in characters.
 var maxText = map[bot.PlatformID]int{bot.Discord: 2000, bot.Slack: 40000}
 
-// pings lists what a post can ping on either platform.
-var pings = []string{"@everyone", "@here", "<!everyone>", "<!here>", "<!channel>", "<@&", "<!subteam^"}
-
-// pingOf returns the first ping the text contains, or "".
-func pingOf(text string) string {
-	for _, p := range pings {
-		if strings.Contains(text, p) {
-			if p == "<@&" || p == "<!subteam^" {
-				return "@role"
-			}
-			return strings.Trim(p, "<!>")
+// pingOf names the first mass ping the text holds (@everyone, @here, a
+// role or user group, in any spelling bot/text recognises), or "".
+func pingOf(s string) string {
+	for _, m := range text.Mentions(s) {
+		switch m.Kind {
+		case text.MentionEveryone:
+			return "@everyone"
+		case text.MentionHere:
+			return "@here"
+		case text.MentionRole:
+			return "@role"
 		}
 	}
 	return ""
@@ -265,5 +266,6 @@ func shortDuration(d time.Duration) string {
 	return out
 }
 
-// channelName renders a channel for a card in another platform's channel.
-func channelName(c bot.ChannelRef) string { return string(c.Platform) + " <#" + c.ID + ">" }
+// channelName names a channel in the core's neutral form; each adapter
+// renders it, another platform's channel as plain text ("#discord:123").
+func channelName(c bot.ChannelRef) string { return c.Mention() }

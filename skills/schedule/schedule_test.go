@@ -157,7 +157,7 @@ func TestAddConfirmsThenPostsOnTime(t *testing.T) {
 			t.Fatalf("reply %+v", r)
 		}
 		c := r.Card
-		for _, want := range []string{"#1", "discord <#300000000000000001>"} {
+		for _, want := range []string{"#1", "<#discord:300000000000000001>"} {
 			if !strings.Contains(c.Title, want) {
 				t.Errorf("title %q lacks %q", c.Title, want)
 			}
@@ -455,7 +455,7 @@ func TestConfirmationInFrench(t *testing.T) {
 		if r.Card.Context != want {
 			t.Errorf("confirmation %q, want %q", r.Card.Context, want)
 		}
-		if !strings.HasPrefix(r.Card.Title, "Publication n°1 programmée pour discord") {
+		if !strings.HasPrefix(r.Card.Title, "Publication n°1 programmée pour <#discord:") {
 			t.Errorf("title %q", r.Card.Title)
 		}
 		next := r.Card.Fields[0].Value
