@@ -3,6 +3,8 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // ErrorCode classifies a domain error.
@@ -67,3 +69,23 @@ var ErrUnknownOutcome = errors.New("outcome unknown")
 // ErrStop is returned by a message handler to stop later handlers (moderation
 // deleted the message, say).
 var ErrStop = errors.New("stop handling this message")
+
+// ParseNumber reads a record number a person typed or a button carries,
+// "7" or "#7", at least 1; anything else is the domain error key with v.
+func ParseNumber(v, key string) (uint64, error) {
+	n, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(v), "#"), 10, 64)
+	if err != nil || n == 0 {
+		return 0, Invalid(key, v)
+	}
+	return n, nil
+}
+
+// NotFoundAs turns an error wrapping ErrNotFound into the user error key
+// with args ("There is no item #7."); any other error, and nil, pass as they
+// are.
+func NotFoundAs(err error, key string, args ...any) error {
+	if errors.Is(err, ErrNotFound) {
+		return &Error{Code: CodeNotFound, Key: key, Args: args, Err: err}
+	}
+	return err
+}

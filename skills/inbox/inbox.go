@@ -16,7 +16,6 @@ package inbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -404,18 +403,7 @@ func (s *Skill) auditEntry(ctx context.Context, e bot.AuditEntry) {
 }
 
 // parseID reads an item id from an action variable or option.
-func parseID(v string) (uint64, error) {
-	id, err := strconv.ParseUint(strings.TrimPrefix(v, "#"), 10, 64)
-	if err != nil || id == 0 {
-		return 0, bot.Invalid("inbox.err.bad_id", v)
-	}
-	return id, nil
-}
+func parseID(v string) (uint64, error) { return bot.ParseNumber(v, "inbox.err.bad_id") }
 
 // notFound maps a store's not-found into a user error.
-func notFound(err error, id uint64) error {
-	if errors.Is(err, bot.ErrNotFound) {
-		return bot.Errorf(bot.CodeNotFound, "inbox.err.no_item", id)
-	}
-	return err
-}
+func notFound(err error, id uint64) error { return bot.NotFoundAs(err, "inbox.err.no_item", id) }

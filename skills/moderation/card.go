@@ -2,7 +2,6 @@ package moderation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -190,11 +189,9 @@ func platformErr(err error, what string) error {
 	return fmt.Errorf("moderation: %s: %w", what, err)
 }
 
+// caseErr maps a store's not-found into a user error.
 func caseErr(err error, id uint64) error {
-	if errors.Is(err, bot.ErrNotFound) {
-		return bot.Errorf(bot.CodeNotFound, "mod.err.no_case", strconv.FormatUint(id, 10))
-	}
-	return err
+	return bot.NotFoundAs(err, "mod.err.no_case", strconv.FormatUint(id, 10))
 }
 
 // onBan bans the case's member (a staff decision: a case of its own).

@@ -23,7 +23,6 @@ package schedule
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -173,20 +172,10 @@ func (s *Skill) audit(ctx context.Context, by bot.UserRef, action string, id uin
 }
 
 // parseID reads a post id ("7" or "#7").
-func parseID(v string) (uint64, error) {
-	id, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(v), "#"), 10, 64)
-	if err != nil || id == 0 {
-		return 0, bot.Invalid("schedule.err.bad_id", v)
-	}
-	return id, nil
-}
+func parseID(v string) (uint64, error) { return bot.ParseNumber(v, "schedule.err.bad_id") }
 
-func notFound(err error, id uint64) error {
-	if errors.Is(err, bot.ErrNotFound) {
-		return bot.Errorf(bot.CodeNotFound, "schedule.err.no_post", id)
-	}
-	return err
-}
+// notFound maps a store's not-found into a user error.
+func notFound(err error, id uint64) error { return bot.NotFoundAs(err, "schedule.err.no_post", id) }
 
 // timerKey names the timer record of one occurrence: "7@2026-12-01T08:00:00Z".
 func timerKey(id uint64, at time.Time) string {
