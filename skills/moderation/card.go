@@ -119,18 +119,11 @@ func caseID(e bot.Event) (uint64, error) {
 
 // onUndo lifts the case's timeout or ban, once: a second press finds it undone.
 func (s *Skill) onUndo(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	id, err := caseID(e)
+	c, st, err := s.pressedCase(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.cfg.Store.Case(ctx, id)
-	if err != nil {
-		return nil, caseErr(err, id)
-	}
+	id := c.ID
 	if !undoable(c) {
 		return nil, bot.Errorf(bot.CodeConflict, "mod.err.not_undoable", id)
 	}
@@ -189,6 +182,21 @@ func platformErr(err error, what string) error {
 	return fmt.Errorf("moderation: %s: %w", what, err)
 }
 
+// pressedCase reads the case an alert card's button names, and the settings
+// its answer is worded in.
+func (s *Skill) pressedCase(ctx context.Context, e bot.Event) (bot.ModCase, bot.Settings, error) {
+	id, err := caseID(e)
+	if err != nil {
+		return bot.ModCase{}, bot.Settings{}, err
+	}
+	c, err := s.cfg.Store.Case(ctx, id)
+	if err != nil {
+		return bot.ModCase{}, bot.Settings{}, caseErr(err, id)
+	}
+	st, err := s.settings(ctx)
+	return c, st, err
+}
+
 // caseErr maps a store's not-found into a user error.
 func caseErr(err error, id uint64) error {
 	return bot.NotFoundAs(err, "mod.err.no_case", strconv.FormatUint(id, 10))
@@ -196,18 +204,11 @@ func caseErr(err error, id uint64) error {
 
 // onBan bans the case's member (a staff decision: a case of its own).
 func (s *Skill) onBan(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	id, err := caseID(e)
+	c, st, err := s.pressedCase(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.cfg.Store.Case(ctx, id)
-	if err != nil {
-		return nil, caseErr(err, id)
-	}
-	st, err := s.settings(ctx)
-	if err != nil {
-		return nil, err
-	}
+	id := c.ID
 	banned, err := s.manual(ctx, e, st, c.Member, c.Channel, "ban", 0, fmt.Sprintf("case %d", id))
 	if err != nil {
 		return nil, err
@@ -219,18 +220,11 @@ func (s *Skill) onBan(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 
 // onDismiss closes the alert without acting.
 func (s *Skill) onDismiss(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	id, err := caseID(e)
+	c, st, err := s.pressedCase(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.cfg.Store.Case(ctx, id)
-	if err != nil {
-		return nil, caseErr(err, id)
-	}
-	st, err := s.settings(ctx)
-	if err != nil {
-		return nil, err
-	}
+	id := c.ID
 	s.audit(ctx, e.User, "mod.dismiss", strconv.FormatUint(id, 10), "")
 	t := s.tr(st)
 	s.updateCard(ctx, e, st, c, t("mod.card.dismissed_by", e.User.Display()))
