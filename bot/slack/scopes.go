@@ -15,6 +15,7 @@ func methodScopes() map[string][]string {
 		"chat.delete":                  {"chat:write"},
 		"chat.postEphemeral":           {"chat:write"},
 		"conversations.open":           {"im:write"},
+		"conversations.info":           {"channels:read", "groups:read"},
 		"conversations.kick":           {"channels:manage", "groups:write"},
 		"views.open":                   nil,
 		"files.getUploadURLExternal":   {"files:write"},

@@ -173,3 +173,27 @@ func TestEndToEndScheduleRefusesAChannelDiscordDoesNotHave(t *testing.T) {
 		t.Errorf("something was stored: %q", list.Shown())
 	}
 }
+
+// A Slack channel the bot was not invited to, or that no longer exists, is
+// refused when the post is added (conversations.info tells), and nothing is
+// stored; a channel it is in is accepted.
+func TestEndToEndScheduleRefusesASlackChannelTheBotIsNotIn(t *testing.T) {
+	w := newWorld(t)
+	w.slack.LeaveChannel("C0ELSEWHERE")
+	w.slack.ArchiveChannel("C0GONE")
+	got := w.slack.SlashCommand(slackTeam, slackAlice, "schedule add <#C0ELSEWHERE|elsewhere> tomorrow 9am Hello")
+	if !strings.Contains(got.Shown(), "The bot is not in") || !strings.Contains(got.Shown(), "/invite @commpilot") {
+		t.Fatalf("channel the bot is not in: reply %q", got.Shown())
+	}
+	got = w.slack.SlashCommand(slackTeam, slackAlice, "schedule add <#C0GONE> tomorrow 9am Hello")
+	if !strings.Contains(got.Shown(), "cannot find the channel") {
+		t.Fatalf("deleted channel: reply %q", got.Shown())
+	}
+	if list := w.slack.SlashCommand(slackTeam, slackAlice, "schedule list"); !strings.Contains(list.Shown(), "No scheduled posts") {
+		t.Errorf("something was stored: %q", list.Shown())
+	}
+	got = w.slack.SlashCommand(slackTeam, slackAlice, "schedule add <#"+slackTeam+"> tomorrow 9am Hello")
+	if !strings.Contains(got.Shown(), "Post #1 scheduled") {
+		t.Errorf("a channel the bot is in: reply %q", got.Shown())
+	}
+}

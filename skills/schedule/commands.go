@@ -71,6 +71,8 @@ func (s *Skill) checkChannel(ctx context.Context, ch bot.ChannelRef) error {
 	switch err := cc.CanPost(ctx, ch); {
 	case errors.Is(err, bot.ErrUnknownChannel):
 		return bot.Invalid("schedule.err.unknown_channel", ch.String())
+	case errors.Is(err, bot.ErrCannotPost) && ch.Platform == bot.Slack:
+		return bot.Invalid("schedule.err.not_invited", ch.String())
 	case errors.Is(err, bot.ErrCannotPost):
 		return bot.Invalid("schedule.err.cannot_post", ch.String())
 	case err != nil:

@@ -176,20 +176,23 @@ type Server struct {
 	srv *httptest.Server
 	wg  sync.WaitGroup // WebSocket goroutines
 
-	mu         sync.Mutex
-	changes    bottest.Changes // notified on every change
-	closed     bool
-	seq        int
-	tsBase     int64
-	users      map[string]user
-	groups     []group
-	messages   []*Message
-	calls      []Call
-	faults     map[string][]fault
-	ephemerals []Ephemeral
-	views      []*View
-	uploads    map[string]*Upload
-	uploadList []string
+	mu      sync.Mutex
+	changes bottest.Changes // notified on every change
+	// outside and gone are the channels the bot is not in, and those that
+	// no longer exist (see channels.go).
+	outside, gone map[string]bool
+	closed        bool
+	seq           int
+	tsBase        int64
+	users         map[string]user
+	groups        []group
+	messages      []*Message
+	calls         []Call
+	faults        map[string][]fault
+	ephemerals    []Ephemeral
+	views         []*View
+	uploads       map[string]*Upload
+	uploadList    []string
 	// interactions by trigger id and by response_url id
 	triggers  map[string]*Interaction
 	responses map[string]*Interaction

@@ -139,6 +139,8 @@ func (s *Server) method(method string, p url.Values) apiResult {
 		return s.usersInfo(p.Get("user"), p.Get("include_locale") == "true")
 	case "usergroups.list":
 		return s.userGroups(p.Get("include_users") == "true")
+	case "conversations.info":
+		return s.conversationInfo(p.Get("channel"))
 	case "conversations.open":
 		u := p.Get("users")
 		if u == "" || strings.Contains(u, ",") {

@@ -1,0 +1,30 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/commpilot/commpilot/bot"
+)
+
+var _ bot.ChannelChecker = (*Platform)(nil)
+
+// CanPost implements bot.ChannelChecker with conversations.info: a channel
+// Slack does not know (deleted, or a made-up id) is unknown, and a channel
+// the bot is not a member of is refused, since chat:write posts only where
+// the bot was invited. Direct messages, and anything Slack does not answer,
+// return nil: the send itself will tell.
+func (p *Platform) CanPost(ctx context.Context, ch bot.ChannelRef) error {
+	info, err := p.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: ch.ID})
+	switch {
+	case isSlackError(err, "channel_not_found"):
+		return fmt.Errorf("slack channel %s: %w", ch.ID, bot.ErrUnknownChannel)
+	case err != nil, info.IsIM:
+		return nil
+	case !info.IsMember:
+		return fmt.Errorf("slack channel %s: the bot was not invited: %w", ch.ID, bot.ErrCannotPost)
+	}
+	return nil
+}
