@@ -625,7 +625,10 @@ func (m *model) kind(sc *scratch, sent float64, mentioned, toUs bool, sig *signa
 		return bot.KindSpam
 	case complaint >= 2, complaint >= 1 && !isQuestion:
 		return bot.KindComplaint
-	case toUs && sent <= -0.3 && praise < 1:
+	case toUs && sent <= -0.3 && praise < 1 && (!isQuestion || speaksTo(sc)):
+		// A question is a complaint when its negativity is aimed at the team
+		// ("why is your app so bad?"), not when it is about something else
+		// ("does it work offline? I have a bad connection").
 		sig.cue("complaint: negative about the brand")
 		return bot.KindComplaint
 	case isQuestion:
@@ -651,12 +654,20 @@ func words(sc *scratch) int {
 
 // addressed reports whether the message speaks to the team or about what it
 // is responsible for.
-func addressed(sc *scratch) bool {
+func addressed(sc *scratch) bool { return hasWord(sc, fTarget|fPronoun) }
+
+// speaksTo reports whether the message speaks to the team: an @handle or a
+// second-person word (you, vous, jullie).
+func speaksTo(sc *scratch) bool { return hasWord(sc, fPronoun) }
+
+// hasWord reports whether the message has an @handle or a word with one of
+// flags.
+func hasWord(sc *scratch, flags uint16) bool {
 	for i := range sc.toks {
 		if sc.toks[i].handle {
 			return true
 		}
-		if w := sc.toks[i].w; w != nil && sc.toks[i].kind == tWord && w.flags&(fTarget|fPronoun) != 0 {
+		if w := sc.toks[i].w; w != nil && sc.toks[i].kind == tWord && w.flags&flags != 0 {
 			return true
 		}
 	}

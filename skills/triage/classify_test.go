@@ -150,7 +150,8 @@ func TestCapsAndExclamations(t *testing.T) {
 }
 
 // Negativity aimed at the brand or the bot is a complaint, also worded as a
-// question; the same about a competitor, or aimed at nobody, is not.
+// question to the team; the same about a competitor, aimed at nobody, or a
+// question whose negativity is about something else, is not.
 func TestNegativityAtTheBrandIsAComplaint(t *testing.T) {
 	c := New()
 	for _, tc := range []struct {
@@ -161,6 +162,7 @@ func TestNegativityAtTheBrandIsAComplaint(t *testing.T) {
 		{"acme jullie zijn waardeloos", bot.KindComplaint},
 		{"@Acme why is your app so bad?", bot.KindComplaint},
 		{"Globex is terrible", bot.KindMention},
+		{"Does Acme work offline? I'm travelling next week with a bad connection.", bot.KindQuestion},
 		{"you are all idiots", bot.KindOther},
 	} {
 		res, err := c.Classify(context.Background(), bot.TriageInput{Text: tc.text, Brand: []string{"Acme"}, Competitors: []string{"Globex"}})
