@@ -94,3 +94,22 @@ type ModStore interface {
 	// before (the retention period) and returns how many; the cases stay.
 	PurgeExcerpts(ctx context.Context, before time.Time) (int, error)
 }
+
+// PermissionChecker is implemented by platforms that can tell, before a
+// rule acts, whether the bot holds the permission an action needs (Discord,
+// from its cache of the server's roles).
+type PermissionChecker interface {
+	// MissingPermission names the platform permission the bot lacks for
+	// actions of kind ("Moderate Members"), or "" when it has it, the kind
+	// needs none, or the platform cannot tell.
+	MissingPermission(ctx context.Context, kind ActionKind) string
+}
+
+// MissingPermission asks the platform p, when it can tell (see
+// PermissionChecker), which permission the bot lacks for actions of kind.
+func (e *Engine) MissingPermission(ctx context.Context, p PlatformID, kind ActionKind) string {
+	if c, ok := e.platforms[p].(PermissionChecker); ok {
+		return c.MissingPermission(ctx, kind)
+	}
+	return ""
+}

@@ -358,3 +358,26 @@ func TestModerationOnSlackWarnsAndKicksFromTheChannel(t *testing.T) {
 		return false
 	})
 }
+
+// A rule whose action the bot may not do on the server says so when it is
+// added (here an admin removed the bot's role, so it lacks Moderate
+// Members); a rule it can carry out adds no warning.
+func TestModerationRuleAddWarnsOfMissingPermissions(t *testing.T) {
+	w := modWorld(t)
+	ans := w.command(discordtest.Alice, discordtest.TeamChannelID, "rule add", "Rule flood saved",
+		discordtest.Str("name", "flood"), discordtest.Str("rule", "rate:5/10s timeout:5m"))
+	if strings.Contains(ans, "lacks") {
+		t.Errorf("with its role the bot may time members out, yet: %q", ans)
+	}
+	w.discord.SetBotRoles()
+	waitUntil(t, "the bot's roles taken away", func() bool {
+		return w.main.Engine.MissingPermission(w.ctx(), bot.Discord, bot.ActTimeout) != ""
+	})
+	ans = w.command(discordtest.Alice, discordtest.TeamChannelID, "rule add", "Rule shouting saved",
+		discordtest.Str("name", "shouting"), discordtest.Str("rule", "caps:70% delete,timeout:10m"))
+	for _, want := range []string{"The bot lacks Moderate Members", "timeout:10m will fail", "The bot lacks Manage Messages"} {
+		if !strings.Contains(ans, want) {
+			t.Errorf("answer %q lacks %q", ans, want)
+		}
+	}
+}

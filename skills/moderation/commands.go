@@ -137,6 +137,9 @@ func (s *Skill) saveRule(ctx context.Context, e bot.Event, edit bool) (*bot.Repl
 	if st.TeamChannel.IsZero() && c.has(effAlert) {
 		msg += "\n" + t("mod.warn_no_team")
 	}
+	for _, missing := range s.missingPermissions(ctx, p, c) {
+		msg += "\n" + t("mod.warn_permission", missing[0], missing[1])
+	}
 	return bot.Text(msg), nil
 }
 
@@ -428,4 +431,47 @@ func ladderString(l []step) string {
 		parts = append(parts, fmt.Sprintf("%d:%s", s.At, s.Action))
 	}
 	return strings.Join(parts, " ")
+}
+
+// permissionChecker is the engine's view of bot.PermissionChecker.
+type permissionChecker interface {
+	MissingPermission(ctx context.Context, p bot.PlatformID, kind bot.ActionKind) string
+}
+
+// missingPermissions lists, for each action of rule the platform says the
+// bot may not do, the permission and the action ("Moderate Members",
+// "timeout:10m"), so the person adding the rule hears it now and not when it
+// first fails.
+func (s *Skill) missingPermissions(ctx context.Context, p bot.PlatformID, rule *Rule) [][2]string {
+	pc, ok := s.cfg.Sender.(permissionChecker)
+	if !ok {
+		return nil
+	}
+	var out [][2]string
+	for _, e := range rule.effects {
+		if kind, ok := platformAction(e.kind); ok {
+			if name := pc.MissingPermission(ctx, p, kind); name != "" {
+				out = append(out, [2]string{name, e.String()})
+			}
+		}
+	}
+	return out
+}
+
+// platformAction is the platform action an effect asks for, when it asks
+// the platform for anything that needs a permission.
+func platformAction(k effectKind) (bot.ActionKind, bool) {
+	switch k {
+	case effDelete:
+		return bot.ActDelete, true
+	case effTimeout:
+		return bot.ActTimeout, true
+	case effKick:
+		return bot.ActKick, true
+	case effBan:
+		return bot.ActBan, true
+	case effSlowmode:
+		return bot.ActSlowmode, true
+	}
+	return 0, false
 }

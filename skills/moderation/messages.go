@@ -7,6 +7,7 @@ func Messages() bot.Messages { return messages.Clone() }
 
 var messages = bot.Messages{
 	bot.English: {
+		"mod.warn_permission":       "The bot lacks %s on this server: %s will fail until it is granted the permission.",
 		"help.rule.add":             "Add a moderation rule: a name, a trigger, optional conditions, actions (e.g. no-invites invites delete,warn).",
 		"help.rule.edit":            "Replace a rule's trigger, conditions and actions; its cases stay.",
 		"help.rule.list":            "The moderation rules, with what they do and whether they are on.",
@@ -125,6 +126,7 @@ var messages = bot.Messages{
 		"mod.warn_no_team":          "There is no team channel yet, so alerts have nowhere to go: set one with /cm setup team-channel.",
 	},
 	bot.French: {
+		"mod.warn_permission":       "Le bot n'a pas la permission « %s » sur ce serveur : %s échouera tant qu'elle ne lui est pas accordée.",
 		"help.rule.add":             "Ajouter une règle de modération : un nom, un déclencheur, des conditions facultatives, des actions (ex. no-invites invites delete,warn).",
 		"help.rule.edit":            "Remplacer le déclencheur, les conditions et les actions d'une règle ; ses dossiers restent.",
 		"help.rule.list":            "Les règles de modération, ce qu'elles font et si elles sont actives.",
@@ -243,6 +245,7 @@ var messages = bot.Messages{
 		"mod.warn_no_team":          "Il n'y a pas encore de salon d'équipe, les alertes ne peuvent donc aller nulle part : choisissez-en un avec /cm setup team-channel.",
 	},
 	bot.Dutch: {
+		"mod.warn_permission":       "De bot heeft op deze server geen recht ‘%s’: %s mislukt tot hij dat recht krijgt.",
 		"help.rule.add":             "Een moderatieregel toevoegen: een naam, een trigger, eventuele voorwaarden, acties (bv. no-invites invites delete,warn).",
 		"help.rule.edit":            "De trigger, voorwaarden en acties van een regel vervangen; de dossiers blijven.",
 		"help.rule.list":            "De moderatieregels, wat ze doen en of ze aan staan.",

@@ -83,3 +83,14 @@ func (s *Server) DenyPermission(method, pathPrefix string) {
 	defer s.mu.Unlock()
 	s.mod.denied = append(s.mod.denied, injection{method: method, prefix: pathPrefix})
 }
+
+// SetBotRoles gives the bot exactly roles in the server and tells the
+// gateway (GUILD_MEMBER_UPDATE), as when an admin edits the bot's roles;
+// SetBotRoles() leaves it only @everyone's permissions.
+func (s *Server) SetBotRoles(roles ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sendLocked("GUILD_MEMBER_UPDATE", map[string]any{"guild_id": GuildID, "roles": append([]string{}, roles...),
+		"user": map[string]any{"id": BotID, "username": "commpilot", "bot": true}, "joined_at": "2025-03-01T10:00:00.000000+00:00"})
+	s.changes.Notify()
+}

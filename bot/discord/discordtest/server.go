@@ -330,12 +330,16 @@ func (s *Server) Commands() (body []byte, path string) {
 	return slices.Clone(s.commands), s.cmdPath
 }
 
-// WaitCommands waits for a bulk overwrite of the application's commands.
+// WaitCommands waits for a bulk overwrite of the application's commands,
+// until both its effect and its request are recorded (the request is logged
+// after it is routed, so the commands alone could be seen first).
 func (s *Server) WaitCommands(ctx context.Context) ([]byte, error) {
 	var body []byte
 	err := s.waitFor(ctx, "command registration", func() bool {
 		body = slices.Clone(s.commands)
-		return body != nil
+		return body != nil && slices.ContainsFunc(s.requests, func(r Request) bool {
+			return r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/commands")
+		})
 	})
 	return body, err
 }

@@ -27,6 +27,9 @@ const (
 	// RoleStaff and RoleMember are guild roles.
 	RoleStaff  = "820000000000000001"
 	RoleMember = "820000000000000002"
+	// RoleBot is the bot's own role: Kick, Ban, Manage Channels, Manage
+	// Messages and Moderate Members (SetBotRoles takes it away).
+	RoleBot = "820000000000000003"
 )
 
 // Permission bits used in member permissions.
