@@ -302,7 +302,12 @@ func TestPlaygroundRejectAsksFirst(t *testing.T) {
 		t.Fatal("Cancel on the confirmation still pressed the button")
 	}
 
+	// Cancel and press Reject again at once, as a quick hand does: the second
+	// confirmation opens before the first one's close event is dispatched,
+	// and its OK must still count.
 	press(reject)
+	p.waitJS(`document.querySelector("#confirm-dialog").open`)
+	eval[chromedp.Void](p, `(() => { document.querySelector('#confirm-dialog button[value="cancel"]').click(); document.querySelector(`+jsString(reject)+`).click(); })()`)
 	p.waitJS(`document.querySelector("#confirm-dialog").open`)
 	press("#confirm-ok")
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](`!!document.querySelector("#form-dialog[open] input")`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {

@@ -457,12 +457,25 @@ function quote(v) { return /\s/.test(v) ? '"' + v + '"' : v; }
 
 // ---------- dialogs ----------
 
+// confirmText asks to confirm text and resolves true on OK. A dialog's
+// "close" event is dispatched after it closes, so the one of a dialog just
+// cancelled can arrive while the next is already open: it is ignored, and a
+// confirmation superseded by a newer one resolves false.
+let confirmSeq = 0;
 function confirmText(text) {
   const d = $("#confirm-dialog");
   $("#confirm-text").textContent = text;
   d.returnValue = "";
+  const mine = ++confirmSeq;
   d.showModal();
-  return new Promise((resolve) => d.addEventListener("close", () => resolve(d.returnValue === "ok"), { once: true }));
+  return new Promise((resolve) => {
+    const onClose = () => {
+      if (mine === confirmSeq && d.open) return; // an earlier dialog's late close
+      d.removeEventListener("close", onClose);
+      resolve(mine === confirmSeq && d.returnValue === "ok");
+    };
+    d.addEventListener("close", onClose);
+  });
 }
 
 function editMessage(m) {
