@@ -128,9 +128,9 @@ func (m *Main) Run(ctx context.Context) error {
 	messages, items := storage.NewMessageLog(db), storage.NewInbox(db)
 	mod := moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
 		Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
-		LangOf: memberLang(offline), Judge: judge, Logger: m.Logger})
+		LangOf: memberLang(offline), Judge: judge, Clock: cfg.Clock, Logger: m.Logger})
 	posts := schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
-		Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Logger: m.Logger})
+		Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger})
 	digests := digest.New(digest.Config{Aggregates: storage.NewAggregates(db), History: messages, Inbox: items,
 		Settings: m.Settings, Skills: storage.NewSkillSettings(db), Timers: timers, Sender: m.Engine,
 		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger,

@@ -381,3 +381,29 @@ func TestModerationRuleAddWarnsOfMissingPermissions(t *testing.T) {
 		}
 	}
 }
+
+// A temporary ban is lifted by the bot itself when its time comes, from the
+// durable timer: still in force a day later, lifted once seven days have
+// passed, across restarts (the clock is the core's, moved between them).
+func TestModerationTemporaryBanLiftedAfterItsTime(t *testing.T) {
+	w := modWorld(t)
+	w.restartWith((&offsetClock{}).now, nil)
+	w.command(discordtest.Alice, discordtest.ChannelID, "mod ban", "Done: banned <@",
+		discordtest.UserOpt("member", discordtest.Bob.ID), discordtest.Str("reason", "7d raid"))
+	if _, ok := w.discord.Ban(discordtest.Bob.ID); !ok {
+		t.Fatal("not banned")
+	}
+	dayLater := &offsetClock{}
+	dayLater.set(time.Now().Add(24 * time.Hour))
+	w.restartWith(dayLater.now, nil)
+	if _, ok := w.discord.Ban(discordtest.Bob.ID); !ok {
+		t.Fatal("the seven-day ban was lifted after one day")
+	}
+	weekLater := &offsetClock{}
+	weekLater.set(time.Now().Add(8 * 24 * time.Hour))
+	w.restartWith(weekLater.now, nil)
+	waitUntil(t, "the ban lifted after its seven days", func() bool {
+		_, banned := w.discord.Ban(discordtest.Bob.ID)
+		return !banned
+	})
+}
