@@ -103,6 +103,10 @@ type PermissionChecker interface {
 	// actions of kind ("Moderate Members"), or "" when it has it, the kind
 	// needs none, or the platform cannot tell.
 	MissingPermission(ctx context.Context, kind ActionKind) string
+	// AboveBot reports whether member's highest role is at or above the
+	// bot's (or member owns the server), so the platform would refuse to
+	// time out, kick or ban them; false when it cannot tell.
+	AboveBot(ctx context.Context, member UserRef) bool
 }
 
 // MissingPermission asks the platform p, when it can tell (see
@@ -112,4 +116,13 @@ func (e *Engine) MissingPermission(ctx context.Context, p PlatformID, kind Actio
 		return c.MissingPermission(ctx, kind)
 	}
 	return ""
+}
+
+// AboveBot asks member's platform, when it can tell (see PermissionChecker),
+// whether member ranks at or above the bot.
+func (e *Engine) AboveBot(ctx context.Context, member UserRef) bool {
+	if c, ok := e.platforms[member.Platform].(PermissionChecker); ok {
+		return c.AboveBot(ctx, member)
+	}
+	return false
 }

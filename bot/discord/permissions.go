@@ -64,3 +64,44 @@ func (p *Platform) MissingPermission(_ context.Context, kind bot.ActionKind) str
 	}
 	return name
 }
+
+// AboveBot implements bot.PermissionChecker from the state cache: member
+// owns the server, or their highest role's position is at or above the
+// bot's highest role's. The member's roles come from the cache, else from
+// the event that named them. Without a configured server, or before it is
+// cached, it cannot tell and returns false.
+func (p *Platform) AboveBot(_ context.Context, member bot.UserRef) bool {
+	st := p.s.State
+	if p.guildID == "" || st.User == nil || member.ID == "" {
+		return false
+	}
+	g, err := st.Guild(p.guildID)
+	if err != nil {
+		return false
+	}
+	me, err := st.Member(p.guildID, st.User.ID)
+	if err != nil {
+		return false
+	}
+	roles := member.Roles
+	if m, err := st.Member(p.guildID, member.ID); err == nil {
+		st.RLock()
+		roles = slices.Clone(m.Roles)
+		st.RUnlock()
+	}
+	st.RLock()
+	defer st.RUnlock()
+	if g.OwnerID == member.ID {
+		return true
+	}
+	highest := func(ids []string) int {
+		top := 0
+		for _, r := range g.Roles {
+			if slices.Contains(ids, r.ID) {
+				top = max(top, r.Position)
+			}
+		}
+		return top
+	}
+	return highest(roles) >= highest(me.Roles)
+}

@@ -407,3 +407,29 @@ func TestModerationTemporaryBanLiftedAfterItsTime(t *testing.T) {
 		return !banned
 	})
 }
+
+// The bot does not try to moderate someone whose highest role is at or
+// above its own: Discord would refuse. A manual timeout says why and sends
+// nothing; a rule's timeout is reported on the alert card as not done.
+func TestModerationRefusesMembersAboveTheBot(t *testing.T) {
+	w := modWorld(t)
+	w.addRule("flood", "rate:3/10s timeout:5m,alert")
+	// An admin moves the bot below the Member role Bob holds.
+	w.discord.SetBotRoles()
+	waitUntil(t, "the bot's roles taken away", func() bool {
+		return w.main.Engine.AboveBot(w.ctx(), bot.UserRef{Platform: bot.Discord, ID: discordtest.Bob.ID, Roles: discordtest.Bob.Roles})
+	})
+	before := len(w.discord.RequestsTo("PATCH", "/guilds/"))
+	w.command(discordtest.Alice, discordtest.ChannelID, "mod timeout", "can't act on",
+		discordtest.UserOpt("member", discordtest.Bob.ID), discordtest.Str("duration", "10m"), discordtest.Str("reason", "spam"))
+	for range 3 {
+		w.discord.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "join my server now")
+	}
+	card := w.modCard(1, "the flood alert")
+	if txt := cardText(card); !strings.Contains(txt, "above the bot") {
+		t.Errorf("alert card does not say the timeout was not done: %s", txt)
+	}
+	if n := len(w.discord.RequestsTo("PATCH", "/guilds/")); n != before {
+		t.Errorf("%d member edits were sent to Discord for a member above the bot", n-before)
+	}
+}

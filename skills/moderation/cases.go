@@ -196,6 +196,9 @@ func (s *Skill) manual(ctx context.Context, e bot.Event, st bot.Settings, member
 	case "unban":
 		a = bot.Action{Kind: bot.ActUnban, Channel: ch, User: member, Reason: full}
 	}
+	if s.outranksBot(ctx, a) {
+		return bot.ModCase{}, bot.Errorf(bot.CodeForbidden, "mod.err.above_me", member.Display())
+	}
 	if _, err := s.cfg.Sender.Do(ctx, a); err != nil {
 		if missingPermission(err) {
 			return bot.ModCase{}, &bot.Error{Code: bot.CodeForbidden, Key: "mod.err.above_me", Args: []any{member.Display()}, Err: err}

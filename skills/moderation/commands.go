@@ -436,6 +436,20 @@ func ladderString(l []step) string {
 // permissionChecker is the engine's view of bot.PermissionChecker.
 type permissionChecker interface {
 	MissingPermission(ctx context.Context, p bot.PlatformID, kind bot.ActionKind) string
+	AboveBot(ctx context.Context, member bot.UserRef) bool
+}
+
+// outranksBot reports whether a is a timeout, kick or ban of a member the
+// platform says ranks at or above the bot, which the platform would refuse:
+// such an action is not attempted.
+func (s *Skill) outranksBot(ctx context.Context, a bot.Action) bool {
+	switch a.Kind {
+	case bot.ActTimeout, bot.ActKick, bot.ActBan:
+	default:
+		return false
+	}
+	pc, ok := s.cfg.Sender.(permissionChecker)
+	return ok && pc.AboveBot(ctx, a.User)
 }
 
 // missingPermissions lists, for each action of rule the platform says the

@@ -300,6 +300,9 @@ func (s *Skill) do(ctx context.Context, a bot.Action, done, failed []string, unt
 	if a.Kind == bot.ActBan {
 		a.Duration = 0 // the platform bans; the timer lifts it
 	}
+	if s.outranksBot(ctx, a) {
+		return done, append(failed, name+": their role is above the bot's"), until
+	}
 	if _, err := s.cfg.Sender.Do(ctx, a); err != nil {
 		s.log.Warn("moderation action failed", "action", name, "member", a.User.Key(), "err", err)
 		why := "error"
