@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sashabaranov/go-openai"
+
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/discord/discordtest"
+	"github.com/commpilot/commpilot/bot/llm/llmtest"
 	"github.com/commpilot/commpilot/storage"
 )
 
@@ -431,5 +435,55 @@ func TestModerationRefusesMembersAboveTheBot(t *testing.T) {
 	}
 	if n := len(w.discord.RequestsTo("PATCH", "/guilds/")); n != before {
 		t.Errorf("%d member edits were sent to Discord for a member above the bot", n-before)
+	}
+}
+
+// The attachments trigger reads the files Discord says a message carries:
+// an .exe is deleted, a photo is not.
+func TestModerationAttachmentsFromDiscord(t *testing.T) {
+	w := modWorld(t)
+	w.addRule("no-exe", "attachments:exe,scr delete")
+	photo := w.discord.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "look at this",
+		discordtest.WithAttachment("cat.png", "image/png", 2048))
+	exe := w.discord.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "free game",
+		discordtest.WithAttachment("Setup.EXE", "application/x-msdownload", 4096))
+	waitUntil(t, "the .exe deleted", func() bool { return w.gone(discordtest.ChannelID, exe) })
+	if w.gone(discordtest.ChannelID, photo) {
+		t.Error("the photo was deleted too")
+	}
+}
+
+// A borderline message (abuse in quotes) goes to the configured LLM as data,
+// with the moderation schema; its verdict decides: targeted abuse is
+// deleted, a report of abuse is left alone.
+func TestModerationLLMJudgesBorderlineToxicity(t *testing.T) {
+	w := modWorld(t)
+	w.addRule("abuse", "toxic:act delete")
+	var verdict atomic.Bool
+	var judged atomic.Int32
+	w.llm.Respond(func(req openai.ChatCompletionRequest) (int, string) {
+		if rf := req.ResponseFormat; rf == nil || rf.JSONSchema == nil || rf.JSONSchema.Name != "moderation" {
+			return llmtest.Default(req)
+		}
+		judged.Add(1)
+		var data struct{ Message string }
+		if err := json.Unmarshal([]byte(req.Messages[len(req.Messages)-1].Content), &data); err != nil || !strings.Contains(data.Message, "worthless idiot") {
+			t.Errorf("the judge did not get the message as data: %q (%v)", req.Messages[len(req.Messages)-1].Content, err)
+		}
+		body, _ := json.Marshal(map[string]any{"toxic": verdict.Load(), "why": "judged"})
+		return 200, llmtest.Completion(req.Model, string(body))
+	})
+
+	verdict.Store(false)
+	kept := w.discord.PostUserMessage(discordtest.ChannelID, discordtest.Bob, `he told me "you are a worthless idiot" and that is not ok`)
+	waitUntil(t, "the first verdict", func() bool { return judged.Load() == 1 })
+	verdict.Store(true)
+	deleted := w.discord.PostUserMessage(discordtest.ChannelID, discordtest.Bob, `"you are a worthless idiot", that's what you are`)
+	waitUntil(t, "the abuse deleted on the LLM's verdict", func() bool { return w.gone(discordtest.ChannelID, deleted) })
+	if w.gone(discordtest.ChannelID, kept) {
+		t.Error("the report of abuse was deleted although the LLM said it is not targeted abuse")
+	}
+	if n := judged.Load(); n != 2 {
+		t.Errorf("the LLM judged %d messages, want both borderline ones", n)
 	}
 }
