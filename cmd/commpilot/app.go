@@ -125,14 +125,14 @@ func (m *Main) Run(ctx context.Context) error {
 	// deletes never becomes an item; the digest counts last, what history
 	// stored and the inbox classified.
 	timers := storage.NewTimers(db, cfg.Clock)
-	messages, items := storage.NewMessageLog(db), storage.NewInbox(db)
-	mod := moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: storage.NewSkillSettings(db),
+	messages, items, skillSettings := storage.NewMessageLog(db), storage.NewInbox(db), storage.NewSkillSettings(db)
+	mod := moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: skillSettings,
 		Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
 		LangOf: memberLang(offline), Judge: judge, Clock: cfg.Clock, Logger: m.Logger})
-	posts := schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: storage.NewSkillSettings(db),
+	posts := schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: skillSettings,
 		Timers: timers, Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger})
 	digests := digest.New(digest.Config{Aggregates: storage.NewAggregates(db), History: messages, Inbox: items,
-		Settings: m.Settings, Skills: storage.NewSkillSettings(db), Timers: timers, Sender: m.Engine,
+		Settings: m.Settings, Skills: skillSettings, Timers: timers, Sender: m.Engine,
 		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger,
 		Posts: posts, Moderation: mod})
 	m.registry.MustRegister(digestCollector{digests})
@@ -142,7 +142,8 @@ func (m *Main) Run(ctx context.Context) error {
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		mod,
 		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
-			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Logger: m.Logger}),
+			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Now: cfg.Clock,
+			Logger: m.Logger}),
 		posts,
 		digests,
 	)...)
