@@ -103,7 +103,7 @@ func (s *Skill) approvalCard(st bot.Settings, p bot.ScheduledPost) *bot.Card {
 	t := tr(s.Catalog, l)
 	c := &bot.Card{
 		Title:   t("schedule.card.approval_title", p.ID, p.Version),
-		Context: t("schedule.card.context", channelName(p.Channel), p.Author.Display(), p.When),
+		Context: t("schedule.card.context", p.Channel.Mention(), p.Author.Display(), p.When),
 		Body:    p.Text,
 		Tone:    bot.ToneNeutral,
 	}
@@ -143,7 +143,7 @@ func (s *Skill) unknownCard(st bot.Settings, p bot.ScheduledPost, o bot.Occurren
 	at := o.At.Unix()
 	return &bot.Card{
 		Title:   t("schedule.card.unknown_title", p.ID),
-		Context: t("schedule.card.context", channelName(p.Channel), p.Author.Display(), formatTime(st.Lang(), o.At, st.Location())),
+		Context: t("schedule.card.context", p.Channel.Mention(), p.Author.Display(), formatTime(st.Lang(), o.At, st.Location())),
 		Body:    p.Text,
 		Footer:  t("schedule.card.unknown"),
 		Tone:    bot.ToneDanger,
@@ -159,7 +159,7 @@ func (s *Skill) failedCard(st bot.Settings, p bot.ScheduledPost, o bot.Occurrenc
 	t := tr(s.Catalog, st.Lang())
 	return &bot.Card{
 		Title:   t("schedule.card.failed_title", p.ID),
-		Context: t("schedule.card.context", channelName(p.Channel), p.Author.Display(), formatTime(st.Lang(), o.At, st.Location())),
+		Context: t("schedule.card.context", p.Channel.Mention(), p.Author.Display(), formatTime(st.Lang(), o.At, st.Location())),
 		Body:    p.Text,
 		Footer:  t("schedule.card.failed", o.Reason),
 		Tone:    bot.ToneDanger,
@@ -172,7 +172,7 @@ func (s *Skill) unapprovedCard(st bot.Settings, p bot.ScheduledPost, o bot.Occur
 	t := tr(s.Catalog, st.Lang())
 	return &bot.Card{
 		Title:   t("schedule.card.unapproved_title", p.ID),
-		Context: t("schedule.card.context", channelName(p.Channel), p.Author.Display(), formatTime(st.Lang(), o.At, st.Location())),
+		Context: t("schedule.card.context", p.Channel.Mention(), p.Author.Display(), formatTime(st.Lang(), o.At, st.Location())),
 		Body:    p.Text,
 		Tone:    bot.ToneWarning,
 		Buttons: []bot.Button{

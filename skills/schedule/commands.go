@@ -137,7 +137,7 @@ func (s *Skill) confirmation(st bot.Settings, p bot.ScheduledPost, now time.Time
 	l, loc := st.Lang(), st.Location()
 	t := tr(s.Catalog, l)
 	c := &bot.Card{
-		Title:   t(key, p.ID, channelName(p.Channel)),
+		Title:   t(key, p.ID, p.Channel.Mention()),
 		Context: t("schedule.ok.when", formatTime(l, p.Next, loc), s.fromNow(l, p.Next, now, loc)),
 		Quote:   p.Text,
 	}
@@ -229,7 +229,7 @@ func (s *Skill) list(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
 		if p.Rule.Recurring() {
 			rec = p.When
 		}
-		lines = append(lines, fmt.Sprintf("#%d · %s · %s · %s · %s · %s", p.ID, channelName(p.Channel), next, rec,
+		lines = append(lines, fmt.Sprintf("#%d · %s · %s · %s · %s · %s", p.ID, p.Channel.Mention(), next, rec,
 			p.Author.Display(), s.Catalog.T(l, "schedule.approval."+string(p.Approval))))
 	}
 	return bot.Text(strings.Join(lines, "\n")), nil
@@ -258,8 +258,8 @@ func (s *Skill) show(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	l, loc := st.Lang(), st.Location()
 	t := tr(s.Catalog, l)
 	c := &bot.Card{
-		Title:   t("schedule.show.title", p.ID, channelName(p.Channel)),
-		Context: t("schedule.card.context", channelName(p.Channel), p.Author.Display(), p.When),
+		Title:   t("schedule.show.title", p.ID, p.Channel.Mention()),
+		Context: t("schedule.card.context", p.Channel.Mention(), p.Author.Display(), p.When),
 		Quote:   p.Text,
 		Fields: []bot.Field{
 			{Name: t("schedule.show.approval"), Value: t("schedule.approval." + string(p.Approval)), Inline: true},

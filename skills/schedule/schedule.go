@@ -254,7 +254,3 @@ func shortDuration(d time.Duration) string {
 	}
 	return out
 }
-
-// channelName names a channel in the core's neutral form; each adapter
-// renders it, another platform's channel as plain text ("#discord:123").
-func channelName(c bot.ChannelRef) string { return c.Mention() }
