@@ -38,6 +38,14 @@ const (
 	BucketModMember    = "mod_member"     // member key 0 case number → empty: a member's cases
 )
 
+// Indexes of the inbox store (see Inbox), frozen like the others.
+const (
+	BucketInboxOpen   = "inbox_open"   // open items: created time (8) + id (8) → state
+	BucketInboxDone   = "inbox_done"   // finished items: updated time (8) + id (8) → empty
+	BucketInboxOutbox = "inbox_outbox" // items with work (a draft, a card): id → bot.ItemWork
+	BucketInboxKeys   = "inbox_keys"   // id (8) + conversation key → empty: the keys leading to an item
+)
+
 // Buckets of the schedule store, frozen like the others.
 const (
 	BucketSchedPosts = "schedule_posts"     // scheduled posts by id
@@ -90,6 +98,7 @@ func migrations() []migration {
 		{"v8: scheduled posts", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
 		}},
+		{"v9: inbox indexes (open items, finished items, outbox, keys by item)", migrateInboxIndexes},
 	}
 }
 

@@ -118,11 +118,11 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 	now := s.Now()
 	var editedFlags []string
 	if edited != nil {
-		faq, err := s.Store.FAQ(ctx)
+		faq, err := s.faq.get(ctx, s.Store)
 		if err != nil {
 			return nil, fmt.Errorf("read faq: %w", err)
 		}
-		editedFlags = Flags(*edited, faq)
+		editedFlags = Flags(*edited, faq.entries)
 	}
 	// The timer is armed before the item becomes pending, so a pending item
 	// always has one. A timer whose approval was refused is left alone: it

@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,17 +37,8 @@ func (s *Skill) registerCommands(r *bot.Router, staff *bot.Group) {
 		Handler: bot.HandlerFunc(s.faqRemove)})
 }
 
-func (s *Skill) openItems(ctx context.Context) ([]bot.Item, error) {
-	items, err := s.Store.Items(ctx, func(it *bot.Item) bool { return it.State.Open() })
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].Created.Before(items[j].Created) })
-	return items, nil
-}
-
 func (s *Skill) list(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
-	items, err := s.openItems(ctx)
+	items, err := s.Store.OpenItems(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +100,7 @@ func (s *Skill) closeCmd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 }
 
 func (s *Skill) completeItems(ctx context.Context, _ bot.Event, prefix string) ([]bot.Choice, error) {
-	items, err := s.openItems(ctx)
+	items, err := s.Store.OpenItems(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +132,7 @@ func (s *Skill) faqAdd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		return nil, bot.Invalid("faq.err.answer_len", maxAnswer)
 	}
 	entry, err := s.Store.AddFAQ(ctx, q, a)
+	s.faq.drop()
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +162,9 @@ func (s *Skill) faqRemove(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 	if err != nil {
 		return nil, bot.Invalid("inbox.err.bad_id", e.Option("id"))
 	}
-	if err := s.Store.RemoveFAQ(ctx, id); err != nil {
+	err = s.Store.RemoveFAQ(ctx, id)
+	s.faq.drop()
+	if err != nil {
 		if errorsIsNotFound(err) {
 			return nil, bot.Errorf(bot.CodeNotFound, "faq.err.no_entry", id)
 		}

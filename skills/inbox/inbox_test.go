@@ -66,7 +66,7 @@ func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
 	f.skill = inbox.New(inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
 		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Timers: timers,
 		Link:   func(m bot.MessageRef) string { return "https://chat.example/" + m.ID },
-		Logger: slog.New(slog.DiscardHandler)})
+		Logger: slog.New(slog.DiscardHandler), Quiet: 50 * time.Millisecond})
 	env.Add(f.skill)
 	runUntilCleanup(t, timers, f.skill)
 	return f
@@ -93,7 +93,21 @@ func (f *fixture) post(t *testing.T, ch bot.ChannelRef, u bot.UserRef, text stri
 		o(&e)
 	}
 	f.Send(t, e)
+	f.settle(t)
 	return e.Message
+}
+
+// settle waits until the inbox's workers have done all the stored work
+// (drafts, cards): the outbox is empty.
+func (f *fixture) settle(t testing.TB) {
+	t.Helper()
+	waitUntil(t, func() bool {
+		items, err := f.store.Outbox(context.Background(), 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(items) == 0
+	})
 }
 
 func (f *fixture) click(t *testing.T, u bot.UserRef, id string) string {

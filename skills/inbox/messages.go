@@ -25,6 +25,7 @@ var messages = bot.Messages{
 
 		"inbox.card.title":             "%s #%d from %s",
 		"inbox.card.context":           "%s · %s · %s (%s)",
+		"inbox.card.deleted":           "(deleted by its author)",
 		"inbox.card.kind":              "Kind",
 		"inbox.card.sentiment":         "Sentiment",
 		"inbox.card.urgency":           "Urgency",
@@ -129,6 +130,7 @@ var messages = bot.Messages{
 
 		"inbox.card.title":             "%s n°%d de %s",
 		"inbox.card.context":           "%s · %s · %s (%s)",
+		"inbox.card.deleted":           "(supprimé par son auteur)",
 		"inbox.card.kind":              "Type",
 		"inbox.card.sentiment":         "Sentiment",
 		"inbox.card.urgency":           "Urgence",
@@ -233,6 +235,7 @@ var messages = bot.Messages{
 
 		"inbox.card.title":             "%s #%d van %s",
 		"inbox.card.context":           "%s · %s · %s (%s)",
+		"inbox.card.deleted":           "(verwijderd door de auteur)",
 		"inbox.card.kind":              "Soort",
 		"inbox.card.sentiment":         "Sentiment",
 		"inbox.card.urgency":           "Urgentie",

@@ -53,7 +53,7 @@ func waitState(t *testing.T, store *storage.Inbox, id uint64, want bot.ItemState
 
 func TestRestartDraftsAnItemLeftWithoutDraft(t *testing.T) {
 	env, store := restartWith(t, bot.Settings{TeamChannel: team},
-		func(it *bot.Item) { it.State = bot.ItemNew })
+		func(it *bot.Item) { it.State, it.Work = bot.ItemNew, bot.WorkDraft|bot.WorkCard })
 	it := waitState(t, store, 1, bot.ItemDrafted)
 	if it.Draft == "" {
 		t.Fatal("no draft")
@@ -165,6 +165,7 @@ func TestFollowUpWhileDraftingMakesNoSecondCard(t *testing.T) {
 		Message: bot.MessageRef{Channel: slackCommunity, ID: "1700000000.000200", ThreadID: "1700000000.000100"}})
 	close(g.release)
 	<-done
+	f.settle(t)
 	if n := len(f.Slack.Of(bot.ActPost)); n != 1 {
 		t.Fatalf("%d cards for one conversation", n)
 	}
@@ -173,7 +174,7 @@ func TestFollowUpWhileDraftingMakesNoSecondCard(t *testing.T) {
 	}
 }
 
-func waitUntil(t *testing.T, cond func() bool) {
+func waitUntil(t testing.TB, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
