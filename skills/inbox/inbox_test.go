@@ -56,17 +56,21 @@ func openDB(t testing.TB) *storage.DB {
 
 // startInbox wires the inbox over db with settings st into an engine over
 // recording platforms, and runs it until the end of the test.
-func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
+func startInbox(t testing.TB, db *storage.DB, st bot.Settings, configure ...func(*inbox.Config)) *fixture {
 	t.Helper()
 	settings := storage.NewSettings(db, st)
 	cat := bot.NewCatalog(inbox.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	f := &fixture{Env: env, store: storage.NewInbox(db), audit: storage.NewAuditLog(db)}
 	timers := storage.NewTimers(db, nil)
-	f.skill = inbox.New(inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
+	cfg := inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
 		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Timers: timers,
 		Link:   func(m bot.MessageRef) string { return "https://chat.example/" + m.ID },
-		Logger: slog.New(slog.DiscardHandler), Quiet: 50 * time.Millisecond})
+		Logger: slog.New(slog.DiscardHandler), Quiet: 50 * time.Millisecond}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	f.skill = inbox.New(cfg)
 	env.Add(f.skill)
 	runUntilCleanup(t, timers, f.skill)
 	return f
