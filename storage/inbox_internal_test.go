@@ -35,7 +35,7 @@ func TestMigrateInboxIndexes(t *testing.T) {
 		{ID: 1, State: bot.ItemSent, Created: t0, Updated: t0.Add(time.Hour), Card: card},
 		{ID: 2, State: bot.ItemDrafted, Created: t0.Add(3 * time.Hour), Updated: t0.Add(3 * time.Hour), Card: card, Draft: "Hi"},
 		{ID: 3, State: bot.ItemDrafted, Created: t0.Add(2 * time.Hour), Updated: t0.Add(2 * time.Hour), Draft: "Hi"}, // card never posted
-		{ID: 4, State: bot.ItemNew, Created: t0.Add(4 * time.Hour), Updated: t0.Add(4 * time.Hour)},                 // never drafted
+		{ID: 4, State: bot.ItemNew, Created: t0.Add(4 * time.Hour), Updated: t0.Add(4 * time.Hour)},                  // never drafted
 	}
 	err = bdb.Update(func(tx *bbolt.Tx) error {
 		for _, it := range v8 {
