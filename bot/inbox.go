@@ -174,6 +174,9 @@ type InboxStore interface {
 	// states when any are given, oldest first (by Created, then ID), from an
 	// index: its cost follows the open items, not all the stored ones.
 	OpenItems(ctx context.Context, states ...ItemState) ([]Item, error)
+	// OpenIDs returns the ids of the open items, oldest first like
+	// OpenItems, from the index alone: no item is read.
+	OpenIDs(ctx context.Context) ([]uint64, error)
 	// Outbox returns up to limit items whose Work is not zero and whose id
 	// is above after (all of them when limit <= 0), in id order, from an
 	// index.

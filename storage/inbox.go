@@ -162,6 +162,18 @@ func (s *Inbox) OpenItems(ctx context.Context, states ...bot.ItemState) ([]bot.I
 	})
 }
 
+// OpenIDs implements bot.InboxStore.
+func (s *Inbox) OpenIDs(ctx context.Context) ([]uint64, error) {
+	var out []uint64
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(BucketInboxOpen)).ForEach(func(k, _ []byte) error {
+			out = append(out, KeyU64(k[8:]))
+			return nil
+		})
+	})
+	return out, err
+}
+
 // Outbox implements bot.InboxStore.
 func (s *Inbox) Outbox(ctx context.Context, after uint64, limit int) ([]bot.Item, error) {
 	return s.indexed(ctx, BucketInboxOutbox, U64Key(after+1), limit, func(k, _ []byte) uint64 { return KeyU64(k) })
