@@ -177,6 +177,9 @@ type InboxStore interface {
 	// OpenIDs returns the ids of the open items, oldest first like
 	// OpenItems, from the index alone: no item is read.
 	OpenIDs(ctx context.Context) ([]uint64, error)
+	// Finished returns the finished items (not Open) last changed at or
+	// after since, oldest change first, from an index.
+	Finished(ctx context.Context, since time.Time) ([]Item, error)
 	// Outbox returns up to limit items whose Work is not zero and whose id
 	// is above after (all of them when limit <= 0), in id order, from an
 	// index.

@@ -174,6 +174,11 @@ func (s *Inbox) OpenIDs(ctx context.Context) ([]uint64, error) {
 	return out, err
 }
 
+// Finished implements bot.InboxStore.
+func (s *Inbox) Finished(ctx context.Context, since time.Time) ([]bot.Item, error) {
+	return s.indexed(ctx, BucketInboxDone, TimeKey(since), 0, func(k, _ []byte) uint64 { return KeyU64(k[8:]) })
+}
+
 // Outbox implements bot.InboxStore.
 func (s *Inbox) Outbox(ctx context.Context, after uint64, limit int) ([]bot.Item, error) {
 	return s.indexed(ctx, BucketInboxOutbox, U64Key(after+1), limit, func(k, _ []byte) uint64 { return KeyU64(k) })

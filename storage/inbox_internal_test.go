@@ -135,6 +135,9 @@ func TestDeleteFinishedCommitsInChunks(t *testing.T) {
 		}
 	}
 	before := time.Now().Add(-30 * 24 * time.Hour)
+	if recent, err := s.Finished(ctx, before); err != nil || len(recent) != 3 || recent[0].ID != 36 {
+		t.Errorf("finished since the retention: %v, %v; want the 3 recent closed items 36–38", ids(recent), err)
+	}
 	stop := &stopAfter{Context: ctx}
 	stop.n.Store(1)
 	n, err := s.DeleteFinished(stop, before, 10)
