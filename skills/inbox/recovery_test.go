@@ -184,3 +184,35 @@ func waitUntil(t testing.TB, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Whatever its state, an item a stopped process left in the outbox gets
+// what it was owed at the next start: a drafted item its first card, a sent
+// one the edit of its card; an item owing nothing is left alone.
+func TestRestartFinishesTheOutbox(t *testing.T) {
+	card := bot.MessageRef{Channel: team, ID: "card-2"}
+	env, store := restartWith(t, bot.Settings{TeamChannel: team},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion, it.Work = bot.ItemDrafted, "Sorry!", 1, bot.WorkCard
+		},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion, it.Card, it.Work = bot.ItemSent, "Sorry!", 1, card, bot.WorkCard
+		},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion = bot.ItemDrafted, "Sorry!", 1 // its card is posted: nothing owed
+			it.Card = bot.MessageRef{Channel: team, ID: "card-3"}
+		})
+	waitUntil(t, func() bool {
+		owed, err := store.Outbox(context.Background(), 0, 0)
+		return err == nil && len(owed) == 0
+	})
+	posts, ups := env.Slack.Of(bot.ActPost), env.Slack.Of(bot.ActUpdate)
+	if len(posts) != 1 || !strings.Contains(posts[0].Card.Title, "#1 ") {
+		t.Errorf("posts %+v: want the card of item 1 only", posts)
+	}
+	if len(ups) != 1 || ups[0].Target != card {
+		t.Errorf("edits %+v: want item 2's card edited", ups)
+	}
+	if it, _ := store.Item(context.Background(), 1); it.Card.IsZero() || it.Work != 0 {
+		t.Errorf("item 1 after recovery: card %+v, work %v", it.Card, it.Work)
+	}
+}
