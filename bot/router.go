@@ -37,8 +37,8 @@ type OptionType int
 
 // Option types. Values reach the handler normalised:
 // channels as "platform:ID", users as "platform:ID", roles as
-// "platform-role:ID", durations as Go duration strings, choices in the case
-// they were declared.
+// "platform-role:ID", durations as typed once ParseDuration has read them,
+// choices in the case they were declared. Every value is valid UTF-8.
 const (
 	OptWord     OptionType = iota // one word
 	OptText                       // the rest of the line, as typed
@@ -547,11 +547,12 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 		}
 		return "", Invalid("err.bad_user", v)
 	case OptDuration:
-		d, err := ParseDuration(v)
-		if err != nil || d <= 0 {
+		// Kept as typed ("30j", "366d"), so that a handler refusing it
+		// echoes what the person wrote; handlers read it with ParseDuration.
+		if d, err := ParseDuration(v); err != nil || d <= 0 {
 			return "", Invalid("err.bad_duration", v)
 		}
-		return d.String(), nil
+		return v, nil
 	case OptInt:
 		for _, r := range v {
 			if r < '0' || r > '9' {
