@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -306,7 +307,12 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 			return nil, Errorf(CodeNotFound, "err.unknown_action")
 		}
 		e.Vars = vars
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern.text, Scope: a.scope}, a.chain, e)
+		h := a.chain
+		if err := checkFields(e.Options); err != nil {
+			// Refused after the middleware, like a command's bad input.
+			h = r.wrap(HandlerFunc(func(context.Context, Event) (*Reply, error) { return nil, err }))
+		}
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern.text, Scope: a.scope}, h, e)
 	case EventAutocomplete:
 		c, ok := r.byRoute[e.Command]
 		if !ok {
@@ -432,7 +438,7 @@ func (r *Router) bindCommand(e *Event) (*Command, error) {
 			}
 			continue
 		}
-		nv, err := normalise(o, v, platformOf(*e))
+		nv, err := bindOption(o, v, platformOf(*e))
 		if err != nil {
 			return c, usageError(c, err)
 		}
@@ -478,7 +484,7 @@ func (r *Router) bindText(e *Event) (*Command, error) {
 			v = args[0].Text
 			args = args[1:]
 		}
-		nv, err := normalise(o, v, platformOf(*e))
+		nv, err := bindOption(o, v, platformOf(*e))
 		if err != nil {
 			return c, usageError(c, err)
 		}
@@ -510,6 +516,27 @@ func tokenTexts(ts []Token) []string {
 		out[i] = t.Text
 	}
 	return out
+}
+
+// bindOption checks that v is text (valid UTF-8: bytes that are not, as a
+// Slack request in HTTP mode can carry, are refused naming the option) and
+// returns its canonical form (normalise).
+func bindOption(o Option, v string, p PlatformID) (string, *Error) {
+	if !utf8.ValidString(v) {
+		return "", Invalid("err.bad_text", o.Name)
+	}
+	return normalise(o, v, p)
+}
+
+// checkFields refuses a form whose field values are not all valid UTF-8,
+// naming the first such field in name order.
+func checkFields(fields map[string]string) *Error {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if !utf8.ValidString(fields[name]) {
+			return Invalid("err.bad_text", name)
+		}
+	}
+	return nil
 }
 
 // normalise validates one option value and returns its canonical form.
