@@ -545,6 +545,14 @@ func checkFields(fields map[string]string) *Error {
 // bot/text) or bare platform ids; the adapters translate platform markup.
 func normalise(o Option, v string, p PlatformID) (string, *Error) {
 	switch o.Type {
+	case OptUser, OptRole, OptMentionable:
+		// @everyone is a role to Discord and a broadcast to Slack, but no
+		// one holds it as a role: granting it anything would grant nothing.
+		if isBroadcast(v) {
+			return "", Invalid("err.everyone", v)
+		}
+	}
+	switch o.Type {
 	case OptChannel:
 		if m, ok := neutralMention(v, text.MentionChannel); ok {
 			v = m
@@ -598,6 +606,15 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 		return o.Choices[i], nil
 	}
 	return v, nil
+}
+
+// isBroadcast reports whether v is exactly one @everyone, @here or
+// @channel, plain (as the adapters hand them over) or in Slack's markup
+// (<!everyone>, <!channel>, <!here>).
+func isBroadcast(v string) bool {
+	ms := text.Mentions(v)
+	return len(ms) == 1 && ms[0].Start == 0 && ms[0].End == len(v) &&
+		(ms[0].Kind == text.MentionEveryone || ms[0].Kind == text.MentionHere)
 }
 
 // normaliseMember is normalise for a user (role false) or a role (role
