@@ -56,6 +56,7 @@ type Catalog struct {
 func NewCatalog(sets ...Messages) *Catalog {
 	c := &Catalog{}
 	c.Add(coreMessages)
+	c.Add(inputMessages)
 	for _, s := range sets {
 		c.Add(s)
 	}

@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // EngineConfig wires an Engine.
@@ -224,7 +228,7 @@ func (e *Engine) errorReply(ctx context.Context, ev Event, err error) *Reply {
 	switch {
 	case errors.As(err, &de) && de.Code != CodeInternal:
 		e.log.Debug("refused", "kind", ev.Kind.String(), "user", ev.User.Key(), "code", de.Code, "key", de.Key, "err", err)
-		msg := e.catalog.T(lang, de.Key, de.Args...)
+		msg := e.catalog.T(lang, de.Key, shortArgs(de.Args)...)
 		if de.Usage != "" {
 			msg += "\n" + e.catalog.T(lang, "err.usage", de.Usage)
 		}
@@ -238,6 +242,30 @@ func (e *Engine) errorReply(ctx context.Context, ev Event, err error) *Reply {
 			"route", ev.Command+ev.Action, "err", err)
 		return e.userReply(ev, e.catalog.T(lang, "err.internal", ref))
 	}
+}
+
+// maxEchoed bounds, in runes, each string argument an error reply echoes
+// (a 4,000-character keyword, a pasted paragraph): the reason around it
+// stays whole, well under every platform's message limit.
+const maxEchoed = 100
+
+// shortArgs returns args with each string made fit to echo: bytes that are
+// not UTF-8 replaced by "�", then shortened to maxEchoed runes
+// (text.Shorten); args itself is left as it was.
+func shortArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		if s, ok := a.(string); ok && (len(s) > maxEchoed || !utf8.ValidString(s)) {
+			if out == nil {
+				out = slices.Clone(args)
+			}
+			out[i] = text.Shorten(strings.ToValidUTF8(s, "\uFFFD"), maxEchoed)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // userReply returns nil for messages: nobody asked, so nobody is answered.

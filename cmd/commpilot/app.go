@@ -137,7 +137,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Posts: posts, Moderation: mod})
 	m.registry.MustRegister(digestCollector{digests})
 	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
-		setup.New(m.Settings, audit, catalog, m.Logger),
+		setup.New(m.Settings, audit, catalog, m.Engine, m.Logger),
 		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		mod,

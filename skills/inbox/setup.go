@@ -30,7 +30,7 @@ func (s *Skill) registerSetup(r *bot.Router, staff *bot.Group) {
 		return s.Catalog.T(l, "inbox.setup.show.voice", st.Voice), nil
 	}})
 	r.SettingLine(bot.SettingLine{Order: 110, Render: func(_ context.Context, st bot.Settings, l bot.Lang) (string, error) {
-		return s.Catalog.T(l, "inbox.setup.show.send_delay", delayText(time.Duration(st.SendDelay))), nil
+		return s.Catalog.T(l, "inbox.setup.show.send_delay", delayText(time.Duration(st.SendDelay), l)), nil
 	}})
 }
 
@@ -62,16 +62,21 @@ func (s *Skill) setSendDelay(ctx context.Context, e bot.Event) (*bot.Reply, erro
 			return nil, bot.Invalid("inbox.setup.err.send_delay", raw)
 		}
 	}
+	st, err := s.Settings.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return s.editor().Change(ctx, e, "setup.send-delay", d.String(), func(st *bot.Settings) error {
 		st.SendDelay = bot.Duration(d)
 		return nil
-	}, "inbox.setup.ok.send_delay", delayText(d))
+	}, "inbox.setup.ok.send_delay", delayText(d, st.Lang()))
 }
 
-// delayText renders a send delay: "off" or "30s".
-func delayText(d time.Duration) string {
+// delayText renders a send delay for people in l: "off" (the word that
+// turns it off), or "30 seconds".
+func delayText(d time.Duration, l bot.Lang) string {
 	if d <= 0 {
 		return "off"
 	}
-	return d.String()
+	return bot.FormatDuration(d, l)
 }
