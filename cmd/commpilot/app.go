@@ -113,8 +113,11 @@ func (m *Main) Run(ctx context.Context) error {
 	// Skills bring their own words (bot.Localized); bot.Install adds them.
 	catalog := bot.NewCatalog(slack.Messages(), discord.Messages())
 	router := &bot.Router{}
+	// Event ids are remembered in the database, so a redelivery straddling
+	// a restart is dropped too.
+	seen := storage.NewSeenEvents(db, cfg.Clock)
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
-		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout})
+		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout, Redeliveries: seen})
 	if err != nil {
 		return err
 	}
@@ -136,7 +139,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger,
 		Posts: posts, Moderation: mod})
 	m.registry.MustRegister(digestCollector{digests})
-	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
+	runners := append([]bot.Runner{timers, seen}, bot.Install(router, catalog,
 		setup.New(m.Settings, audit, catalog, m.Logger),
 		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
