@@ -23,6 +23,7 @@ import (
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
 	"github.com/commpilot/commpilot/skills/moderation"
+	"github.com/commpilot/commpilot/skills/privacy"
 	"github.com/commpilot/commpilot/skills/schedule"
 	"github.com/commpilot/commpilot/skills/setup"
 	"github.com/commpilot/commpilot/skills/triage"
@@ -129,7 +130,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// stored and the inbox classified.
 	timers := storage.NewTimers(db, cfg.Clock)
 	messages, items, skillSettings := storage.NewMessageLog(db), storage.NewInbox(db), storage.NewSkillSettings(db)
-	mod := moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: skillSettings,
+	modStore := storage.NewModeration(db)
+	mod := moderation.New(moderation.Config{Store: modStore, Settings: m.Settings, Skills: skillSettings,
 		Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
 		LangOf: memberLang(offline), Judge: judge, Clock: cfg.Clock, Logger: m.Logger})
 	posts := schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: skillSettings,
@@ -149,6 +151,8 @@ func (m *Main) Run(ctx context.Context) error {
 			Logger: m.Logger}),
 		posts,
 		digests,
+		privacy.New(privacy.Config{Messages: messages, Items: items, Cases: modStore, Settings: m.Settings,
+			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 	)...)
 
 	if err := m.serveHTTP(platforms); err != nil {
