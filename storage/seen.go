@@ -2,10 +2,12 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -193,7 +195,12 @@ func (s *seenSet) flush(tx *bbolt.Tx) error {
 	s.mu.Unlock()
 
 	ids, byTime := tx.Bucket([]byte(BucketSeenEvents)), tx.Bucket([]byte(BucketSeenByTime))
-	for k, at := range batch {
+	// In key order: bbolt inserts into a node by copying what follows.
+	keys := slices.SortedFunc(maps.Keys(batch), func(a, b seenKey) int {
+		return cmp.Or(cmp.Compare(a.platform, b.platform), cmp.Compare(a.id, b.id))
+	})
+	for _, k := range keys {
+		at := batch[k]
 		key := k.bytes()
 		if err := ids.Put(key, U64Key(uint64(max(at.UnixNano(), 0)))); err != nil {
 			return fmt.Errorf("write seen event: %w", err)
