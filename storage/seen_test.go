@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -216,4 +217,31 @@ func BenchmarkSeenEvents(b *testing.B) {
 		}
 		reportRate(b)
 	})
+}
+
+// A write transaction that fails rolls back the ids it carried: they stay
+// pending and the next commit writes them.
+func TestSeenEventsSurviveARolledBackWrite(t *testing.T) {
+	ctx := context.Background()
+	db := openAt(t, tempPath(t))
+	seen := storage.NewSeenEvents(db, nil)
+	first(t, seen, bot.Slack, "c:T1")
+	refused := errors.New("refused")
+	_, err := storage.NewModeration(db).UpdateRule(ctx, bot.Discord, "r", func(*bot.ModRule, bool) (bool, error) { return false, refused })
+	if !errors.Is(err, refused) {
+		t.Fatalf("UpdateRule = %v, want the refusal", err)
+	}
+	if first(t, seen, bot.Slack, "c:T1") {
+		t.Error("after a rolled-back write the id is first again")
+	}
+	if err := storage.NewAuditLog(db).Audit(ctx, bot.AuditEntry{Action: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if err := db.Backup(ctx, crashed); err != nil {
+		t.Fatal(err)
+	}
+	if first(t, storage.NewSeenEvents(openAt(t, crashed), nil), bot.Slack, "c:T1") {
+		t.Error("the commit after a rolled-back write did not write the id")
+	}
 }
