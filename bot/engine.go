@@ -28,7 +28,12 @@ type EngineConfig struct {
 	Metrics Metrics
 	// Timeout bounds the handling of one event (default 15 s).
 	Timeout time.Duration
-	// DedupeSize is how many recent event ids are remembered (default 20,000).
+	// Redeliveries remembers the ids of accepted events, so a redelivered
+	// event is dropped (storage.SeenEvents, across restarts). Nil keeps the
+	// last DedupeSize ids in memory, forgotten by a restart.
+	Redeliveries Redeliveries
+	// DedupeSize is how many recent event ids the in-memory Redeliveries
+	// remembers (default 20,000); unused when Redeliveries is set.
 	DedupeSize int
 }
 
@@ -44,7 +49,7 @@ type Engine struct {
 	catalog   *Catalog
 	log       *slog.Logger
 	timeout   time.Duration
-	dedupe    *dedupe
+	seen      Redeliveries
 
 	// life is the parent of every event's context: handlers keep running
 	// when a platform stops taking events, until Shutdown ends them.
@@ -110,6 +115,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.DedupeSize <= 0 {
 		cfg.DedupeSize = 20000
 	}
+	if cfg.Redeliveries == nil {
+		cfg.Redeliveries = newDedupe(cfg.DedupeSize)
+	}
 	life, end := context.WithCancel(context.Background())
 	e := &Engine{
 		life:      life,
@@ -120,7 +128,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		catalog:   cfg.Catalog,
 		log:       cfg.Logger.With("component", "engine"),
 		timeout:   cfg.Timeout,
-		dedupe:    newDedupe(cfg.DedupeSize),
+		seen:      cfg.Redeliveries,
 	}
 	if err := e.makeMetrics(cfg.Metrics); err != nil {
 		return nil, fmt.Errorf("new engine: %w", err)
@@ -182,14 +190,17 @@ func (e *Engine) Catalog() *Catalog { return e.catalog }
 // an event accepted before a platform stops is finished (see Shutdown).
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err error) {
 	platform := platformOf(ev)
-	if ev.ID != "" && !e.dedupe.first(dedupeKey{platform, ev.ID}) {
-		e.counter(platform, ev.Kind, "duplicate").Inc()
-		return nil, nil
-	}
 	e.gate.RLock()
 	if e.closing {
+		// Not recorded as seen: the platform's redelivery after the
+		// restart is handled.
 		e.gate.RUnlock()
 		e.counter(platform, ev.Kind, "shutdown").Inc()
+		return nil, nil
+	}
+	if !e.first(ctx, platform, ev) {
+		e.gate.RUnlock()
+		e.counter(platform, ev.Kind, "duplicate").Inc()
 		return nil, nil
 	}
 	e.inflight.Add(1)
@@ -216,6 +227,22 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err e
 		e.observer(ev.Kind).Observe(time.Since(start).Seconds())
 	}()
 	return e.router.HandleEvent(ctx, ev)
+}
+
+// first reports whether ev is not a redelivery. An event without an id is
+// always first. When the store of seen ids fails, the event is handled: a
+// lost event is worse than a rare second handling, which the state machines
+// of the skills refuse where it matters (a draft sends once).
+func (e *Engine) first(ctx context.Context, platform PlatformID, ev Event) bool {
+	if ev.ID == "" {
+		return true
+	}
+	ok, err := e.seen.First(context.WithoutCancel(ctx), platform, ev.ID)
+	if err != nil {
+		e.log.Warn("redelivery check failed; handling the event", "event", ev.ID, "err", err)
+		return true
+	}
+	return ok
 }
 
 // errorReply logs err as it deserves and returns what the user reads.
