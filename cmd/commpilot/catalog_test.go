@@ -54,7 +54,10 @@ func keyFamilies() map[string][]string {
 	for _, a := range []bot.ApprovalState{bot.ApprovalNone, bot.ApprovalPending, bot.ApprovalApproved, bot.ApprovalRejected} {
 		approvals = append(approvals, string(a))
 	}
-	var weekdays, months []string
+	var langs, weekdays, months []string
+	for _, l := range bot.Langs() {
+		langs = append(langs, string(l))
+	}
 	for d := range 7 {
 		weekdays = append(weekdays, strconv.Itoa(d))
 	}
@@ -66,6 +69,7 @@ func keyFamilies() map[string][]string {
 		"state.":             states,
 		"urgency.":           urgencies,
 		"inbox.flag.":        inbox.FlagNames(),
+		"inbox.lang.":        langs,
 		"digest.kind.":       kinds,
 		"digest.urgency.":    urgencies,
 		"digest.sens.":       {"low", "normal", "high"},
