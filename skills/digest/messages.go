@@ -28,7 +28,6 @@ var messages = bot.Messages{
 		"digest.f.topics":          "Rising topics",
 		"digest.f.posts":           "Scheduled posts",
 		"digest.f.moderation":      "Moderation actions",
-		"digest.messages.total":    "%d messages%s",
 		"digest.messages.channel":  "%s: %d%s",
 		"digest.items.total":       "%d new%s",
 		"digest.kind.complaint":    "complaints: %d",
@@ -76,7 +75,6 @@ var messages = bot.Messages{
 		"digest.ok.scheduled":         "Digest scheduled %s. The next one goes out %s in %s.",
 		"digest.ok.off":               "The scheduled digest is off.",
 		"digest.ok.channel":           "Scheduled digests will be posted in %s.",
-		"digest.ok.rebuilt":           "Digest figures recounted from %d stored messages.",
 		"digest.ok.rebuilding":        "Recounting the digest figures from the stored history; I will tell you here when it is done.",
 		"digest.err.rebuilding":       "A recount is already under way: wait for it to finish.",
 		"digest.err.rebuild_failed":   "The recount failed; the figures were left as they were. Try again later.",
@@ -100,6 +98,12 @@ var messages = bot.Messages{
 		"digest.ok.alerts_off":        "Spike alerts are off.",
 		"digest.err.level":            "Say which sensitivity: low, normal or high.",
 		"digest.sens.low":             "low", "digest.sens.normal": "normal", "digest.sens.high": "high",
+
+		// Counted messages: key#one and key#other (see bot.Catalog.T).
+		"digest.messages.total#one":   "%d message%s",
+		"digest.messages.total#other": "%d messages%s",
+		"digest.ok.rebuilt#one":       "Digest figures recounted from %d stored message.",
+		"digest.ok.rebuilt#other":     "Digest figures recounted from %d stored messages.",
 	},
 	bot.French: {
 		"help.digest.now":          "Publier ici, tout de suite, le bilan de la veille avec son graphique.",
@@ -123,7 +127,6 @@ var messages = bot.Messages{
 		"digest.f.topics":          "Sujets en hausse",
 		"digest.f.posts":           "Publications programmées",
 		"digest.f.moderation":      "Actions de modération",
-		"digest.messages.total":    "%d messages%s",
 		"digest.messages.channel":  "%s : %d%s",
 		"digest.items.total":       "%d nouveaux%s",
 		"digest.kind.complaint":    "réclamations : %d",
@@ -171,7 +174,6 @@ var messages = bot.Messages{
 		"digest.ok.scheduled":         "Bilan programmé %s. Le prochain part %s dans %s.",
 		"digest.ok.off":               "Le bilan programmé est désactivé.",
 		"digest.ok.channel":           "Les bilans programmés seront publiés dans %s.",
-		"digest.ok.rebuilt":           "Chiffres du bilan recalculés à partir de %d messages enregistrés.",
 		"digest.ok.rebuilding":        "Je recalcule les chiffres du bilan à partir de l'historique enregistré ; je vous préviens ici quand c'est terminé.",
 		"digest.err.rebuilding":       "Un recalcul est déjà en cours : attendez qu'il se termine.",
 		"digest.err.rebuild_failed":   "Le recalcul a échoué ; les chiffres n'ont pas changé. Réessayez plus tard.",
@@ -195,6 +197,12 @@ var messages = bot.Messages{
 		"digest.ok.alerts_off":        "Les alertes de pic sont désactivées.",
 		"digest.err.level":            "Précisez la sensibilité : low, normal ou high.",
 		"digest.sens.low":             "faible", "digest.sens.normal": "normale", "digest.sens.high": "élevée",
+
+		// Counted messages: key#one and key#other (see bot.Catalog.T).
+		"digest.messages.total#one":   "%d message%s",
+		"digest.messages.total#other": "%d messages%s",
+		"digest.ok.rebuilt#one":       "Chiffres du bilan recalculés à partir de %d message enregistré.",
+		"digest.ok.rebuilt#other":     "Chiffres du bilan recalculés à partir de %d messages enregistrés.",
 	},
 	bot.Dutch: {
 		"help.digest.now":          "Het overzicht van de afgelopen dag hier meteen plaatsen, met de grafiek.",
@@ -218,7 +226,6 @@ var messages = bot.Messages{
 		"digest.f.topics":          "Opkomende onderwerpen",
 		"digest.f.posts":           "Geplande berichten",
 		"digest.f.moderation":      "Moderatieacties",
-		"digest.messages.total":    "%d berichten%s",
 		"digest.messages.channel":  "%s: %d%s",
 		"digest.items.total":       "%d nieuw%s",
 		"digest.kind.complaint":    "klachten: %d",
@@ -266,7 +273,6 @@ var messages = bot.Messages{
 		"digest.ok.scheduled":         "Overzicht ingepland %s. Het volgende komt %s in %s.",
 		"digest.ok.off":               "Het geplande overzicht staat uit.",
 		"digest.ok.channel":           "Geplande overzichten worden in %s geplaatst.",
-		"digest.ok.rebuilt":           "Cijfers van het overzicht opnieuw berekend uit %d opgeslagen berichten.",
 		"digest.ok.rebuilding":        "Ik bereken de cijfers van het overzicht opnieuw uit de opgeslagen geschiedenis; ik laat het hier weten als het klaar is.",
 		"digest.err.rebuilding":       "Er loopt al een herberekening: wacht tot die klaar is.",
 		"digest.err.rebuild_failed":   "De herberekening is mislukt; de cijfers zijn ongewijzigd. Probeer het later opnieuw.",
@@ -290,5 +296,11 @@ var messages = bot.Messages{
 		"digest.ok.alerts_off":        "Piekmeldingen staan uit.",
 		"digest.err.level":            "Geef de gevoeligheid op: low, normal of high.",
 		"digest.sens.low":             "laag", "digest.sens.normal": "normaal", "digest.sens.high": "hoog",
+
+		// Counted messages: key#one and key#other (see bot.Catalog.T).
+		"digest.messages.total#one":   "%d bericht%s",
+		"digest.messages.total#other": "%d berichten%s",
+		"digest.ok.rebuilt#one":       "Cijfers van het overzicht opnieuw berekend uit %d opgeslagen bericht.",
+		"digest.ok.rebuilt#other":     "Cijfers van het overzicht opnieuw berekend uit %d opgeslagen berichten.",
 	},
 }

@@ -35,22 +35,28 @@ func (s *Skill) Messages() bot.Messages { return Messages() }
 func Messages() bot.Messages {
 	return bot.Messages{
 		bot.English: {
-			"history.setup.ok.retention":   "Community messages will be kept %d days.",
-			"history.setup.err.retention":  "Retention %q: use a period from 1d to 365d, such as 30d.",
-			"history.setup.show.retention": "Message retention: %d days",
-			"help.setup.retention":         "How long community messages are kept (1d to 365d).",
+			"history.setup.ok.retention#one":     "Community messages will be kept %d day.",
+			"history.setup.ok.retention#other":   "Community messages will be kept %d days.",
+			"history.setup.err.retention":        "Retention %q: use a period from 1d to 365d, such as 30d.",
+			"history.setup.show.retention#one":   "Message retention: %d day",
+			"history.setup.show.retention#other": "Message retention: %d days",
+			"help.setup.retention":               "How long community messages are kept (1d to 365d).",
 		},
 		bot.French: {
-			"history.setup.ok.retention":   "Les messages de la communauté seront conservés %d jours.",
-			"history.setup.err.retention":  "Conservation %q : utilisez une durée de 1d à 365d, comme 30d.",
-			"history.setup.show.retention": "Conservation des messages : %d jours",
-			"help.setup.retention":         "Durée de conservation des messages (1d à 365d).",
+			"history.setup.ok.retention#one":     "Les messages de la communauté seront conservés %d jour.",
+			"history.setup.ok.retention#other":   "Les messages de la communauté seront conservés %d jours.",
+			"history.setup.err.retention":        "Conservation %q : utilisez une durée de 1d à 365d, comme 30d.",
+			"history.setup.show.retention#one":   "Conservation des messages : %d jour",
+			"history.setup.show.retention#other": "Conservation des messages : %d jours",
+			"help.setup.retention":               "Durée de conservation des messages (1d à 365d).",
 		},
 		bot.Dutch: {
-			"history.setup.ok.retention":   "Communityberichten worden %d dagen bewaard.",
-			"history.setup.err.retention":  "Bewaartermijn %q: gebruik een periode van 1d tot 365d, zoals 30d.",
-			"history.setup.show.retention": "Bewaartermijn berichten: %d dagen",
-			"help.setup.retention":         "Hoe lang communityberichten bewaard worden (1d tot 365d).",
+			"history.setup.ok.retention#one":     "Communityberichten worden %d dag bewaard.",
+			"history.setup.ok.retention#other":   "Communityberichten worden %d dagen bewaard.",
+			"history.setup.err.retention":        "Bewaartermijn %q: gebruik een periode van 1d tot 365d, zoals 30d.",
+			"history.setup.show.retention#one":   "Bewaartermijn berichten: %d dag",
+			"history.setup.show.retention#other": "Bewaartermijn berichten: %d dagen",
+			"help.setup.retention":               "Hoe lang communityberichten bewaard worden (1d tot 365d).",
 		},
 	}
 }

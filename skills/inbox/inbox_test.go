@@ -608,7 +608,7 @@ func TestInboxCommands(t *testing.T) {
 
 	list := bottest.ReplyText(f.Command(t, alice, "inbox"))
 	i1, i2 := strings.Index(list, "#1 "), strings.Index(list, "#2 ")
-	if !strings.Contains(list, "2 open items") || i1 < 0 || i2 < 0 || i1 > i2 || !strings.Contains(list, "0m") {
+	if !strings.Contains(list, "2 open items") || i1 < 0 || i2 < 0 || i1 > i2 || !strings.Contains(list, "· 0 minutes ·") {
 		t.Errorf("inbox list:\n%s", list)
 	}
 	if got := bottest.ReplyText(f.Command(t, alice, "inbox assign 2 <@slack:U0BOB>")); got != "#2 assigned to <@slack:U0BOB>." {
