@@ -65,6 +65,7 @@ Staff: <@slack:U0ALICE> (slack)
 Time zone: Europe/Paris
 Language: en
 Voice: friendly, no emoji
+Address in drafts: each language's usual one (vous in French, je in Dutch)
 Send delay: 30s
 Message retention: 14 days
 Scheduled posts: no approval needed; catch-up after downtime: 1h`,
@@ -77,6 +78,7 @@ Concurrents surveillés : aucun
 Fuseau horaire : Europe/Paris
 Langue : fr
 Ton : friendly, no emoji
+Vouvoiement ou tutoiement des brouillons : l'usage de chaque langue (vous en français, je en néerlandais)
 Délai d'envoi : 30s
 Conservation des messages : 14 jours
 Publications programmées : sans validation ; rattrapage après un arrêt : 1h`,
@@ -89,6 +91,7 @@ Team: <@slack:U0ALICE> (slack)
 Tijdzone: Europe/Paris
 Taal: nl
 Toon: friendly, no emoji
+Aanspreekvorm in concepten: wat per taal gebruikelijk is (je in het Nederlands, vous in het Frans)
 Verzendvertraging: 30s
 Bewaartermijn berichten: 14 dagen
 Geplande berichten: geen goedkeuring nodig; inhalen na uitval: 1h`,

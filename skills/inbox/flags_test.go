@@ -69,27 +69,34 @@ func TestOfflineDraftsRaiseNoFlag(t *testing.T) {
 		bot.French:  {Question: "Quand livrez-vous ?", Answer: "Nous livrons sous 3 jours ouvrés."},
 		bot.Dutch:   {Question: "Wanneer leveren jullie?", Answer: "We leveren binnen 3 werkdagen."},
 	}
+	n := 0
 	for _, lang := range bot.Langs() {
 		for _, kind := range bot.Kinds() {
 			for _, author := range []string{"", "marie"} {
 				for _, withFAQ := range []bool{false, true} {
-					req := bot.DraftRequest{Text: "…", Author: author, Triage: bot.Triage{Lang: string(lang), Kind: kind}}
-					if withFAQ {
-						req.FAQ = []bot.FAQEntry{faq[lang]}
-					}
-					d, err := inbox.OfflineDrafter{}.Draft(context.Background(), req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if got := inbox.Flags(d.Text, req.FAQ); len(got) > 0 {
-						t.Errorf("%s %s draft %q flagged %v", lang, kind, d.Text, got)
-					}
-					if got, ok := langOf(d.Text); ok && got != lang {
-						t.Errorf("%s %s draft %q read as %s: it would be flagged as another language", lang, kind, d.Text, got)
+					for _, address := range []bot.Address{bot.AddressDefault, bot.AddressFormal, bot.AddressInformal} {
+						req := bot.DraftRequest{Text: "…", Author: author, Triage: bot.Triage{Lang: string(lang), Kind: kind}, Address: address}
+						if withFAQ {
+							req.FAQ = []bot.FAQEntry{faq[lang]}
+						}
+						d, err := inbox.OfflineDrafter{}.Draft(context.Background(), req)
+						if err != nil {
+							t.Fatal(err)
+						}
+						n++
+						if got := inbox.Flags(d.Text, req.FAQ); len(got) > 0 {
+							t.Errorf("%s %s draft %q flagged %v", lang, kind, d.Text, got)
+						}
+						if got, ok := langOf(d.Text); ok && got != lang {
+							t.Errorf("%s %s draft %q read as %s: it would be flagged as another language", lang, kind, d.Text, got)
+						}
 					}
 				}
 			}
 		}
+	}
+	if n != 216 {
+		t.Fatalf("drafted %d replies, want 216", n)
 	}
 }
 

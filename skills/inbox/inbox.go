@@ -321,7 +321,7 @@ func (s *Skill) redraft(ctx context.Context, st bot.Settings, it bot.Item, instr
 	relevant := RelevantFAQ(faq, text, 3)
 	dctx, cancel := context.WithTimeout(ctx, s.DraftTimeout)
 	d, err := s.Drafter.Draft(dctx, bot.DraftRequest{Text: text, Author: it.Author.Name, Triage: it.Triage,
-		Voice: st.Voice, FAQ: relevant, Instruction: instruction, Previous: previous})
+		Voice: st.Voice, Address: st.Address, FAQ: relevant, Instruction: instruction, Previous: previous})
 	cancel()
 	if err != nil {
 		return it, fmt.Errorf("draft item %d: %w", it.ID, err)
