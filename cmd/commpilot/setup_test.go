@@ -70,8 +70,8 @@ Send delay: 30s
 Message retention: 14 days
 Scheduled posts: no approval needed; catch-up after downtime: 1h`,
 		"fr": `*Réglages de commpilot*
-Salon de l'équipe : <#slack:C0TEAM> (slack)
-Salons surveillés : <#slack:C0COMMUNITY> (slack)
+Canal de l'équipe : <#slack:C0TEAM> (slack)
+Canaux surveillés : <#slack:C0COMMUNITY> (slack)
 Mots-clés de la marque : Acme, ACME Cloud
 Concurrents surveillés : aucun
 Équipe : <@slack:U0ALICE> (slack)

@@ -45,7 +45,7 @@ func Messages() bot.Messages {
 		bot.French: {
 			"history.setup.ok.retention#one":     "Les messages de la communauté seront conservés %d jour.",
 			"history.setup.ok.retention#other":   "Les messages de la communauté seront conservés %d jours.",
-			"history.setup.err.retention":        "Conservation %q : utilisez une durée de 1d à 365d, comme 30d.",
+			"history.setup.err.retention":        "Conservation %q : indiquez une durée de 1d à 365d, par exemple 30d.",
 			"history.setup.show.retention#one":   "Conservation des messages : %d jour",
 			"history.setup.show.retention#other": "Conservation des messages : %d jours",
 			"help.setup.retention":               "Durée de conservation des messages (1d à 365d).",
