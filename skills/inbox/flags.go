@@ -79,21 +79,24 @@ func FlagNames() []string {
 // that person to write.
 var powerClaims = regexp.MustCompile(strings.Join([]string{
 	// English
-	`\bas (?:the|an|a|your|this server's|the server's) (?:server |community )?(?:admin|administrator|moderator|mod|owner)s?\b`,
+	`\bas (?:the|an|a|your|this server's|the server's) (?:server |community )?(?:admin|administrator|moderator|mod)s?\b`,
+	`\bas (?:the|this) (?:server|community|discord)(?:'s)? owner\b`,
 	`\b(?:i|we)(?: have|'ve)?(?: just| already)? (?:banned|kicked|muted|suspended|timed (?:you )?out|refunded|reimbursed)\b`,
 	`\b(?:i|we)(?: will|'ll| am going to|'m going to| are going to) (?:ban|kick|mute|suspend|refund|reimburse)\b`,
 	`\b(?:refund|reimbursement|compensation)(?: request)? (?:has been|was|is|will be) (?:granted|approved|issued|processed|accepted)\b`,
 	`\byou(?: have|'ve)? (?:been|are now|are) (?:banned|kicked|muted|suspended)\b`,
 	`\b(?:i|we)(?: have|'ve)? (?:issued|granted|approved) (?:you |your )?(?:a |the )?(?:full )?refund\b`,
 	// French
-	`\ben tant qu'(?:admin|administrat(?:eur|rice)|moderat(?:eur|rice)|proprietaire)\b`,
+	`\ben tant qu'(?:admin|administrat(?:eur|rice)|moderat(?:eur|rice))\b`,
+	`\ben tant que proprietaire (?:du|de ce) serveur\b`,
 	`\b(?:j'ai|je (?:vous|t'|l'|les) ?ai|nous (?:vous |t'|l'|les )?avons) (?:bien )?(?:banni|expulse|exclu|suspendu|rembourse)e?s?\b`,
 	`\b(?:je (?:vais|peux)|nous (?:allons|pouvons)) (?:vous |te |t'|le |la |les )?(?:bannir|expulser|exclure|suspendre|rembourser)\b`,
 	`\b(?:vous avez|tu as) ete (?:banni|expulse|exclu|suspendu|rembourse)e?s?\b`,
 	`\b(?:votre|ton|le) remboursement (?:a ete|est|sera) (?:accorde|valide|effectue|approuve|accepte)\b`,
 	`\bnous (?:avons|allons) (?:proceder|procede) (?:a votre|au) remboursement\b`,
 	// Dutch
-	`\bals (?:de |een |jullie )?(?:beheerder|admin|moderator|eigenaar)\b`,
+	`\bals (?:de |een |jullie )?(?:beheerder|admin|moderator)\b`,
+	`\bals eigenaar van (?:de|deze) server\b`,
 	`\b(?:ik heb|we hebben|wij hebben)\b[^.!?]{0,40}?\b(?:verbannen|gebannd|gebanned|gekickt|geschorst|terugbetaald|gerestitueerd)\b`,
 	`\b(?:ik|we|wij) (?:zal|zullen|ga|gaan) (?:je|jou|u|jullie) (?:verbannen|bannen|kicken|schorsen|terugbetalen)\b`,
 	`\b(?:je|u|jij) (?:bent|werd|is) (?:nu )?(?:verbannen|gebannd|gebanned|gekickt|geschorst)\b`,

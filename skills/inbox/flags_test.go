@@ -31,6 +31,7 @@ func TestStaffClaimsFlagged(t *testing.T) {
 		"Good news: your refund has been approved and will reach you this week.",
 		"We have issued a full refund to your card.",
 		"You have been banned from the community.",
+		"As the server owner I removed your post.",
 		"En tant qu'administrateur de ce serveur, je vous ai banni.",
 		"Bonjour, j'ai remboursé votre commande ce matin.",
 		"Votre remboursement a été accordé.",
@@ -40,6 +41,8 @@ func TestStaffClaimsFlagged(t *testing.T) {
 		"Hoi, we hebben het bedrag van je bestelling terugbetaald.",
 		"Je terugbetaling is goedgekeurd.",
 		"U bent geschorst.",
+		"En tant que propriétaire du serveur, je décide.",
+		"Als eigenaar van deze server bepaal ik dat.",
 	} {
 		if got := inbox.Flags(draft, nil); !slices.Contains(got, "staff_claim") {
 			t.Errorf("Flags(%q) = %v, want staff_claim", draft, got)
@@ -52,6 +55,9 @@ func TestStaffClaimsFlagged(t *testing.T) {
 		"Pour un remboursement, écrivez-nous en message privé.",
 		"Een beheerder bekijkt je melding.",
 		"Voor een terugbetaling kun je ons een privébericht sturen.",
+		"As the owner of the account, you can ask for a new invoice.",
+		"En tant que propriétaire du compte, vous pouvez demander une facture.",
+		"Als eigenaar van het account kun je een nieuwe factuur vragen.",
 	} {
 		if got := inbox.Flags(draft, nil); slices.Contains(got, "staff_claim") {
 			t.Errorf("Flags(%q) = %v: an ordinary reply flagged as claiming powers", draft, got)
