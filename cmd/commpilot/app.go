@@ -147,7 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		mod,
 		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
-			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Now: cfg.Clock,
+			Classifier: classifier, Drafter: drafter, LangOf: memberLang(offline), Catalog: catalog, Link: m.Engine.Link, Timers: timers, Now: cfg.Clock,
 			Logger: m.Logger}),
 		posts,
 		digests,

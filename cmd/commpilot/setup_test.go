@@ -65,18 +65,20 @@ Staff: <@slack:U0ALICE> (slack)
 Time zone: Europe/Paris
 Language: en
 Voice: friendly, no emoji
+Address in drafts: each language's usual one (vous in French, je in Dutch)
 Send delay: 30 seconds
 Message retention: 14 days
 Scheduled posts: no approval needed; catch-up after downtime: 1h`,
 		"fr": `*Réglages de commpilot*
-Salon de l'équipe : <#slack:C0TEAM> (slack)
-Salons surveillés : <#slack:C0COMMUNITY> (slack)
+Canal de l'équipe : <#slack:C0TEAM> (slack)
+Canaux surveillés : <#slack:C0COMMUNITY> (slack)
 Mots-clés de la marque : Acme, ACME Cloud
 Concurrents surveillés : aucun
 Équipe : <@slack:U0ALICE> (slack)
 Fuseau horaire : Europe/Paris
 Langue : fr
 Ton : friendly, no emoji
+Vouvoiement ou tutoiement des brouillons : l'usage de chaque langue (vous en français, je en néerlandais)
 Délai d'envoi : 30 secondes
 Conservation des messages : 14 jours
 Publications programmées : sans validation ; rattrapage après un arrêt : 1h`,
@@ -89,6 +91,7 @@ Team: <@slack:U0ALICE> (slack)
 Tijdzone: Europe/Paris
 Taal: nl
 Toon: friendly, no emoji
+Aanspreekvorm in concepten: wat per taal gebruikelijk is (je in het Nederlands, vous in het Frans)
 Verzendvertraging: 30 seconden
 Bewaartermijn berichten: 14 dagen
 Geplande berichten: geen goedkeuring nodig; inhalen na uitval: 1h`,

@@ -46,7 +46,7 @@ func Messages() bot.Messages {
 		},
 		bot.French: {
 			"history.setup.ok.retention":   "Les messages de la communauté seront conservés %s.",
-			"history.setup.err.retention":  "Conservation %q : utilisez une durée de 1j à 365j, comme 30j.",
+			"history.setup.err.retention":  "Conservation %q : indiquez une durée de 1j à 365j, par exemple 30j.",
 			"history.setup.show.retention": "Conservation des messages : %s",
 			"help.setup.retention":         "Durée de conservation des messages (1j à 365j).",
 		},

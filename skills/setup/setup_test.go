@@ -146,7 +146,7 @@ func TestLanguageSwitchesBotWords(t *testing.T) {
 	if got := bottest.ReplyText(env.Command(t, bottest.Staff, "setup timezone Nowhere/Land")); !strings.Contains(got, "Fuseau horaire inconnu") {
 		t.Errorf("fr error: %q", got)
 	}
-	if got := bottest.ReplyText(env.Command(t, bottest.Member, "help")); !strings.Contains(got, "Commandes de commpilot") || !strings.Contains(got, "Surveiller un salon") {
+	if got := bottest.ReplyText(env.Command(t, bottest.Member, "help")); !strings.Contains(got, "Commandes de commpilot") || !strings.Contains(got, "Surveiller un canal") {
 		t.Errorf("fr help: %q", got)
 	}
 	env.Command(t, bottest.Staff, "setup language nl")
