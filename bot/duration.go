@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -63,40 +64,28 @@ func ParseDuration(s string) (time.Duration, error) {
 	return total, nil
 }
 
-// unitWords are a unit's singular and plural in one language.
-type unitWords struct{ one, many string }
-
-// durationWords are, per language, the words of days, hours, minutes and
-// seconds, largest first.
-var durationWords = map[Lang][4]unitWords{
-	English: {{"day", "days"}, {"hour", "hours"}, {"minute", "minutes"}, {"second", "seconds"}},
-	French:  {{"jour", "jours"}, {"heure", "heures"}, {"minute", "minutes"}, {"seconde", "secondes"}},
-	Dutch:   {{"dag", "dagen"}, {"uur", "uur"}, {"minuut", "minuten"}, {"seconde", "seconden"}},
-}
-
 // FormatDuration writes d for people in lang, to the second, largest unit
 // first and without the units that are zero: "366 days", "1 day",
 // "2 hours 30 minutes"; "1 jour", "2 heures 30 minutes"; "2 uur 30
-// minuten". French takes the singular for 0 and 1, English and Dutch for 1
-// only. A negative d is written as 0.
+// minuten". The words are the core catalogue's unit.* plurals (PluralForm:
+// French takes the singular for 0 and 1). A negative d is written as 0.
 func FormatDuration(d time.Duration, lang Lang) string {
-	words, ok := durationWords[lang]
+	words, ok := coreMessages[lang]
 	if !ok {
-		words = durationWords[English]
+		lang, words = English, coreMessages[English]
 	}
 	secs := int64(max(d.Round(time.Second), 0) / time.Second)
 	var parts []string
-	for i, size := range [4]int64{86400, 3600, 60, 1} {
-		n := secs / size
-		secs %= size
+	for i, u := range [4]struct {
+		key  string
+		size int64
+	}{{"unit.day", 86400}, {"unit.hour", 3600}, {"unit.minute", 60}, {"unit.second", 1}} {
+		n := secs / u.size
+		secs %= u.size
 		if n == 0 && (i < 3 || len(parts) > 0) {
 			continue
 		}
-		w := words[i].many
-		if n == 1 || (n == 0 && lang == French) {
-			w = words[i].one
-		}
-		parts = append(parts, strconv.FormatInt(n, 10)+" "+w)
+		parts = append(parts, fmt.Sprintf(words[u.key+"#"+PluralForm(lang, n)], n))
 	}
 	return strings.Join(parts, " ")
 }

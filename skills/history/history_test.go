@@ -238,7 +238,7 @@ func TestSetupRetentionInTheTeamsLanguage(t *testing.T) {
 		{"setup retention 30j", "Les messages de la communauté seront conservés 30 jours."},
 		{"setup retention 1j", "Les messages de la communauté seront conservés 1 jour."},
 		{"setup retention 2sem", "Les messages de la communauté seront conservés 14 jours."},
-		{"setup retention 400j", `Conservation "400j" : utilisez une durée de 1j à 365j, comme 30j.`},
+		{"setup retention 400j", `Conservation "400j" : indiquez une durée de 1j à 365j, par exemple 30j.`},
 	} {
 		if got := bottest.ReplyText(f.env.Command(t, staff, c.cmd)); got != c.want {
 			t.Errorf("%q: %q, want %q", c.cmd, got, c.want)
