@@ -395,7 +395,7 @@ func unindex(tx *bbolt.Tx, x *indexed) error {
 	return nil
 }
 
-// migrateInboxIndexes (v9) builds the inbox indexes of a file written
+// migrateInboxIndexes (v10) builds the inbox indexes of a file written
 // before them, and records the work its items were left with: an open item
 // without a card needs one (WorkCard), a new item a draft (WorkDraft), so
 // the next start finishes them.
@@ -444,7 +444,7 @@ func (s *Inbox) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.bolt.Batch(fn)
+	return s.db.batch(fn)
 }
 
 func (s *Inbox) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {

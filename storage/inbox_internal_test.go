@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,31 +15,32 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// TestMigrateInboxIndexes builds a file as v8 wrote it (items and
-// conversation keys, no indexes), then opens it: the indexes find the open
-// items, the outbox holds what a v8 process left without a draft or a card,
-// and the purge deletes a finished item with its conversation key.
+// TestMigrateInboxIndexes builds a file as the version before the inbox
+// indexes wrote it (items and conversation keys, no indexes), then opens
+// it: the indexes find the open items, the outbox holds what an older
+// process left without a draft or a card, and the purge deletes a finished
+// item with its conversation key.
 func TestMigrateInboxIndexes(t *testing.T) {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	path := filepath.Join(t.TempDir(), "v8.db")
+	path := filepath.Join(t.TempDir(), "old.db")
 	bdb, err := bbolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, bdb, path, migrations()[:8], log); err != nil {
+	if err := migrate(ctx, bdb, path, migrations()[:inboxIndexesStep(t)], log); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	card := bot.MessageRef{Channel: bot.ChannelRef{Platform: bot.Slack, ID: "CTEAM"}, ID: "1.1"}
-	v8 := []bot.Item{
+	old := []bot.Item{
 		{ID: 1, State: bot.ItemSent, Created: t0, Updated: t0.Add(time.Hour), Card: card},
 		{ID: 2, State: bot.ItemDrafted, Created: t0.Add(3 * time.Hour), Updated: t0.Add(3 * time.Hour), Card: card, Draft: "Hi"},
 		{ID: 3, State: bot.ItemDrafted, Created: t0.Add(2 * time.Hour), Updated: t0.Add(2 * time.Hour), Draft: "Hi"}, // card never posted
 		{ID: 4, State: bot.ItemNew, Created: t0.Add(4 * time.Hour), Updated: t0.Add(4 * time.Hour)},                  // never drafted
 	}
 	err = bdb.Update(func(tx *bbolt.Tx) error {
-		for _, it := range v8 {
+		for _, it := range old {
 			if err := PutJSON(tx.Bucket([]byte(BucketInboxItems)), U64Key(it.ID), &it); err != nil {
 				return err
 			}
@@ -57,7 +59,7 @@ func TestMigrateInboxIndexes(t *testing.T) {
 
 	db, err := Open(ctx, path, Options{Logger: log})
 	if err != nil {
-		t.Fatalf("open v8 file: %v", err)
+		t.Fatalf("open the older file: %v", err)
 	}
 	defer db.Close()
 	s := NewInbox(db)
@@ -83,6 +85,18 @@ func TestMigrateInboxIndexes(t *testing.T) {
 	if _, found, _ := s.Find(ctx, []string{"discord:1:2"}); !found {
 		t.Error("an open item's conversation key was deleted")
 	}
+}
+
+// inboxIndexesStep is the index of the migration that builds the inbox
+// indexes.
+func inboxIndexesStep(t *testing.T) int {
+	for i, m := range migrations() {
+		if strings.Contains(m.name, "inbox indexes") {
+			return i
+		}
+	}
+	t.Fatal("no inbox indexes migration")
+	return 0
 }
 
 func ids(items []bot.Item) []uint64 {

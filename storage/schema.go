@@ -36,6 +36,8 @@ const (
 	BucketModRules     = "mod_rules"      // moderation rules: platform 0 name → JSON
 	BucketModCases     = "mod_cases"      // moderation cases by number (its sequence numbers them)
 	BucketModMember    = "mod_member"     // member key 0 case number → empty: a member's cases
+	BucketSeenEvents   = "seen_events"    // platform 0 event id → when first seen (U64Key of Unix ns)
+	BucketSeenByTime   = "seen_by_time"   // TimeKey(first seen, platform, id) → its seen_events key
 )
 
 // Indexes of the inbox store (see Inbox), frozen like the others.
@@ -98,7 +100,10 @@ func migrations() []migration {
 		{"v8: scheduled posts", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
 		}},
-		{"v9: inbox indexes (open items, finished items, outbox, keys by item)", migrateInboxIndexes},
+		{"v9: seen event ids", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketSeenEvents, BucketSeenByTime)
+		}},
+		{"v10: inbox indexes (open items, finished items, outbox, keys by item)", migrateInboxIndexes},
 	}
 }
 

@@ -242,7 +242,7 @@ func TestCommandOptionsReachTheRouter(t *testing.T) {
 		t.Errorf("answer %q", got)
 	}
 	ev := e.seen.wait(t, 1, func(ev bot.Event) bool { return ev.Command == "rule timeout" })[0]
-	want := map[string]string{"user": "discord:" + discordtest.Bob.ID, "for": "2h0m0s", "in": "discord:" + discordtest.TeamChannelID}
+	want := map[string]string{"user": "discord:" + discordtest.Bob.ID, "for": "2h", "in": "discord:" + discordtest.TeamChannelID}
 	for k, v := range want {
 		if ev.Options[k] != v {
 			t.Errorf("option %s = %q, want %q (all: %v)", k, ev.Options[k], v, ev.Options)

@@ -23,6 +23,7 @@ import (
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
 	"github.com/commpilot/commpilot/skills/moderation"
+	"github.com/commpilot/commpilot/skills/privacy"
 	"github.com/commpilot/commpilot/skills/schedule"
 	"github.com/commpilot/commpilot/skills/setup"
 	"github.com/commpilot/commpilot/skills/triage"
@@ -113,8 +114,11 @@ func (m *Main) Run(ctx context.Context) error {
 	// Skills bring their own words (bot.Localized); bot.Install adds them.
 	catalog := bot.NewCatalog(slack.Messages(), discord.Messages())
 	router := &bot.Router{}
+	// Event ids are remembered in the database, so a redelivery straddling
+	// a restart is dropped too.
+	seen := storage.NewSeenEvents(db, cfg.Clock)
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
-		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout})
+		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout, Redeliveries: seen})
 	if err != nil {
 		return err
 	}
@@ -126,7 +130,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// stored and the inbox classified.
 	timers := storage.NewTimers(db, cfg.Clock)
 	messages, items, skillSettings := storage.NewMessageLog(db), storage.NewInbox(db), storage.NewSkillSettings(db)
-	mod := moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: skillSettings,
+	modStore := storage.NewModeration(db)
+	mod := moderation.New(moderation.Config{Store: modStore, Settings: m.Settings, Skills: skillSettings,
 		Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
 		LangOf: memberLang(offline), Judge: judge, Clock: cfg.Clock, Logger: m.Logger})
 	posts := schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: skillSettings,
@@ -136,18 +141,20 @@ func (m *Main) Run(ctx context.Context) error {
 		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger,
 		Posts: posts, Moderation: mod})
 	m.registry.MustRegister(digestCollector{digests})
-	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
-		setup.New(m.Settings, audit, catalog, m.Logger),
+	runners := append([]bot.Runner{timers, seen}, bot.Install(router, catalog,
+		setup.New(m.Settings, audit, catalog, m.Engine, m.Logger),
 		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		mod,
 		// The inbox decides with the offline triage in the handler and
 		// refines new items with the (LLM) classifier on its workers.
 		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
-			Triage: offline, Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers,
-			Now: cfg.Clock, Metrics: promMetrics{m.registry}, Logger: m.Logger}),
+			Triage: offline, Classifier: classifier, Drafter: drafter, LangOf: memberLang(offline), Catalog: catalog,
+			Link: m.Engine.Link, Timers: timers, Now: cfg.Clock, Metrics: promMetrics{m.registry}, Logger: m.Logger}),
 		posts,
 		digests,
+		privacy.New(privacy.Config{Messages: messages, Items: items, Cases: modStore, Settings: m.Settings,
+			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 	)...)
 
 	if err := m.serveHTTP(platforms); err != nil {

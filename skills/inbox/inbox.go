@@ -54,7 +54,11 @@ type Config struct {
 	// classification on the workers before its first draft (the LLM one).
 	Classifier bot.Classifier
 	Drafter    bot.Drafter
-	Catalog    *bot.Catalog
+	// LangOf tells the language of a draft, to flag a reply not in the
+	// member's language (the offline classifier's, as moderation's LangOf);
+	// nil leaves drafts' language unchecked.
+	LangOf  func(text string) (bot.Lang, bool)
+	Catalog *bot.Catalog
 	// Link builds a web link to a message ("" when the platform cannot).
 	Link   func(bot.MessageRef) string
 	Logger *slog.Logger
@@ -404,12 +408,12 @@ func (s *Skill) draft(ctx context.Context, st bot.Settings, it bot.Item, instruc
 	text := conversationText(it)
 	dctx, cancel := context.WithTimeout(ctx, s.DraftTimeout)
 	d, err := s.Drafter.Draft(dctx, bot.DraftRequest{Text: text, Author: it.Author.Name, Triage: it.Triage,
-		Voice: st.Voice, FAQ: faq.relevant(text, 3), Instruction: instruction, Previous: previous})
+		Voice: st.Voice, Address: st.Address, FAQ: faq.relevant(text, 3), Instruction: instruction, Previous: previous})
 	cancel()
 	if err != nil {
 		return bot.Draft{}, nil, fmt.Errorf("draft item %d: %w", it.ID, err)
 	}
-	return d, Flags(d.Text, faq.entries), nil
+	return d, s.flags(d.Text, faq.entries, it), nil
 }
 
 // storeDraft makes d the item's current draft; what names it in the
