@@ -31,7 +31,6 @@ type intakeWorld struct {
 func newIntakeWorld(t *testing.T) *intakeWorld {
 	w := &intakeWorld{t: t, discord: discordtest.New(t), slack: slacktest.New(t),
 		db: filepath.Join(t.TempDir(), "commpilot.db")}
-	w.slack.Timeout = time.Minute
 	return w
 }
 

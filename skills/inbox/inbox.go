@@ -71,7 +71,7 @@ type Config struct {
 	Now func() time.Time
 	// Metrics records the work queue's depth (default none).
 	Metrics bot.Metrics
-	// Workers is how many items are drafted and carded at once (default 4);
+	// Workers is how many items are drafted and carded at once (default 8);
 	// QueueSize bounds the queue (default 1024); Quiet is how long the
 	// follow-ups of an item are gathered before one redraft and card edit
 	// (default 2 s).
@@ -119,7 +119,7 @@ func New(cfg Config) *Skill {
 	if cfg.Metrics == nil {
 		cfg.Metrics = bot.NoMetrics{}
 	}
-	cfg.Workers = cmp.Or(max(cfg.Workers, 0), 4)
+	cfg.Workers = cmp.Or(max(cfg.Workers, 0), 8)
 	cfg.QueueSize = cmp.Or(max(cfg.QueueSize, 0), 1024)
 	cfg.Quiet = cmp.Or(max(cfg.Quiet, 0), 2*time.Second)
 	gauges, err := cfg.Metrics.Gauge("commpilot_inbox_queue_depth",

@@ -112,8 +112,8 @@ func (f *fixture) post(t *testing.T, ch bot.ChannelRef, u bot.UserRef, text stri
 // (drafts, cards): the outbox is empty.
 func (f *fixture) settle(t testing.TB) {
 	t.Helper()
-	waitUntil(t, func() bool {
-		items, err := f.store.Outbox(context.Background(), 0, 0)
+	waitWithin(t, 2*time.Minute, func() bool {
+		items, err := f.store.Outbox(context.Background(), 0, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
