@@ -3,8 +3,8 @@
 //
 // # Connection
 //
-// Run opens the gateway with the guilds, guild messages, message content,
-// guild members, direct messages and guild moderation intents, registers the
+// Run opens the gateway with the guilds, guild messages, message content
+// and direct messages intents (see Intents), registers the
 // /cm command tree derived from the handler's routes (bot.CommandSource), and
 // delivers every message and interaction to the handler as a bot.Event. It
 // owns the reconnect loop: after any disconnect it opens the gateway again,
@@ -62,9 +62,22 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// Intents are the gateway intents commpilot identifies with.
+// Intents are the gateway intents commpilot identifies with, each for a
+// built feature (docs/discord.md lists them):
+//   - guilds: GUILD_CREATE and channel, thread and role updates, the state
+//     cache behind thread parents, links, the bot's permissions and role
+//     position (the bot's own GUILD_MEMBER_UPDATE comes without the guild
+//     members intent);
+//   - guild messages and message content (privileged): what members write
+//     in watched channels and threads, with its text;
+//   - direct messages: members writing to the bot.
+//
+// Server Members (privileged) is not requested: authors' roles and join
+// times come with each message (its member field) and interaction, and no
+// feature reacts to joins. Guild moderation is not either: no feature reads
+// ban or audit-log events.
 const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent |
-	discordgo.IntentGuildMembers | discordgo.IntentDirectMessages | discordgo.IntentGuildModeration
+	discordgo.IntentDirectMessages
 
 // Config configures the Discord platform.
 type Config struct {
@@ -226,7 +239,7 @@ var (
 	ErrTokenRejected = errors.New("discord: the DISCORD_TOKEN was rejected by Discord; check the bot token")
 	// ErrIntentsDisallowed: gateway close 4014.
 	ErrIntentsDisallowed = errors.New("discord: Discord refused the privileged intents (gateway close 4014): " +
-		"enable Message Content Intent and Server Members Intent in the Developer Portal → your application → Bot → Privileged Gateway Intents")
+		"enable Message Content Intent in the Developer Portal → your application → Bot → Privileged Gateway Intents")
 	// ErrGatewayRefused: gateway close 4010–4013.
 	ErrGatewayRefused = errors.New("discord: Discord refused the gateway connection")
 )

@@ -30,9 +30,10 @@ func TestIdentifyCarriesIntents(t *testing.T) {
 	if err := json.Unmarshal(d, &id); err != nil {
 		t.Fatal(err)
 	}
-	// guilds 1<<0, guild members 1<<1, guild moderation 1<<2, guild
-	// messages 1<<9, direct messages 1<<12, message content 1<<15.
-	const want = 1<<0 | 1<<1 | 1<<2 | 1<<9 | 1<<12 | 1<<15
+	// guilds 1<<0, guild messages 1<<9, direct messages 1<<12, message
+	// content 1<<15; not the privileged guild members 1<<1 (no feature
+	// needs it) nor guild moderation 1<<2.
+	const want = 1<<0 | 1<<9 | 1<<12 | 1<<15
 	if id.Intents != want {
 		t.Errorf("IDENTIFY intents = %b, want %b", id.Intents, want)
 	}
@@ -240,7 +241,7 @@ func TestRefusedSessionIsFatal(t *testing.T) {
 		reason string
 		want   string
 	}{
-		{4014, "Disallowed intent(s).", "enable Message Content Intent and Server Members Intent in the Developer Portal"},
+		{4014, "Disallowed intent(s).", "enable Message Content Intent in the Developer Portal"},
 		{4013, "Invalid intent(s).", "invalid intents"},
 		{4011, "Sharding required.", "sharding required"},
 		{4004, "Authentication failed.", "DISCORD_TOKEN was rejected"},
