@@ -56,6 +56,9 @@ type messageBody struct {
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions,omitempty"`
 	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
 	Attachments     []attachment                      `json:"attachments,omitempty"`
+	// Nonce and EnforceNonce make a message create idempotent (see nonceFor).
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
 }
 
 type attachment struct {

@@ -81,6 +81,7 @@ type Server struct {
 	ixTokens map[string]*interaction
 	members  map[string]map[string]any // guild member state by user id
 	bans     map[string]string         // user id → audit reason
+	nonces   map[string]nonceUse       // enforced nonces of the bot's messages
 	mod      modState                  // see moderation.go
 
 	// gateway
@@ -129,6 +130,7 @@ func New(tb testing.TB) *Server {
 		ixTokens:    map[string]*interaction{},
 		members:     map[string]map[string]any{},
 		bans:        map[string]string{},
+		nonces:      map[string]nonceUse{},
 		heartbeatMs: 41250,
 	}
 	for _, c := range []*channel{
@@ -636,6 +638,9 @@ func (s *Server) createMessage(channelID string, r *http.Request, body []byte) (
 			return nil, errorf(400, 50035, "Invalid Form Body: message_reference: Unknown message")
 		}
 	}
+	if earlier := s.nonced(msg); earlier != nil {
+		return messageJSON(*earlier, c), nil
+	}
 	for i := range msg.Attachments {
 		msg.Attachments[i].ID = s.snowflake(time.Now())
 	}
@@ -643,8 +648,34 @@ func (s *Server) createMessage(channelID string, r *http.Request, body []byte) (
 	msg.ChannelID = c.ID
 	msg.AuthorID = BotID
 	s.messages[c.ID] = append(s.messages[c.ID], &msg)
+	if msg.EnforceNonce && msg.Nonce != "" {
+		s.nonces[msg.Nonce] = nonceUse{channelID: c.ID, messageID: msg.ID, at: time.Now()}
+	}
 	s.changes.Notify()
 	return messageJSON(msg, c), nil
+}
+
+// nonceWindow is how long the fake remembers an enforced nonce; Discord
+// says "the past few minutes".
+const nonceWindow = 5 * time.Minute
+
+type nonceUse struct {
+	channelID, messageID string
+	at                   time.Time
+}
+
+// nonced returns the message the bot created with msg's nonce within
+// nonceWindow when msg enforces it, as Discord returns that message instead
+// of creating another; s.mu is held.
+func (s *Server) nonced(msg Message) *Message {
+	if !msg.EnforceNonce || msg.Nonce == "" {
+		return nil
+	}
+	u, ok := s.nonces[msg.Nonce]
+	if !ok || time.Since(u.at) > nonceWindow {
+		return nil
+	}
+	return s.findMessage(u.channelID, u.messageID)
 }
 
 func messageJSON(m Message, c *channel) map[string]any {
@@ -654,6 +685,9 @@ func messageJSON(m Message, c *channel) map[string]any {
 		"mentions": []any{}, "mention_roles": []any{}, "mention_everyone": false, "attachments": orEmpty(m.Attachments),
 		"timestamp": time.Now().UTC().Format(time.RFC3339Nano), "edited_timestamp": nil,
 		"author": map[string]any{"id": BotID, "username": "commpilot", "bot": true, "discriminator": "0"},
+	}
+	if m.Nonce != "" {
+		out["nonce"] = m.Nonce
 	}
 	if m.Reference != nil {
 		out["type"] = 19
