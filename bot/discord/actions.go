@@ -30,7 +30,8 @@ const (
 // error wrapping bot.ErrUnknownOutcome means Discord may have carried it out.
 // Posts and replies longer than 2,000 characters are split into several
 // messages; the returned reference is the message carrying the card, or the
-// first one. Updates cut text over 2,000 characters with a visible marker.
+// first one. Updates and uploads shorten text over 2,000 characters in its
+// middle, keeping its end.
 func (p *Platform) Do(ctx context.Context, a bot.Action) (bot.MessageRef, error) {
 	switch a.Kind {
 	case bot.ActPost:
@@ -280,14 +281,14 @@ func (p *Platform) dm(ctx context.Context, a bot.Action) (bot.MessageRef, error)
 	return p.post(ctx, bot.ChannelRef{Platform: bot.Discord, ID: ch.ID}, a.Text, a.Card, nil)
 }
 
-// upload posts a.File as a PNG attachment with a.Text (cut to 2,000
+// upload posts a.File as a PNG attachment with a.Text (shortened to 2,000
 // characters), as multipart/form-data.
 func (p *Platform) upload(ctx context.Context, a bot.Action) (bot.MessageRef, error) {
 	name := a.FileName
 	if name == "" {
 		name = "image.png"
 	}
-	body := messageBody{Content: truncate(renderMentions(a.Text), maxContent), AllowedMentions: safeMentions(),
+	body := messageBody{Content: shorten(renderMentions(a.Text), maxContent), AllowedMentions: safeMentions(),
 		Attachments: []attachment{{ID: 0, Filename: name}}}
 	raw, err := json.Marshal(body)
 	if err != nil {

@@ -108,11 +108,12 @@ func TestPostReplyUpdateDelete(t *testing.T) {
 	if !m.Edited || m.Content != "" || len(m.Embeds) != 1 || m.Embeds[0].Footer.Text != "Sent by @alice at 10:42" {
 		t.Errorf("updated message = %+v", m)
 	}
-	if _, err := e.p.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: ref, Text: strings.Repeat("é", 2500)}); err != nil {
+	// A long update is shortened in its middle: its end stays.
+	if _, err := e.p.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: ref, Text: strings.Repeat("é", 2500) + " Sent by @alice."}); err != nil {
 		t.Fatalf("update with 2,500 characters: %v", err)
 	}
 	m, _ = e.srv.Message(discordtest.ThreadID, ref.ID)
-	if utf8.RuneCountInString(m.Content) != 2000 || !strings.HasSuffix(m.Content, "[truncated]") {
+	if utf8.RuneCountInString(m.Content) != 2000 || !strings.HasSuffix(m.Content, "é Sent by @alice.") || !strings.Contains(m.Content, "é […] é") {
 		t.Errorf("long update: %d characters, ends %q", utf8.RuneCountInString(m.Content), m.Content[len(m.Content)-20:])
 	}
 
