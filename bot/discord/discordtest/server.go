@@ -82,6 +82,7 @@ type Server struct {
 	members  map[string]map[string]any // guild member state by user id
 	bans     map[string]string         // user id → audit reason
 	nonces   map[string]nonceUse       // enforced nonces of the bot's messages
+	users    map[string]User           // authors of PostUserMessage, by id
 	mod      modState                  // see moderation.go
 
 	// gateway
@@ -131,6 +132,7 @@ func New(tb testing.TB) *Server {
 		members:     map[string]map[string]any{},
 		bans:        map[string]string{},
 		nonces:      map[string]nonceUse{},
+		users:       map[string]User{},
 		heartbeatMs: 41250,
 	}
 	for _, c := range []*channel{
@@ -257,11 +259,16 @@ func (h *Hold) Release() {
 
 // hold blocks r while a matching Hold is active.
 func (s *Server) hold(r *http.Request) {
-	path := strings.TrimPrefix(r.URL.Path, "/api/v10")
+	s.holdPath(r.Context(), r.Method, strings.TrimPrefix(r.URL.Path, "/api/v10"))
+}
+
+// holdPath blocks while a Hold matching method and path is active, or
+// until ctx ends.
+func (s *Server) holdPath(ctx context.Context, method, path string) {
 	s.mu.Lock()
 	var h *Hold
 	for _, x := range s.holds {
-		if x.method == r.Method && strings.HasPrefix(path, x.prefix) {
+		if x.method == method && strings.HasPrefix(path, x.prefix) {
 			h = x
 			h.arrived++
 			s.changes.Notify()
@@ -272,7 +279,7 @@ func (s *Server) hold(r *http.Request) {
 	if h != nil {
 		select {
 		case <-h.released:
-		case <-r.Context().Done():
+		case <-ctx.Done():
 		}
 	}
 }
@@ -404,6 +411,7 @@ func errorf(status, code int, format string, args ...any) *apiError {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if websocket.IsWebSocketUpgrade(r) {
+		s.holdPath(r.Context(), gatewayHold, "")
 		s.serveGateway(w, r)
 		return
 	}
@@ -503,6 +511,8 @@ func (s *Server) handle(r *http.Request, path string, body []byte) (any, error) 
 			"shards": 1, "session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}}, nil
 	case reChannelMsgs.MatchString(path) && m == "POST":
 		return s.createMessage(reChannelMsgs.FindStringSubmatch(path)[1], r, body)
+	case reChannelMsgs.MatchString(path) && m == "GET":
+		return s.listMessages(reChannelMsgs.FindStringSubmatch(path)[1], r.URL.Query())
 	case reBulkDelete.MatchString(path) && m == "POST":
 		return nil, s.bulkDelete(reBulkDelete.FindStringSubmatch(path)[1], body)
 	case reChannelMsg.MatchString(path):
@@ -801,6 +811,9 @@ func (s *Server) member(method, guildID, userID string, r *http.Request, body []
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if method == "GET" {
+		return s.memberJSON(userID)
+	}
 	st := s.members[userID]
 	if st == nil {
 		st = map[string]any{}

@@ -82,6 +82,8 @@ type Message struct {
 	Nonce        string `json:"nonce,omitempty"`
 	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
 	Edited       bool   `json:"-"`
+	// payload is a user's message as the gateway sent it (see restJSON).
+	payload map[string]any
 }
 
 // Ephemeral reports flag 64.
