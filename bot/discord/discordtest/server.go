@@ -10,9 +10,13 @@
 // embeds and components, a second answer to an interaction or a first answer
 // after 3 s, bulk deletes outside 2..100 messages or with messages older than
 // 14 days, invalid command trees, a RESUME of a session whose connection the
-// client closed with 1000 or 1001 (INVALID_SESSION, not resumable).
+// client closed with 1000 or 1001 (INVALID_SESSION, not resumable). It
+// honours enforce_nonce: a message created with a nonce seen in the last
+// few minutes returns the earlier message. GET /channels/{id}/messages
+// lists what was posted, as REST does.
 // RefuseIdentify closes the gateway as Discord does for intents it refuses
-// (4013, 4014); Hold keeps requests waiting as a slow Discord would.
+// (4013, 4014); Hold keeps requests waiting as a slow Discord would, and
+// HoldGateway keeps a reconnect waiting.
 //
 // # Use
 //
