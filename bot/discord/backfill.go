@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -228,9 +229,13 @@ func (p *Platform) backfill(ctx context.Context, in *inbound, since time.Time) {
 	for _, ch := range chans {
 		n, err := p.backfillChannel(ctx, in, ch, p.seen.after(ch, since, floor), members)
 		total += n
-		if ctx.Err() != nil {
-			p.log.Warn("backfill after reconnect stopped", "channel", ch, "messages", total, "err", ctx.Err())
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			p.log.Warn("backfill after reconnect ran out of time; later messages of the watched channels may be missing",
+				"channel", ch, "messages", total, "timeout", backfillTimeout)
 			return
+		}
+		if ctx.Err() != nil {
+			return // the bot is stopping
 		}
 		if err != nil {
 			p.log.Warn("backfill after reconnect: fetching a channel failed", "channel", ch, "err", err)
