@@ -179,7 +179,7 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 	var out []bot.Platform
 	if cfg.HasDiscord() {
 		d, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID,
-			APIURL: cfg.DiscordAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient})
+			APIURL: cfg.DiscordAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient, Watched: m.watched})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
 		}
@@ -194,6 +194,16 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// watched returns the settings' watch list, which the Discord adapter
+// fetches from after a new gateway session.
+func (m *Main) watched(ctx context.Context) ([]bot.ChannelRef, error) {
+	st, err := m.Settings.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.Watch, nil
 }
 
 // serveHTTP starts /healthz, /metrics, /backup (loopback only) and, in Slack
