@@ -68,11 +68,18 @@ func Check(ctx context.Context, cfg Config, channels []bot.ChannelRef) (notes, p
 			have[strings.TrimSpace(s)] = true
 		}
 		users := scopeUsers()
+		var missing []string
 		for _, scope := range RequiredScopes() {
 			if !have[scope] {
-				problems = append(problems, fmt.Sprintf("the bot token lacks the scope %s, which %s need: add it under OAuth & Permissions → Bot Token Scopes (or use slack-app-manifest.yaml), then reinstall the app",
-					scope, strings.Join(users[scope], ", ")))
+				missing = append(missing, fmt.Sprintf("%s (for %s)", scope, strings.Join(users[scope], ", ")))
 			}
+		}
+		switch len(missing) {
+		case 0:
+		case 1:
+			problems = append(problems, "the bot token lacks the scope "+missing[0]+": "+addScopes)
+		default:
+			problems = append(problems, "the bot token lacks these scopes: "+strings.Join(missing, "; ")+": "+addScopes)
 		}
 		if len(problems) == 0 {
 			notes = append(notes, "the bot token has every scope commpilot needs")
@@ -112,6 +119,9 @@ func Check(ctx context.Context, cfg Config, channels []bot.ChannelRef) (notes, p
 	}
 	return notes, problems
 }
+
+// addScopes says how to grant missing scopes.
+const addScopes = "add them under OAuth & Permissions → Bot Token Scopes (slack-app-manifest.yaml lists them all), then reinstall the app"
 
 // callWith posts a Web API method with token and decodes its answer into
 // out, returning the answer's headers (slack-go does not expose them).
