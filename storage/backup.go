@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"go.etcd.io/bbolt"
 )
@@ -275,6 +276,8 @@ func SocketClient(path string) *http.Client {
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return d.DialContext(ctx, "unix", path)
 		},
+		// The copy starts in one read transaction, which writers never block.
+		ResponseHeaderTimeout: 30 * time.Second,
 	}}
 }
 

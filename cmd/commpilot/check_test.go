@@ -44,11 +44,14 @@ func TestCheckAllFine(t *testing.T) {
 	}
 }
 
-// TestCheckReportsMissingScopeAndIntent: a bot token without chat:write and
-// an application without the Message Content intent are both reported, in
-// words that say where to fix them, and the exit status is 1.
+// TestCheckReportsMissingScopeAndIntent: a bot token without chat:write, an
+// application without the Message Content intent and a team channel the bot
+// was not invited to are reported, in words that say where to fix them, and
+// the exit status is 1.
 func TestCheckReportsMissingScopeAndIntent(t *testing.T) {
 	ssrv, dsrv := checkWorld(t)
+	t.Setenv("COMMPILOT_TEAM_CHANNEL", "slack:C0TEAM")
+	ssrv.LeaveChannel("C0TEAM")
 	scopes := slices.DeleteFunc(slack.RequiredScopes(), func(s string) bool { return s == "chat:write" })
 	ssrv.SetScopes(scopes...)
 	dsrv.DisableApplicationFlags(discordtest.FlagGatewayMessageContentLimited)
@@ -59,7 +62,8 @@ func TestCheckReportsMissingScopeAndIntent(t *testing.T) {
 	for _, want := range []string{
 		"PROBLEM: the bot token lacks the scope chat:write (for chat.delete, chat.postEphemeral, chat.postMessage, chat.update): add them under OAuth & Permissions",
 		"PROBLEM: the Message Content Intent is off: switch it on in the Developer Portal",
-		"2 problems to fix.",
+		"PROBLEM: the bot is not in the channel C0TEAM: invite it there with /invite @commpilot",
+		"3 problems to fix.",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out.String())
