@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/commpilot/commpilot/bot"
 )
 
 // privilegedIntents are the privileged gateway intents, each with the
@@ -27,21 +29,25 @@ var privilegedIntents = []struct {
 // says in plain words what works (notes) and what must be fixed (problems):
 // the bot's identity (GET /users/@me) and each privileged intent of Intents
 // that the application has not enabled (the flags of GET /applications/@me),
-// which would make Discord close the gateway with 4014. Channel permissions
-// are not checked: they need the gateway's cache, which the running bot
-// checks when a channel is set.
-func Check(ctx context.Context, cfg Config) (notes, problems []string) {
+// which would make Discord close the gateway with 4014, and that each of
+// channels exists and the bot can see it (GET /channels/ID). The bot's
+// permissions in a channel are not checked: they need the gateway's cache,
+// which the running bot checks when a channel is set.
+func Check(ctx context.Context, cfg Config, channels []bot.ChannelRef) (notes, problems []string) {
 	p, err := New(cfg)
 	if err != nil {
 		return nil, []string{err.Error()}
+	}
+	refused := func(err error, status int) bool {
+		var rest *discordgo.RESTError
+		return errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == status
 	}
 	var me struct {
 		ID       string `json:"id"`
 		Username string `json:"username"`
 	}
 	if err := p.call(ctx, http.MethodGet, discordgo.EndpointUser("@me"), "users/@me", nil, &me); err != nil {
-		var rest *discordgo.RESTError
-		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+		if refused(err, http.StatusUnauthorized) {
 			return nil, []string{"Discord refused DISCORD_TOKEN (401): reset the token in the Developer Portal → your application → Bot, and copy it without the \"Bot \" prefix"}
 		}
 		return nil, []string{fmt.Sprintf("Discord could not be reached: %v", err)}
@@ -62,6 +68,24 @@ func Check(ctx context.Context, cfg Config) (notes, problems []string) {
 			problems = append(problems, fmt.Sprintf("the %s is off: switch it on in the Developer Portal → your application → Bot → Privileged Gateway Intents (else Discord refuses the connection)", pi.name))
 		} else {
 			notes = append(notes, fmt.Sprintf("the %s is on", pi.name))
+		}
+	}
+	for _, ch := range channels {
+		if ch.Platform != bot.Discord {
+			continue
+		}
+		var c struct {
+			Name string `json:"name"`
+		}
+		switch err := p.call(ctx, http.MethodGet, discordgo.EndpointChannel(ch.ID), "channels/"+ch.ID, nil, &c); {
+		case err == nil:
+			notes = append(notes, fmt.Sprintf("the channel #%s (%s) exists and the bot can see it", c.Name, ch.ID))
+		case refused(err, http.StatusNotFound):
+			problems = append(problems, fmt.Sprintf("the channel %s does not exist", ch.ID))
+		case refused(err, http.StatusForbidden):
+			problems = append(problems, fmt.Sprintf("the bot cannot see the channel %s: give its role View Channel there", ch.ID))
+		default:
+			problems = append(problems, fmt.Sprintf("Discord did not say whether the channel %s exists: %v", ch.ID, err))
 		}
 	}
 	return notes, problems

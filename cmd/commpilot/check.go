@@ -88,7 +88,7 @@ func checkAll(ctx context.Context, cfg Config, hc *http.Client) []checkSection {
 	}
 	if cfg.HasDiscord() {
 		n, p := discord.Check(ctx, discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID,
-			APIURL: cfg.DiscordAPIURL, HTTPClient: hc})
+			APIURL: cfg.DiscordAPIURL, HTTPClient: hc}, channels)
 		out = append(out, checkSection{"discord", n, p})
 	}
 	if cfg.HasLLM() {
