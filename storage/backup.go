@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -252,21 +251,6 @@ func (l socketListener) Close() error {
 	return err
 }
 
-// ownerOnly fails unless dir is owned by this user (or root) and writable
-// by its owner alone.
-func ownerOnly(dir string) error {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if fi.Mode().Perm()&0o022 != 0 || !ok || (int(st.Uid) != os.Geteuid() && st.Uid != 0) {
-		return fmt.Errorf("directory %s is writable by other users or owned by another user (mode %v): "+
-			"keep the database in a directory only its owner can write to", dir, fi.Mode().Perm())
-	}
-	return nil
-}
-
 // SocketClient returns an HTTP client that reaches the bot's backup socket
 // at path whatever the URL's host; use it with FetchBackup and any URL such
 // as "http://commpilot/backup".
@@ -351,24 +335,22 @@ func copyFile(ctx context.Context, from, to string, check func(string) error) er
 	}, checks...)
 }
 
-// lockFile takes the exclusive lock bbolt takes on path (flock), without
-// waiting, and returns its release; a missing file needs no lock.
+// lockFile takes the exclusive lock a running bot holds on path (bbolt's),
+// without waiting more than a moment, and returns its release: ErrInUse
+// while a bot runs. A missing file needs no lock, and neither does one bbolt
+// cannot open (no bot can run on it).
 func lockFile(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return func() {}, nil
 	}
-	if err != nil {
+	bdb, err := openBolt(path, &bbolt.Options{Timeout: 100 * time.Millisecond})
+	switch {
+	case errors.Is(err, ErrForeign):
+		return func() {}, nil
+	case err != nil:
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		_ = f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w (%s)", ErrInUse, path)
-		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() { _ = f.Close() }, nil
+	return func() { _ = bdb.Close() }, nil
 }
 
 // sameFile reports whether a and b are one file; a missing b is not a.

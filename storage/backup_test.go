@@ -262,6 +262,19 @@ func TestRestore(t *testing.T) {
 	if n := len(all(t, storage.NewMessageLog(openAt(t, path+".bak")))); n != 3 {
 		t.Errorf(".bak holds %d messages, want the old database's 3", n)
 	}
+
+	// A database that no longer opens is what a restore is for.
+	broken := filepath.Join(t.TempDir(), "commpilot.db")
+	write(t, broken, []byte(strings.Repeat("garbage", 1000)))
+	if err := storage.Restore(ctx, backup, broken); err != nil {
+		t.Fatalf("restore over a broken database: %v", err)
+	}
+	if n := len(all(t, storage.NewMessageLog(openAt(t, broken)))); n != 7 {
+		t.Errorf("restored database holds %d messages, want 7", n)
+	}
+	if b, _ := os.ReadFile(broken + ".bak"); string(b) != strings.Repeat("garbage", 1000) {
+		t.Error(".bak does not hold the broken file as it was")
+	}
 }
 
 func TestRestoreChecksTheFileFirst(t *testing.T) {
