@@ -230,7 +230,7 @@ func TestListenBackupRefusesUnsafePlaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	db3 := openAt(t, filepath.Join(dir, "commpilot.db"))
-	if ln, err := db3.ListenBackup(); err == nil || !strings.Contains(err.Error(), "writable by other users") {
+	if ln, err := db3.ListenBackup(); err == nil || !strings.Contains(err.Error(), "other users can write to the directory") {
 		if ln != nil {
 			ln.Close()
 		}

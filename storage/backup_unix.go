@@ -15,10 +15,13 @@ func ownerOnly(dir string) error {
 	if err != nil {
 		return err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if fi.Mode().Perm()&0o022 != 0 || !ok || (int(st.Uid) != os.Geteuid() && st.Uid != 0) {
-		return fmt.Errorf("directory %s is writable by other users or owned by another user (mode %v): "+
-			"keep the database in a directory only its owner can write to", dir, fi.Mode().Perm())
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("other users can write to the directory %s (mode %v) and could replace the backup socket: "+
+			"make it writable by its owner only (chmod go-w %s)", dir, fi.Mode().Perm(), dir)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || (int(st.Uid) != os.Geteuid() && st.Uid != 0) {
+		return fmt.Errorf("the directory %s belongs to another user, who could replace the backup socket: "+
+			"keep the database in a directory of its own user", dir)
 	}
 	return nil
 }
