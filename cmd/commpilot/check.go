@@ -76,7 +76,14 @@ type checkSection struct {
 // checkAll checks cfg's database path, platforms and LLM; hc, when set,
 // carries their HTTP requests.
 func checkAll(ctx context.Context, cfg Config, hc *http.Client) []checkSection {
-	out := []checkSection{{name: "configuration", notes: []string{"every variable is valid"}}}
+	conf := checkSection{name: "configuration", notes: []string{"every variable is valid"}}
+	abs, outside := cfg.dataPath()
+	if outside {
+		conf.problems = append(conf.problems, fmt.Sprintf("%s (%s, volume %s)", outsideVolume, abs, cfg.Volume))
+	} else {
+		conf.notes = append(conf.notes, "the database is "+abs)
+	}
+	out := []checkSection{conf}
 	var channels []bot.ChannelRef
 	if !cfg.Initial.TeamChannel.IsZero() {
 		channels = append(channels, cfg.Initial.TeamChannel)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -102,6 +103,17 @@ func TestCheckReportsBadTokensAndUnreachableLLM(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"check"}, nil, &out, &out); code != 1 || !strings.Contains(out.String(), "the channel 123456789012345678 does not exist") {
 		t.Errorf("check of a made-up team channel: exit %d:\n%s", code, out.String())
+	}
+}
+
+func TestCheckWarnsOfADatabaseOutsideTheVolume(t *testing.T) {
+	ssrv, _ := checkWorld(t)
+	ssrv.SetScopes(slack.RequiredScopes()...)
+	t.Setenv("COMMPILOT_VOLUME", t.TempDir())
+	t.Setenv("COMMPILOT_DB", filepath.Join(t.TempDir(), "commpilot.db"))
+	var out bytes.Buffer
+	if code := run([]string{"check"}, nil, &out, &out); code != 1 || !strings.Contains(out.String(), "PROBLEM: the database is outside the container's volume") {
+		t.Errorf("check exit %d:\n%s", code, out.String())
 	}
 }
 

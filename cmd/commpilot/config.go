@@ -228,18 +228,28 @@ func (c Config) NewLogger(w io.Writer) *slog.Logger {
 // inside Volume, where the container keeps its data: a database outside it
 // is lost with the container.
 func (c Config) LogDataPath(log *slog.Logger) {
+	abs, outside := c.dataPath()
+	log.Info("database", "path", abs)
+	if outside {
+		log.Warn(outsideVolume, "path", abs, "volume", c.Volume)
+	}
+}
+
+const outsideVolume = "the database is outside the container's volume and will be lost with the container: " +
+	"unset COMMPILOT_DB or point it into the volume"
+
+// dataPath returns the database's absolute path and whether it is outside
+// Volume (when one is declared).
+func (c Config) dataPath() (abs string, outside bool) {
 	abs, err := filepath.Abs(c.DBPath)
 	if err != nil {
 		abs = c.DBPath
 	}
-	log.Info("database", "path", abs)
 	if c.Volume == "" {
-		return
+		return abs, false
 	}
-	if rel, err := filepath.Rel(filepath.Clean(c.Volume), abs); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		log.Warn("the database is outside the container's volume and will be lost with the container: "+
-			"unset COMMPILOT_DB or point it into the volume", "path", abs, "volume", c.Volume)
-	}
+	rel, err := filepath.Rel(filepath.Clean(c.Volume), abs)
+	return abs, err != nil || rel == ".." || strings.HasPrefix(rel, "../")
 }
 
 func checkURL(errs *[]error, name, v string, wantSlash bool) {
