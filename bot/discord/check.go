@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -27,7 +28,8 @@ var privilegedIntents = []struct {
 
 // Check reaches Discord with cfg's token without opening the gateway, and
 // says in plain words what works (notes) and what must be fixed (problems):
-// the bot's identity (GET /users/@me) and each privileged intent of Intents
+// the bot's identity (GET /users/@me), that it is in cfg.GuildID when set
+// (GET /users/@me/guilds, the first 200 servers), each privileged intent of Intents
 // that the application has not enabled (the flags of GET /applications/@me),
 // which would make Discord close the gateway with 4014, and that each of
 // channels exists and the bot can see it (GET /channels/ID). The bot's
@@ -53,6 +55,20 @@ func Check(ctx context.Context, cfg Config, channels []bot.ChannelRef) (notes, p
 		return nil, []string{fmt.Sprintf("Discord could not be reached: %v", err)}
 	}
 	notes = append(notes, fmt.Sprintf("signed in as %s (id %s)", me.Username, me.ID))
+	if cfg.GuildID != "" {
+		type guild struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		var guilds []guild
+		if err := p.call(ctx, http.MethodGet, discordgo.EndpointUserGuilds("@me"), "users/@me/guilds", nil, &guilds); err != nil {
+			problems = append(problems, fmt.Sprintf("Discord did not list the bot's servers: %v", err))
+		} else if i := slices.IndexFunc(guilds, func(g guild) bool { return g.ID == cfg.GuildID }); i < 0 {
+			problems = append(problems, fmt.Sprintf("the bot is not in the server DISCORD_GUILD_ID=%s: invite it with the link in docs/discord.md", cfg.GuildID))
+		} else {
+			notes = append(notes, fmt.Sprintf("the bot is in the server %s", guilds[i].Name))
+		}
+	}
 
 	var app struct {
 		Flags int `json:"flags"`

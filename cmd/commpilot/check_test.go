@@ -29,13 +29,14 @@ func checkWorld(t *testing.T) (*slacktest.Server, *discordtest.Server) {
 func TestCheckAllFine(t *testing.T) {
 	ssrv, _ := checkWorld(t)
 	t.Setenv("COMMPILOT_TEAM_CHANNEL", "discord:"+discordtest.TeamChannelID)
+	t.Setenv("DISCORD_GUILD_ID", discordtest.GuildID)
 	ssrv.SetScopes(slack.RequiredScopes()...)
 	var out bytes.Buffer
 	if code := run([]string{"check"}, nil, &out, &out); code != 0 {
 		t.Fatalf("check exit %d, want 0:\n%s", code, out.String())
 	}
 	for _, want := range []string{"signed in as @commpilot", "every scope commpilot needs", "opens Socket Mode connections",
-		"signed in as commpilot", "Message Content Intent is on", "the channel #team (" + discordtest.TeamChannelID + ") exists",
+		"signed in as commpilot", "Message Content Intent is on", "the bot is in the server Acme Community", "the channel #team (" + discordtest.TeamChannelID + ") exists",
 		"Everything checked is fine."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out.String())
@@ -100,9 +101,11 @@ func TestCheckReportsBadTokensAndUnreachableLLM(t *testing.T) {
 
 	t.Setenv("DISCORD_TOKEN", discordtest.Token)
 	t.Setenv("COMMPILOT_TEAM_CHANNEL", "discord:123456789012345678")
+	t.Setenv("DISCORD_GUILD_ID", "800000000000000099")
 	out.Reset()
-	if code := run([]string{"check"}, nil, &out, &out); code != 1 || !strings.Contains(out.String(), "the channel 123456789012345678 does not exist") {
-		t.Errorf("check of a made-up team channel: exit %d:\n%s", code, out.String())
+	if code := run([]string{"check"}, nil, &out, &out); code != 1 || !strings.Contains(out.String(), "the channel 123456789012345678 does not exist") ||
+		!strings.Contains(out.String(), "the bot is not in the server DISCORD_GUILD_ID=800000000000000099") {
+		t.Errorf("check of a made-up server and team channel: exit %d:\n%s", code, out.String())
 	}
 }
 

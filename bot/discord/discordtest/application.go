@@ -29,8 +29,9 @@ func (s *Server) DisableApplicationFlags(flags int) {
 	s.mu.Unlock()
 }
 
-// handleApplication answers GET /users/@me (the bot user) and GET
-// /applications/@me (the application, with its flags).
+// handleApplication answers GET /users/@me (the bot user), GET
+// /users/@me/guilds (GuildID and OtherGuildID) and GET /applications/@me
+// (the application, with its flags).
 func (s *Server) handleApplication(r *http.Request, path string) (any, bool, error) {
 	if r.Method != http.MethodGet {
 		return nil, false, nil
@@ -39,6 +40,8 @@ func (s *Server) handleApplication(r *http.Request, path string) (any, bool, err
 	switch path {
 	case "/users/@me":
 		return bot, true, nil
+	case "/users/@me/guilds":
+		return []map[string]any{{"id": GuildID, "name": "Acme Community"}, {"id": OtherGuildID, "name": "Elsewhere"}}, true, nil
 	case "/applications/@me":
 		s.mu.Lock()
 		flags := DefaultApplicationFlags &^ s.appFlagsOff
