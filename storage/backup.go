@@ -37,8 +37,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 // ServeBackup returns a handler that answers GET with a consistent copy of
 // the database (application/octet-stream, with its Content-Length), taken in
 // one read transaction while the bot runs. It does no authentication: serve
-// it only on the owner-only socket of ListenBackup, never on a TCP listener. A copy cut short by an
-// error arrives shorter than its Content-Length, which FetchBackup rejects.
+// it only on the owner-only socket of ListenBackup, never on a TCP listener.
+// A copy cut short by an error arrives shorter than its Content-Length,
+// which FetchBackup rejects.
 func (db *DB) ServeBackup() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {

@@ -134,3 +134,25 @@ func TestRestoreCommand(t *testing.T) {
 		t.Errorf("restore of a text file: exit %d: %s", code, stderr.String())
 	}
 }
+
+// TestNoSocketInASharedDirectory: in a directory other users can write to,
+// the bot runs without a backup socket, and commpilot backup says why it
+// cannot copy the running bot's database.
+func TestNoSocketInASharedDirectory(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "commpilot.db")
+	startMain(t, path)
+	if _, err := os.Lstat(path + ".sock"); err == nil {
+		t.Fatal("a backup socket was made in a world-writable directory")
+	}
+	t.Setenv("COMMPILOT_DB", path)
+	var stderr bytes.Buffer
+	if code := run([]string{"backup", filepath.Join(t.TempDir(), "out.db")}, nil, io.Discard, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "in use by a running bot that serves no backup socket at "+path+".sock") {
+		t.Errorf("backup: exit %d: %s", code, stderr.String())
+	}
+}
