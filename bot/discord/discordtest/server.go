@@ -88,6 +88,8 @@ type Server struct {
 	nonces   map[string]nonceUse       // enforced nonces of the bot's messages
 	users    map[string]User           // authors of PostUserMessage, by id
 	mod      modState                  // see moderation.go
+	// appFlagsOff are the application flags switched off (application.go).
+	appFlagsOff int
 
 	// gateway
 	conn        *gwConn
@@ -506,6 +508,9 @@ func (s *Server) route(r *http.Request, body []byte) (int, any) {
 
 func (s *Server) handle(r *http.Request, path string, body []byte) (any, error) {
 	if out, ok, err := s.handleModeration(r, path, body); ok {
+		return out, err
+	}
+	if out, ok, err := s.handleApplication(r, path); ok {
 		return out, err
 	}
 	m := r.Method
