@@ -74,6 +74,9 @@ func (in *inbound) message(m *discordgo.Message, edited bool) {
 	if !in.ours(m.GuildID) {
 		return // another server the bot was added to
 	}
+	if !edited {
+		in.p.seen.message(m.ChannelID, m.ID)
+	}
 	ev, ok := messageEvent(m, in.p.selfID.Load().(string), edited, in.p.threadOf)
 	if !ok {
 		return

@@ -235,15 +235,16 @@ func fieldErrorText(heading string, r *bot.Reply) string {
 }
 
 // send shows a text/card reply: ephemeral unless Public; text over 2,000
-// characters continues in follow-up messages.
+// characters continues in follow-up messages, split at line ends, and a
+// line too long for one message is shortened in its middle (renderAnswer).
 func (c *interactionCall) send(ctx context.Context, deferred bool, r *bot.Reply) {
 	if r.Text == "" && r.Card == nil {
 		r = &bot.Reply{Text: c.t("discord.done"), Public: r.Public}
 	}
-	bodies, err := renderMessages(r.Text, r.Card)
+	bodies, err := renderAnswer(r.Text, r.Card)
 	if err != nil {
 		c.p.log.Error("reply cannot be shown on Discord", "event", c.ev.ID, "err", err)
-		bodies, _ = renderMessages(c.t("discord.failed"), nil)
+		bodies, _ = renderAnswer(c.t("discord.failed"), nil)
 		r = &bot.Reply{}
 	}
 	var flags discordgo.MessageFlags

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +50,7 @@ type Main struct {
 
 	registry *prometheus.Registry
 	http     *http.Server
+	backup   *http.Server // on the database's socket (backup.go)
 	listener net.Listener
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -160,6 +160,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.serveHTTP(platforms); err != nil {
 		return err
 	}
+	m.serveBackupSocket()
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
@@ -181,7 +182,7 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 	var out []bot.Platform
 	if cfg.HasDiscord() {
 		d, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID,
-			APIURL: cfg.DiscordAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient})
+			APIURL: cfg.DiscordAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient, Watched: m.watched})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
 		}
@@ -198,13 +199,23 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 	return out, nil
 }
 
-// serveHTTP starts /healthz, /metrics, /backup (loopback only) and, in Slack
-// HTTP mode, the Slack endpoints.
+// watched returns the settings' watch list, which the Discord adapter
+// fetches from after a new gateway session.
+func (m *Main) watched(ctx context.Context) ([]bot.ChannelRef, error) {
+	st, err := m.Settings.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.Watch, nil
+}
+
+// serveHTTP starts /healthz, /readyz, /metrics and, in Slack HTTP mode, the
+// Slack endpoints. Backups are never served here (see serveBackupSocket).
 func (m *Main) serveHTTP(platforms []bot.Platform) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", m.healthz)
+	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	mux.Handle("GET /backup", loopbackOnly(m.DB.ServeBackup()))
 	if m.Handler != nil {
 		mux.Handle("/", m.Handler)
 	}
@@ -221,8 +232,7 @@ func (m *Main) serveHTTP(platforms []bot.Platform) error {
 	}
 	m.listener = ln
 	m.HTTPAddr = ln.Addr().String()
-	// ReadTimeout bounds a request body (Slack HTTP mode) from a slow client;
-	// there is no WriteTimeout because /backup streams the whole database.
+	// ReadTimeout bounds a request body (Slack HTTP mode) from a slow client.
 	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	m.wg.Go(func() {
 		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -230,45 +240,6 @@ func (m *Main) serveHTTP(platforms []bot.Platform) error {
 		}
 	})
 	return nil
-}
-
-// Health is the /healthz document.
-type Health struct {
-	Status    string                           `json:"status"` // "ok" or "degraded"
-	Version   string                           `json:"version"`
-	Platforms map[bot.PlatformID]bot.ConnState `json:"platforms"`
-	Database  string                           `json:"database"`
-}
-
-func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
-	h := Health{Status: "ok", Version: Version(), Platforms: m.Engine.Health(), Database: "ok"}
-	if err := m.DB.Check(r.Context()); err != nil {
-		h.Database = "error: " + err.Error()
-		h.Status = "degraded"
-	}
-	for _, st := range h.Platforms {
-		if st != bot.StateConnected {
-			h.Status = "degraded"
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if h.Status != "ok" {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}
-	_ = json.NewEncoder(w).Encode(h)
-}
-
-// loopbackOnly refuses requests that do not come from this machine: the
-// backup holds everything, and the admin address may be public in a container.
-func loopbackOnly(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			http.Error(w, "backups are served to this machine only", http.StatusForbidden)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 // Done is closed when the bot stops on its own (a fatal platform error).
@@ -295,6 +266,11 @@ func (m *Main) Close() error {
 	if m.http != nil {
 		if err := m.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http: %w", err))
+		}
+	}
+	if m.backup != nil {
+		if err := m.backup.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("backup socket: %w", err))
 		}
 	}
 	if m.cancel != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
 	"github.com/commpilot/commpilot/skills/moderation"
+	"github.com/commpilot/commpilot/skills/privacy"
 	"github.com/commpilot/commpilot/skills/schedule"
 	"github.com/commpilot/commpilot/skills/setup"
 )
@@ -27,7 +28,7 @@ import (
 // load them.
 func fullCatalog() *bot.Catalog {
 	return bot.NewCatalog(slack.Messages(), discord.Messages(), web.Messages, inbox.Messages(), setup.Messages(),
-		moderation.Messages(), schedule.Messages(), digest.Messages(), history.Messages())
+		moderation.Messages(), schedule.Messages(), digest.Messages(), history.Messages(), privacy.Messages())
 }
 
 // keyFamilies enumerates the catalogue keys the code builds by

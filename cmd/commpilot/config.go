@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,6 +31,14 @@ type Config struct {
 
 	DBPath   string
 	HTTPAddr string
+	// Volume is the directory the container image declares as its volume
+	// (COMMPILOT_VOLUME); the bot warns when DBPath is outside it.
+	Volume string
+
+	// LogLevel and LogFormat ("text" or "json") shape the logs
+	// (COMMPILOT_LOG_LEVEL, COMMPILOT_LOG_FORMAT).
+	LogLevel  slog.Level
+	LogFormat string
 
 	// Initial holds the initial settings from COMMPILOT_*; values saved
 	// with /cm setup win over them.
@@ -46,6 +57,7 @@ func Variables() []string {
 		"OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL",
 		"COMMPILOT_DB", "COMMPILOT_HTTP_ADDR", "COMMPILOT_TEAM_CHANNEL", "COMMPILOT_BRAND",
 		"COMMPILOT_STAFF", "COMMPILOT_TZ", "COMMPILOT_LANG",
+		"COMMPILOT_LOG_LEVEL", "COMMPILOT_LOG_FORMAT", "COMMPILOT_VOLUME",
 	}
 }
 
@@ -55,11 +67,19 @@ var secretVars = map[string]bool{
 	"SLACK_SIGNING_SECRET": true, "OPENAI_API_KEY": true,
 }
 
-// Default values.
-const (
+// Defaults of COMMPILOT_DB and COMMPILOT_HTTP_ADDR, used when a variable is
+// unset or empty. The container image sets its own at build time
+// (-ldflags "-X main.DefaultDBPath=/data/commpilot.db -X
+// main.DefaultHTTPAddr=0.0.0.0:8080"), so that an --env-file with empty
+// values keeps the database in the volume.
+var (
 	DefaultDBPath   = "./commpilot.db"
 	DefaultHTTPAddr = "127.0.0.1:8080"
 )
+
+// logLevels are the accepted values of COMMPILOT_LOG_LEVEL.
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
+	"warn": slog.LevelWarn, "error": slog.LevelError}
 
 // ErrNoPlatform means neither Discord nor Slack is configured.
 var ErrNoPlatform = errors.New("no platform configured")
@@ -82,6 +102,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OpenAIModel:        get("OPENAI_MODEL"),
 		DBPath:             get("COMMPILOT_DB"),
 		HTTPAddr:           get("COMMPILOT_HTTP_ADDR"),
+		Volume:             get("COMMPILOT_VOLUME"),
+		LogFormat:          strings.ToLower(get("COMMPILOT_LOG_FORMAT")),
 	}
 	if c.DBPath == "" {
 		c.DBPath = DefaultDBPath
@@ -124,6 +146,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)")
 		}
 	}
+	if v := get("COMMPILOT_LOG_LEVEL"); v != "" {
+		l, ok := logLevels[strings.ToLower(v)]
+		if !ok {
+			bad("COMMPILOT_LOG_LEVEL %q is not a log level: use debug, info, warn or error", v)
+		}
+		c.LogLevel = l
+	}
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "text"
+	case "text", "json":
+	default:
+		bad("COMMPILOT_LOG_FORMAT %q is not a log format: use text or json", c.LogFormat)
+	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("COMMPILOT_HTTP_ADDR must be host:port, such as 127.0.0.1:8080 or :8080")
 	}
@@ -142,7 +178,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	for _, s := range bot.SplitList(get("COMMPILOT_STAFF")) {
 		ref, ok := bot.ParseStaffRef(s)
 		if !ok {
-			bad("COMMPILOT_STAFF entry %q must be slack:USERID, discord:USERID or discord-role:ROLEID", s)
+			bad("COMMPILOT_STAFF entry %q must be slack:USERID, slack-role:GROUPID, discord:USERID or discord-role:ROLEID", s)
 			continue
 		}
 		c.Initial.Staff = append(c.Initial.Staff, ref)
@@ -178,6 +214,43 @@ func (c Config) HasSlack() bool { return c.SlackBotToken != "" }
 // HasLLM reports whether an LLM is configured: a base URL (local servers need
 // no key) or a key (for OpenAI itself).
 func (c Config) HasLLM() bool { return c.OpenAIBaseURL != "" || c.OpenAIKey != "" }
+
+// NewLogger returns the logger c asks for, writing to w.
+func (c Config) NewLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// LogDataPath logs the database's absolute path and warns when it is not
+// inside Volume, where the container keeps its data: a database outside it
+// is lost with the container.
+func (c Config) LogDataPath(log *slog.Logger) {
+	abs, outside := c.dataPath()
+	log.Info("database", "path", abs)
+	if outside {
+		log.Warn(outsideVolume, "path", abs, "volume", c.Volume)
+	}
+}
+
+const outsideVolume = "the database is outside the container's volume and will be lost with the container: " +
+	"unset COMMPILOT_DB or point it into the volume"
+
+// dataPath returns the database's absolute path and whether it is outside
+// Volume (when one is declared).
+func (c Config) dataPath() (abs string, outside bool) {
+	abs, err := filepath.Abs(c.DBPath)
+	if err != nil {
+		abs = c.DBPath
+	}
+	if c.Volume == "" {
+		return abs, false
+	}
+	rel, err := filepath.Rel(filepath.Clean(c.Volume), abs)
+	return abs, err != nil || rel == ".." || strings.HasPrefix(rel, "../")
+}
 
 func checkURL(errs *[]error, name, v string, wantSlash bool) {
 	if v == "" {

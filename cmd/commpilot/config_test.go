@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -35,6 +39,11 @@ func TestLoadConfig(t *testing.T) {
 			"COMMPILOT_STAFF": "slack:U1, bob", "COMMPILOT_TZ": "Mars/Base", "COMMPILOT_LANG": "de", "COMMPILOT_HTTP_ADDR": "8080"},
 			[]string{`COMMPILOT_TEAM_CHANNEL must be slack:CHANNELID or discord:CHANNELID, got "general"`, `COMMPILOT_STAFF entry "bob"`,
 				`COMMPILOT_TZ "Mars/Base" is not a time zone`, `COMMPILOT_LANG "de" is not supported: use en, fr or nl`, "COMMPILOT_HTTP_ADDR must be host:port"}},
+		{"bad log settings", map[string]string{"DISCORD_TOKEN": "t", "COMMPILOT_LOG_LEVEL": "verbose", "COMMPILOT_LOG_FORMAT": "xml"},
+			[]string{`COMMPILOT_LOG_LEVEL "verbose" is not a log level: use debug, info, warn or error`,
+				`COMMPILOT_LOG_FORMAT "xml" is not a log format: use text or json`}},
+		{"log settings", map[string]string{"DISCORD_TOKEN": "t", "COMMPILOT_LOG_LEVEL": "DEBUG", "COMMPILOT_LOG_FORMAT": "json"}, nil},
+		{"slack user group as staff", map[string]string{"DISCORD_TOKEN": "t", "COMMPILOT_STAFF": "slack-role:S0123"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,14 +95,74 @@ func TestNoPlatform(t *testing.T) {
 	}
 }
 
+// TestEnvExampleDocumentsEveryVariable: every variable is in .env.example,
+// and only the tokens that enable a platform are left uncommented and empty
+// (docker run --env-file passes an empty line as an empty value).
 func TestEnvExampleDocumentsEveryVariable(t *testing.T) {
 	b, err := os.ReadFile("../../.env.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range Variables() {
-		if !strings.Contains(string(b), "\n"+v+"=") {
+		if !strings.Contains(string(b), "\n"+v+"=") && !strings.Contains(string(b), "\n# "+v+"=") {
 			t.Errorf(".env.example lacks %s", v)
 		}
+	}
+	tokens := map[string]bool{"DISCORD_TOKEN": true, "SLACK_BOT_TOKEN": true, "SLACK_APP_TOKEN": true}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") && !tokens[k] {
+			t.Errorf(".env.example sets the optional %s: comment it out", k)
+		}
+	}
+}
+
+func TestJSONLogs(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"DISCORD_TOKEN": "t", "COMMPILOT_LOG_FORMAT": "json", "COMMPILOT_LOG_LEVEL": "warn"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	log := c.NewLogger(&b)
+	log.Info("hidden")
+	log.Warn("shown", "k", "v")
+	var rec map[string]any
+	if err := json.Unmarshal(b.Bytes(), &rec); err != nil || rec["msg"] != "shown" || rec["k"] != "v" {
+		t.Errorf("log output %q: want one JSON warn record (%v)", b.String(), err)
+	}
+}
+
+func TestBadLogLevelRefusedAtStart(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("DISCORD_TOKEN", "t")
+	t.Setenv("COMMPILOT_LOG_LEVEL", "verbose")
+	var errb bytes.Buffer
+	if code := run([]string{"run"}, nil, &bytes.Buffer{}, &errb); code != 2 || !strings.Contains(errb.String(), `COMMPILOT_LOG_LEVEL "verbose" is not a log level`) {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+}
+
+// TestDataPathLoggedAndWarnedOutsideVolume: the start log names the
+// database's absolute path, and warns when it is outside the volume.
+func TestDataPathLoggedAndWarnedOutsideVolume(t *testing.T) {
+	vol := t.TempDir()
+	for _, tc := range []struct {
+		db   string
+		warn bool
+	}{{filepath.Join(vol, "commpilot.db"), false}, {filepath.Join(vol, "sub", "x.db"), false},
+		{filepath.Join(t.TempDir(), "commpilot.db"), true}, {vol + "-other/commpilot.db", true}} {
+		var b bytes.Buffer
+		Config{DBPath: tc.db, Volume: vol}.LogDataPath(slog.New(slog.NewTextHandler(&b, nil)))
+		if !strings.Contains(b.String(), "path="+tc.db) {
+			t.Errorf("log lacks the absolute path %s: %s", tc.db, b.String())
+		}
+		if got := strings.Contains(b.String(), "outside the container's volume"); got != tc.warn {
+			t.Errorf("%s in volume %s: warned %v, want %v: %s", tc.db, vol, got, tc.warn, b.String())
+		}
+	}
+	t.Chdir(vol)
+	var b bytes.Buffer
+	Config{DBPath: "./commpilot.db"}.LogDataPath(slog.New(slog.NewTextHandler(&b, nil)))
+	if !strings.Contains(b.String(), "path="+filepath.Join(vol, "commpilot.db")) {
+		t.Errorf("relative path not logged as absolute: %s", b.String())
 	}
 }

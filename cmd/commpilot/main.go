@@ -9,7 +9,9 @@
 //	commpilot classify ...   classify messages offline
 //	commpilot rule test ...  what the moderation rules would do, offline
 //	commpilot backup FILE    write a consistent copy of the database
-//	commpilot health         exit 0 when the running bot's /healthz is ok
+//	commpilot restore FILE   put a backup in place of the stopped bot's database
+//	commpilot check          check the configuration and each platform's grants
+//	commpilot health         exit 0 when the running bot is alive (/healthz)
 //	commpilot version        print the version
 //	commpilot help           list the subcommands
 package main
@@ -19,17 +21,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
 	"time"
+	// The time zones of COMMPILOT_TZ and /cm setup timezone work on hosts
+	// and images without zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/joho/godotenv"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
+// version is set at build time with -ldflags "-X main.version=v1.2.3" (the
+// Dockerfile's VERSION build argument).
 var version = ""
 
 func main() {
@@ -60,8 +65,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runBackup(ctx, args, stdout, stderr)
 	case "rule":
 		return runRule(ctx, args, stdin, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args, stdout, stderr)
+	case "check":
+		return runCheck(ctx, args, stdout, stderr)
 	case "health":
-		return runHealth(ctx, stdout, stderr)
+		return runHealth(ctx, args, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "commpilot", Version())
 		return 0
@@ -81,27 +90,56 @@ Commands:
   classify [FILE|-]     classify messages offline (JSON lines, CSV or plain lines); --help for flags
   rule test TEXT        what the moderation rules would do with a message, offline; --help for flags
   backup FILE           write a consistent copy of the database to FILE (works while the bot runs)
-  health                check the running bot's /healthz (for container health checks)
+  restore FILE          replace the database with the backup FILE (the bot must be stopped)
+  check                 check the configuration and reach each platform, without starting the bot
+  health [--ready]      check the running bot is alive (/healthz) or ready (/readyz)
   version               print the version
   help                  this text
 
 Configuration: see .env.example and README.md.
 `
 
-// Version is the build's version: -ldflags, else the module version, else "dev".
+// Version is the build's version: -ldflags, else the module version Go
+// stamped, else "dev-" and the commit the binary was built from.
 func Version() string {
-	if version != "" {
-		return version
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(version, bi)
+}
+
+// versionOf picks the version from what the build stamped, most specific first.
+func versionOf(stamped string, bi *debug.BuildInfo) string {
+	if stamped != "" {
+		return stamped
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	if bi == nil {
+		return "dev"
 	}
-	return "dev"
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += "-dirty"
+	}
+	return "dev-" + rev
 }
 
 // runBot runs the bot until SIGINT or SIGTERM; a second signal exits at once.
 func runBot(ctx context.Context, stderr io.Writer) int {
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 	cfg, err := LoadConfig(os.Getenv)
 	if errors.Is(err, ErrNoPlatform) {
 		fmt.Fprint(stderr, noPlatformHelp)
@@ -111,6 +149,9 @@ func runBot(ctx context.Context, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "commpilot: configuration:\n%v\n", indent(err))
 		return 2
 	}
+	logger := cfg.NewLogger(stderr)
+	logger.Info("commpilot starting", "version", Version())
+	cfg.LogDataPath(logger)
 	return runUntilSignal(ctx, NewMain(cfg, logger), stderr, nil)
 }
 
@@ -157,14 +198,6 @@ func runUntilSignal(ctx context.Context, m *Main, stderr io.Writer, started func
 		fmt.Fprintln(stderr, "commpilot: second signal, exiting now")
 		return 130
 	}
-}
-
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv("COMMPILOT_LOG_LEVEL"))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }
 
 func indent(err error) string {

@@ -151,7 +151,7 @@ func runPlayground(ctx context.Context, args []string, stdout, stderr io.Writer)
 		defer os.RemoveAll(dir)
 		cfg.DBPath = filepath.Join(dir, "commpilot.db")
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
+	logger := cfg.NewLogger(stderr)
 	m, err := newPlayground(cfg, *public, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "commpilot playground: %v\n", err)

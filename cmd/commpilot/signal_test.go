@@ -75,7 +75,7 @@ func startChild(t *testing.T, env ...string) *child {
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := http.Get("http://" + addr + "/readyz") // platforms connected
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -83,7 +83,7 @@ func startChild(t *testing.T, env ...string) *child {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("child never became healthy:\n%s", c.log())
+			t.Fatalf("child never became ready:\n%s", c.log())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

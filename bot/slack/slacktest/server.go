@@ -189,6 +189,7 @@ type Server struct {
 	messages      []*Message
 	calls         []Call
 	faults        map[string][]fault
+	scopes        []string // the bot token's, for auth.test (scopes.go)
 	ephemerals    []Ephemeral
 	views         []*View
 	uploads       map[string]*Upload

@@ -66,6 +66,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, apiError("invalid_auth"))
 		return
 	}
+	s.scopeHeader(w, method)
 	writeJSON(w, s.method(method, params))
 }
 
