@@ -149,3 +149,22 @@ func TestDeletionRemovesTheTextFromTheItem(t *testing.T) {
 		t.Errorf("card edits %+v: want one, quoting the deletion", ups)
 	}
 }
+
+// An item closed before its first draft and card came gets neither.
+func TestClosedBeforeItsCardGetsNone(t *testing.T) {
+	release := make(chan struct{})
+	f := startInbox(t, openDB(t), settings(), func(c *inbox.Config) { c.Drafter = stalledDrafter{release} })
+	f.Send(t, bot.Event{Kind: bot.EventMessage, User: member, Time: time.Now(), Text: "My Acme order never arrived",
+		Message: bot.MessageRef{Channel: community, ID: "5300001"}})
+	if got := bottest.ReplyText(f.Command(t, alice, "inbox close 1")); !strings.Contains(got, "#1") {
+		t.Fatalf("close: %q", got)
+	}
+	close(release)
+	f.settle(t)
+	if it := f.item(t, 1); it.State != bot.ItemClosed || it.Draft != "" {
+		t.Errorf("item after its queued work: %s, draft %q", it.State, it.Draft)
+	}
+	if posts := f.Slack.Of(bot.ActPost); len(posts) != 0 {
+		t.Errorf("%d cards for an item closed before its card", len(posts))
+	}
+}

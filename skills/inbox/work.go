@@ -177,7 +177,7 @@ func (s *Skill) draftWork(ctx context.Context, st bot.Settings, it bot.Item) (bo
 	})
 }
 
-// cardWork posts the item's card to the team channel, or edits it, then
+// cardWork posts the open item's card to the team channel, or edits it, then
 // stores the card's reference and clears WorkCard in one transaction (kept
 // when the item changed meanwhile: the card must show that too).
 func (s *Skill) cardWork(ctx context.Context, st bot.Settings, it bot.Item) (bot.Item, error) {
@@ -188,6 +188,9 @@ func (s *Skill) cardWork(ctx context.Context, st bot.Settings, it bot.Item) (bot
 		if _, err := s.Sender.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: it.Card, Card: s.render(st, it)}); err != nil {
 			return it, fmt.Errorf("update card of item %d: %w", it.ID, err)
 		}
+	case !it.State.Open():
+		// Finished before its card was posted (closed from /cm inbox):
+		// nobody needs a card for it any more.
 	case st.TeamChannel.IsZero():
 		s.log.Warn("no team channel: the item waits in /cm inbox; set one with /cm setup team-channel", "id", it.ID)
 	default:
