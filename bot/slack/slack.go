@@ -122,7 +122,9 @@ var (
 	_ bot.Linker         = (*Platform)(nil)
 )
 
-// New checks cfg and returns a platform ready to Run. It does no I/O.
+// New checks cfg and returns a platform ready to Run. It does no I/O. The
+// first call registers the adapter's slim event types with slack-go (see
+// registerSlimEvents).
 func New(cfg Config) (*Platform, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: SLACK_BOT_TOKEN is required")
@@ -150,6 +152,7 @@ func New(cfg Config) (*Platform, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	registerSlimEvents()
 	log := cfg.Logger.With("component", "slack")
 	api := slack.New(cfg.BotToken,
 		slack.OptionAPIURL(cfg.APIURL),
