@@ -89,12 +89,14 @@ func (s *session) receiveEvent(e *slackevents.EventsAPIEvent) func() {
 		if !ok {
 			return nil
 		}
+		s.p.seen.see(ev.Message)
 		return s.later(ev, responder{channel: ev.Message.Channel.ID, user: ev.User.ID})
 	case *slimMention:
 		ev, ok := mentionEvent(inner, t)
 		if !ok {
 			return nil
 		}
+		s.p.seen.see(ev.Message)
 		return s.later(ev, responder{channel: ev.Message.Channel.ID, user: ev.User.ID})
 	}
 	s.p.log.Debug("event ignored", "type", e.InnerEvent.Type)

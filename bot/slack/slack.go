@@ -12,6 +12,11 @@
 // Every request's signature is verified and timestamps older than five
 // minutes are refused.
 //
+// After a Socket Mode reconnect, what was posted meanwhile in the watched
+// channels (Config.Watched) is fetched with conversations.history, bounded
+// in time and count, and handled like the live messages, under the same
+// event ids (see backfill.go). HTTP mode has no connection to lose.
+//
 // # Inbound
 //
 // Every request is acknowledged before any slow work starts. The one
@@ -81,6 +86,10 @@ type Config struct {
 	// HTTPClient carries Web API and response_url calls (default: a client
 	// with a 30 s timeout).
 	HTTPClient *http.Client
+	// Watched lists the channels whose messages are fetched again after a
+	// Socket Mode reconnect (see backfill.go); channels of other platforms
+	// are skipped. Nil: nothing is fetched.
+	Watched func(ctx context.Context) ([]bot.ChannelRef, error)
 }
 
 // Platform is Slack as a bot.Platform. Create it with New.
@@ -92,6 +101,7 @@ type Platform struct {
 	users  *userCache
 	groups *groupCache
 	pacer  *pacer
+	seen   lastSeen // the newest message delivered per channel, for backfills
 
 	state   atomic.Value // bot.ConnState
 	running atomic.Bool

@@ -180,13 +180,24 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 	}
 	if cfg.HasSlack() {
 		s, err := slack.New(slack.Config{BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken,
-			SigningSecret: cfg.SlackSigningSecret, APIURL: cfg.SlackAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient})
+			SigningSecret: cfg.SlackSigningSecret, APIURL: cfg.SlackAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient,
+			Watched: m.watched})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
 		}
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// watched lists the watched channels (what a platform fetches again after
+// a reconnect).
+func (m *Main) watched(ctx context.Context) ([]bot.ChannelRef, error) {
+	s, err := m.Settings.Settings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("watched channels: %w", err)
+	}
+	return s.Watch, nil
 }
 
 // serveHTTP starts /healthz, /metrics, /backup (loopback only) and, in Slack
