@@ -175,7 +175,7 @@ func New(cfg Config) (*Platform, error) {
 		api:          api,
 		http:         cfg.HTTPClient,
 		log:          log,
-		users:        newUserCache(api, 10*time.Minute),
+		users:        newUserCache(api, 10*time.Minute, maxCachedUsers),
 		groups:       newGroupCache(api, log, 10*time.Minute),
 		pacer:        newPacer(time.Second),
 		submitWait:   2500 * time.Millisecond,
