@@ -108,8 +108,8 @@ func backfillFrom(lastTS string, since, now time.Time) string {
 // backfill hands s's handler what was posted in the watched channels
 // after the messages in seen (a snapshot of p.seen taken when the socket
 // came back) or after since. It runs beside the events, in a background
-// goroutine of the session; each message is handled like a live one, in
-// the session's bounded slots.
+// goroutine of the session, and stops with ctx; each message is handled
+// like a live one, in the session's bounded slots (so it waits for one).
 func (p *Platform) backfill(ctx context.Context, s *session, since time.Time, seen map[string]string) {
 	if p.cfg.Watched == nil {
 		return
@@ -133,6 +133,9 @@ func (p *Platform) backfill(ctx context.Context, s *session, since time.Time, se
 			continue
 		}
 		for _, m := range msgs {
+			if ctx.Err() != nil {
+				return // Run is stopping: the engine takes no new events
+			}
 			if !deliveredSubtype(m.SubType) {
 				continue
 			}
