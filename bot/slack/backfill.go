@@ -129,7 +129,7 @@ func (p *Platform) backfill(ctx context.Context, s *session, since time.Time, se
 		}
 		msgs, err := p.history(ctx, ch.ID, backfillFrom(seen[ch.ID], since, now))
 		if err != nil {
-			p.log.Warn("slack backfill: conversations.history failed", "channel", ch.ID, "err", err)
+			p.log.Warn("slack backfill failed", "channel", ch.ID, "err", err)
 			continue
 		}
 		for _, m := range msgs {
@@ -153,16 +153,22 @@ func (p *Platform) backfill(ctx context.Context, s *session, since time.Time, se
 
 // history lists the messages of channel after oldest, oldest first, at
 // most backfillMax of them (Slack lists the newest first: beyond that,
-// the earliest are left out, and a warning says so).
+// the earliest are left out, and a warning says so). Rate limits are
+// waited out.
 func (p *Platform) history(ctx context.Context, channel, oldest string) ([]slack.Msg, error) {
 	var out []slack.Msg
 	cursor := ""
 	for {
-		res, err := p.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-			ChannelID: channel, Oldest: oldest, Limit: min(backfillPage, backfillMax-len(out)), Cursor: cursor,
+		var res *slack.GetConversationHistoryResponse
+		err := p.call(ctx, "conversations.history", "", true, func(ctx context.Context) error {
+			var err error
+			res, err = p.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+				ChannelID: channel, Oldest: oldest, Limit: min(backfillPage, backfillMax-len(out)), Cursor: cursor,
+			})
+			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("conversations.history %s: %w", channel, err)
+			return nil, fmt.Errorf("channel %s: %w", channel, err)
 		}
 		for _, m := range res.Messages {
 			out = append(out, m.Msg)

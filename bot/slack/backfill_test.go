@@ -2,7 +2,9 @@ package slack
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/commpilot/commpilot/bot"
 )
@@ -92,5 +94,51 @@ func TestNoBackfillOnFirstConnect(t *testing.T) {
 	h.stop()
 	if calls := h.srv.CallsTo("conversations.history"); len(calls) != 0 {
 		t.Errorf("conversations.history called %d times without a reconnect", len(calls))
+	}
+}
+
+// A backfill hands over at most backfillMax messages a channel, paging
+// through conversations.history with its cursor.
+func TestBackfillIsBoundedInCount(t *testing.T) {
+	h := start(t, watching("C0GEN"))
+	release := h.srv.InjectStall("apps.connections.open")
+	h.srv.DropSocket()
+	h.srv.WaitCalls("apps.connections.open", 2)
+	for i := range backfillMax + 50 {
+		h.srv.PostUndelivered("C0GEN", bob, fmt.Sprintf("message %d", i))
+	}
+	release()
+	h.srv.WaitConnections(2)
+	h.logs.wait(t, "slack backfill after reconnect")
+	h.stop()
+	if n := h.count(func(e bot.Event) bool { return e.Kind == bot.EventMessage }); n != backfillMax {
+		t.Errorf("%d messages handed over, want %d", n, backfillMax)
+	}
+	calls := h.srv.CallsTo("conversations.history")
+	if len(calls) != 2 || calls[1].Params.Get("cursor") == "" {
+		t.Errorf("conversations.history calls = %+v, want two pages", calls)
+	}
+	h.logs.wait(t, "the earliest are left out")
+}
+
+// A backfill looks back from the last message seen in a channel, else from
+// when the socket last spoke, and never more than backfillWindow.
+func TestBackfillFrom(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	recent, old := slackTS(now.Add(-time.Minute)), slackTS(now.Add(-time.Hour))
+	floor := slackTS(now.Add(-backfillWindow))
+	for _, tt := range []struct {
+		last  string
+		since time.Time
+		want  string
+	}{
+		{recent, now.Add(-2 * time.Minute), recent},
+		{"", now.Add(-2 * time.Minute), slackTS(now.Add(-2 * time.Minute))},
+		{old, now.Add(-2 * time.Minute), floor},
+		{"", now.Add(-time.Hour), floor},
+	} {
+		if got := backfillFrom(tt.last, tt.since, now); got != tt.want {
+			t.Errorf("backfillFrom(%q, %v) = %s, want %s", tt.last, tt.since, got, tt.want)
+		}
 	}
 }
