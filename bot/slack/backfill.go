@@ -18,7 +18,7 @@ import (
 // Slack does not replay the events it could not deliver while the socket
 // was down. After a reconnect the adapter lists, with conversations.history,
 // what was posted in each watched channel since the last message it saw
-// there (or, in a channel it saw nothing from, since the socket last spoke),
+// there (or, in a channel it saw nothing from, since Run connected),
 // and hands those messages to the handler as message events with the ids
 // the live events have ("m:CHANNEL:TS"): one that arrives both ways is
 // dropped by the engine's redelivery check. Thread replies are not listed
@@ -33,7 +33,7 @@ const (
 	// backfillTimeout bounds one backfill, every channel included.
 	backfillTimeout = time.Minute
 	// maxSeenChannels bounds the channels whose last message is remembered;
-	// beyond it a new channel falls back to the time the socket last spoke.
+	// beyond it a new channel is fetched as one nothing was seen from.
 	maxSeenChannels = 10000
 )
 

@@ -32,7 +32,7 @@ func (p *Platform) runSocket(ctx context.Context, s *session) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- p.runClient(ctx, smc) }()
-	var life socketLife
+	life := socketLife{started: time.Now()}
 	for {
 		select {
 		case <-ctx.Done():
@@ -47,8 +47,8 @@ func (p *Platform) runSocket(ctx context.Context, s *session) error {
 
 // socketLife is what runSocket knows of the sockets it had.
 type socketLife struct {
-	hellos int       // hello messages received: each opens a socket
-	alive  time.Time // when Slack last sent a message on a socket
+	hellos  int       // hello messages received: each opens a socket
+	started time.Time // when runSocket started
 }
 
 // runClient runs slack-go's client, restarting it after backoff if it stops
@@ -82,12 +82,13 @@ func (p *Platform) onSocketEvent(ctx context.Context, s *session, smc *socketmod
 		// A socket is open. After the first, what was posted meanwhile
 		// is fetched: Slack does not send it again. The snapshot is taken
 		// before any event of the new socket is read (they come after
-		// hello, on this goroutine).
-		since := life.alive
+		// hello, on this goroutine). A channel nothing was seen from is
+		// fetched from the start of the run: the time this loop handles
+		// an event lags behind the socket when the slots are full, so no
+		// later moment is known to be safe.
 		life.hellos++
-		life.alive = time.Now()
 		if life.hellos > 1 {
-			seen := p.seen.snapshot()
+			seen, since := p.seen.snapshot(), life.started
 			s.background(func(ctx context.Context) { p.backfill(ctx, s, since, seen) })
 		}
 	case socketmode.EventTypeConnecting:
@@ -117,7 +118,6 @@ func (p *Platform) onSocketEvent(ctx context.Context, s *session, smc *socketmod
 		}
 		p.log.Debug("slack envelope not understood", "err", bm.Cause)
 	case socketmode.EventTypeEventsAPI, socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive:
-		life.alive = time.Now()
 		r, ok := socketRequest(evt)
 		if !ok || evt.Request == nil {
 			p.log.Warn("slack envelope without payload", "type", evt.Type)

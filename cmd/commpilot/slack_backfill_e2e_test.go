@@ -10,6 +10,7 @@ import (
 // missed in the channels of the settings' watch list.
 func TestEndToEndSlackComplaintDuringReconnectGetsACard(t *testing.T) {
 	w := newWorld(t)
+	w.slack.PostUserMessage("C0RANDOM", slackBob, "hi all", "") // acknowledged: the socket's hello was read
 	release := w.slack.InjectStall("apps.connections.open")
 	w.slack.DropSocket()
 	w.slack.WaitCalls("apps.connections.open", 2)
