@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // EngineConfig wires an Engine.
@@ -24,7 +28,12 @@ type EngineConfig struct {
 	Metrics Metrics
 	// Timeout bounds the handling of one event (default 15 s).
 	Timeout time.Duration
-	// DedupeSize is how many recent event ids are remembered (default 20,000).
+	// Redeliveries remembers the ids of accepted events, so a redelivered
+	// event is dropped (storage.SeenEvents, across restarts). Nil keeps the
+	// last DedupeSize ids in memory, forgotten by a restart.
+	Redeliveries Redeliveries
+	// DedupeSize is how many recent event ids the in-memory Redeliveries
+	// remembers (default 20,000); unused when Redeliveries is set.
 	DedupeSize int
 }
 
@@ -40,7 +49,7 @@ type Engine struct {
 	catalog   *Catalog
 	log       *slog.Logger
 	timeout   time.Duration
-	dedupe    *dedupe
+	seen      Redeliveries
 
 	// life is the parent of every event's context: handlers keep running
 	// when a platform stops taking events, until Shutdown ends them.
@@ -106,6 +115,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.DedupeSize <= 0 {
 		cfg.DedupeSize = 20000
 	}
+	if cfg.Redeliveries == nil {
+		cfg.Redeliveries = newDedupe(cfg.DedupeSize)
+	}
 	life, end := context.WithCancel(context.Background())
 	e := &Engine{
 		life:      life,
@@ -116,7 +128,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		catalog:   cfg.Catalog,
 		log:       cfg.Logger.With("component", "engine"),
 		timeout:   cfg.Timeout,
-		dedupe:    newDedupe(cfg.DedupeSize),
+		seen:      cfg.Redeliveries,
 	}
 	if err := e.makeMetrics(cfg.Metrics); err != nil {
 		return nil, fmt.Errorf("new engine: %w", err)
@@ -178,14 +190,17 @@ func (e *Engine) Catalog() *Catalog { return e.catalog }
 // an event accepted before a platform stops is finished (see Shutdown).
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err error) {
 	platform := platformOf(ev)
-	if ev.ID != "" && !e.dedupe.first(dedupeKey{platform, ev.ID}) {
-		e.counter(platform, ev.Kind, "duplicate").Inc()
-		return nil, nil
-	}
 	e.gate.RLock()
 	if e.closing {
+		// Not recorded as seen: the platform's redelivery after the
+		// restart is handled.
 		e.gate.RUnlock()
 		e.counter(platform, ev.Kind, "shutdown").Inc()
+		return nil, nil
+	}
+	if !e.first(ctx, platform, ev) {
+		e.gate.RUnlock()
+		e.counter(platform, ev.Kind, "duplicate").Inc()
 		return nil, nil
 	}
 	e.inflight.Add(1)
@@ -214,6 +229,22 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) (reply *Reply, err e
 	return e.router.HandleEvent(ctx, ev)
 }
 
+// first reports whether ev is not a redelivery. An event without an id is
+// always first. When the store of seen ids fails, the event is handled: a
+// lost event is worse than a rare second handling, which the state machines
+// of the skills refuse where it matters (a draft sends once).
+func (e *Engine) first(ctx context.Context, platform PlatformID, ev Event) bool {
+	if ev.ID == "" {
+		return true
+	}
+	ok, err := e.seen.First(context.WithoutCancel(ctx), platform, ev.ID)
+	if err != nil {
+		e.log.Warn("redelivery check failed; handling the event", "event", ev.ID, "err", err)
+		return true
+	}
+	return ok
+}
+
 // errorReply logs err as it deserves and returns what the user reads.
 func (e *Engine) errorReply(ctx context.Context, ev Event, err error) *Reply {
 	lang := English
@@ -224,7 +255,7 @@ func (e *Engine) errorReply(ctx context.Context, ev Event, err error) *Reply {
 	switch {
 	case errors.As(err, &de) && de.Code != CodeInternal:
 		e.log.Debug("refused", "kind", ev.Kind.String(), "user", ev.User.Key(), "code", de.Code, "key", de.Key, "err", err)
-		msg := e.catalog.T(lang, de.Key, de.Args...)
+		msg := e.catalog.T(lang, de.Key, shortArgs(de.Args)...)
 		if de.Usage != "" {
 			msg += "\n" + e.catalog.T(lang, "err.usage", de.Usage)
 		}
@@ -238,6 +269,30 @@ func (e *Engine) errorReply(ctx context.Context, ev Event, err error) *Reply {
 			"route", ev.Command+ev.Action, "err", err)
 		return e.userReply(ev, e.catalog.T(lang, "err.internal", ref))
 	}
+}
+
+// maxEchoed bounds, in runes, each string argument an error reply echoes
+// (a 4,000-character keyword, a pasted paragraph): the reason around it
+// stays whole, well under every platform's message limit.
+const maxEchoed = 100
+
+// shortArgs returns args with each string made fit to echo: bytes that are
+// not UTF-8 replaced by "�", then shortened to maxEchoed runes
+// (text.Shorten); args itself is left as it was.
+func shortArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		if s, ok := a.(string); ok && (len(s) > maxEchoed || !utf8.ValidString(s)) {
+			if out == nil {
+				out = slices.Clone(args)
+			}
+			out[i] = text.Shorten(strings.ToValidUTF8(s, "\uFFFD"), maxEchoed)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // userReply returns nil for messages: nobody asked, so nobody is answered.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -37,8 +38,8 @@ type OptionType int
 
 // Option types. Values reach the handler normalised:
 // channels as "platform:ID", users as "platform:ID", roles as
-// "platform-role:ID", durations as Go duration strings, choices in the case
-// they were declared.
+// "platform-role:ID", durations as typed once ParseDuration has read them,
+// choices in the case they were declared. Every value is valid UTF-8.
 const (
 	OptWord     OptionType = iota // one word
 	OptText                       // the rest of the line, as typed
@@ -306,7 +307,12 @@ func (r *Router) HandleEvent(ctx context.Context, e Event) (*Reply, error) {
 			return nil, Errorf(CodeNotFound, "err.unknown_action")
 		}
 		e.Vars = vars
-		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern.text, Scope: a.scope}, a.chain, e)
+		h := a.chain
+		if err := checkFields(e.Options); err != nil {
+			// Refused after the middleware, like a command's bad input.
+			h = r.wrap(HandlerFunc(func(context.Context, Event) (*Reply, error) { return nil, err }))
+		}
+		return r.serve(ctx, RouteInfo{Kind: e.Kind, Pattern: a.pattern.text, Scope: a.scope}, h, e)
 	case EventAutocomplete:
 		c, ok := r.byRoute[e.Command]
 		if !ok {
@@ -432,7 +438,7 @@ func (r *Router) bindCommand(e *Event) (*Command, error) {
 			}
 			continue
 		}
-		nv, err := normalise(o, v, platformOf(*e))
+		nv, err := bindOption(o, v, platformOf(*e))
 		if err != nil {
 			return c, usageError(c, err)
 		}
@@ -478,7 +484,7 @@ func (r *Router) bindText(e *Event) (*Command, error) {
 			v = args[0].Text
 			args = args[1:]
 		}
-		nv, err := normalise(o, v, platformOf(*e))
+		nv, err := bindOption(o, v, platformOf(*e))
 		if err != nil {
 			return c, usageError(c, err)
 		}
@@ -512,11 +518,40 @@ func tokenTexts(ts []Token) []string {
 	return out
 }
 
+// bindOption checks that v is text (valid UTF-8: bytes that are not, as a
+// Slack request in HTTP mode can carry, are refused naming the option) and
+// returns its canonical form (normalise).
+func bindOption(o Option, v string, p PlatformID) (string, *Error) {
+	if !utf8.ValidString(v) {
+		return "", Invalid("err.bad_text", o.Name)
+	}
+	return normalise(o, v, p)
+}
+
+// checkFields refuses a form whose field values are not all valid UTF-8,
+// naming the first such field in name order.
+func checkFields(fields map[string]string) *Error {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if !utf8.ValidString(fields[name]) {
+			return Invalid("err.bad_text", name)
+		}
+	}
+	return nil
+}
+
 // normalise validates one option value and returns its canonical form.
 // Users, roles and channels arrive as neutral references ("slack:U1",
 // "slack-role:S1", "slack:C1"), neutral mentions ("<@slack:U1>", see
 // bot/text) or bare platform ids; the adapters translate platform markup.
 func normalise(o Option, v string, p PlatformID) (string, *Error) {
+	switch o.Type {
+	case OptUser, OptRole, OptMentionable:
+		// @everyone is a role to Discord and a broadcast to Slack, but no
+		// one holds it as a role: granting it anything would grant nothing.
+		if isBroadcast(v) {
+			return "", Invalid("err.everyone", v)
+		}
+	}
 	switch o.Type {
 	case OptChannel:
 		if m, ok := neutralMention(v, text.MentionChannel); ok {
@@ -547,11 +582,12 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 		}
 		return "", Invalid("err.bad_user", v)
 	case OptDuration:
-		d, err := ParseDuration(v)
-		if err != nil || d <= 0 {
+		// Kept as typed ("30j", "366d"), so that a handler refusing it
+		// echoes what the person wrote; handlers read it with ParseDuration.
+		if d, err := ParseDuration(v); err != nil || d <= 0 {
 			return "", Invalid("err.bad_duration", v)
 		}
-		return d.String(), nil
+		return v, nil
 	case OptInt:
 		for _, r := range v {
 			if r < '0' || r > '9' {
@@ -570,6 +606,15 @@ func normalise(o Option, v string, p PlatformID) (string, *Error) {
 		return o.Choices[i], nil
 	}
 	return v, nil
+}
+
+// isBroadcast reports whether v is exactly one @everyone, @here or
+// @channel, plain (as the adapters hand them over) or in Slack's markup
+// (<!everyone>, <!channel>, <!here>).
+func isBroadcast(v string) bool {
+	ms := text.Mentions(v)
+	return len(ms) == 1 && ms[0].Start == 0 && ms[0].End == len(v) &&
+		(ms[0].Kind == text.MentionEveryone || ms[0].Kind == text.MentionHere)
 }
 
 // normaliseMember is normalise for a user (role false) or a role (role

@@ -71,8 +71,9 @@ func TestRouterBindsSlackText(t *testing.T) {
 		{"inbox assign 42 <@slack:U0ALICE> extra", "", bot.CodeInvalid},
 		{"faq add Quels sont vos horaires ? | Du lundi au vendredi, 9h-18h.", "faq add|entry=Quels sont vos horaires ? | Du lundi au vendredi, 9h-18h.", ""},
 		{"faq add L'offre d'aujourd'hui\nligne 2", "faq add|entry=L'offre d'aujourd'hui\nligne 2", ""},
-		{`rule add "no invites" 10m`, "rule add|name=no invites,timeout=10m0s", ""},
-		{"rule add flood 1d", "rule add|name=flood,timeout=24h0m0s", ""},
+		{`rule add "no invites" 10m`, "rule add|name=no invites,timeout=10m", ""},
+		{"rule add flood 1d", "rule add|name=flood,timeout=1d", ""},
+		{"rule add flood 30j", "rule add|name=flood,timeout=30j", ""},
 		{"rule add flood soon", "", bot.CodeInvalid},
 		{"frobnicate", "", bot.CodeNotFound},
 	}

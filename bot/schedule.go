@@ -184,20 +184,26 @@ type ScheduleStore interface {
 	Attention(ctx context.Context) ([]Occurrence, error)
 }
 
-// ChannelChecker is implemented by platforms that can tell, before a post,
-// whether the bot can post in a channel (Discord, from its cache of the
-// server's channels, roles and permission overwrites).
+// ChannelChecker is implemented by platforms that can tell, before a post
+// or before watching, whether the bot can post in or read a channel
+// (Discord, from its cache of the server's channels, roles and permission
+// overwrites; Slack, with conversations.info).
 type ChannelChecker interface {
 	// CanPost returns nil when the bot can post in ch or the platform
 	// cannot tell, and an error wrapping ErrUnknownChannel or ErrCannotPost
 	// otherwise.
 	CanPost(ctx context.Context, ch ChannelRef) error
+	// CanRead returns nil when the bot receives the messages posted in ch
+	// (what watching a channel needs) or the platform cannot tell, and an
+	// error wrapping ErrUnknownChannel or ErrCannotRead otherwise.
+	CanRead(ctx context.Context, ch ChannelRef) error
 }
 
 // Errors of ChannelChecker.
 var (
 	ErrUnknownChannel = errors.New("no such channel")
 	ErrCannotPost     = errors.New("the bot may not post in this channel")
+	ErrCannotRead     = errors.New("the bot cannot read this channel")
 )
 
 var _ ChannelChecker = (*Engine)(nil)
@@ -207,6 +213,15 @@ var _ ChannelChecker = (*Engine)(nil)
 func (e *Engine) CanPost(ctx context.Context, ch ChannelRef) error {
 	if c, ok := e.platforms[ch.Platform].(ChannelChecker); ok {
 		return c.CanPost(ctx, ch)
+	}
+	return nil
+}
+
+// CanRead asks the platform of ch, when it is a ChannelChecker; it returns
+// nil when the platform cannot tell.
+func (e *Engine) CanRead(ctx context.Context, ch ChannelRef) error {
+	if c, ok := e.platforms[ch.Platform].(ChannelChecker); ok {
+		return c.CanRead(ctx, ch)
 	}
 	return nil
 }

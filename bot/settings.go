@@ -22,6 +22,8 @@ type Settings struct {
 	SendDelay Duration `json:"send_delay"`
 	Retention Duration `json:"retention"`
 	DigestAt  string   `json:"digest_at"`
+	// Address is how drafted replies address members (vous/tu, u/je).
+	Address Address `json:"address,omitempty"`
 }
 
 // DefaultRetention is how long community messages are kept unless set.

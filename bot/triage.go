@@ -102,6 +102,34 @@ type DraftRequest struct {
 	Instruction string
 	// Previous is the draft being regenerated.
 	Previous string
+	// Address is how the reply addresses the member (vous or tu, u or je).
+	Address Address
+}
+
+// Address is how drafted replies address a member, in the languages that
+// distinguish: formal (French "vous", Dutch "u") or informal ("tu", "je").
+// Stored in Settings: frozen once released.
+type Address string
+
+// Forms of address. AddressDefault is each language's usual register for
+// a brand's community: "vous" in French, "je" in Dutch.
+const (
+	AddressDefault  Address = ""
+	AddressFormal   Address = "formal"
+	AddressInformal Address = "informal"
+)
+
+// Formal reports whether a reply in lang addresses the member formally:
+// French unless informal is asked for, Dutch only when formal is, English
+// never (it does not distinguish).
+func (a Address) Formal(lang Lang) bool {
+	switch lang {
+	case French:
+		return a != AddressInformal
+	case Dutch:
+		return a == AddressFormal
+	}
+	return false
 }
 
 // Draft is a drafted reply.

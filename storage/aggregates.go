@@ -35,7 +35,7 @@ func (a *Aggregates) Add(ctx context.Context, stats []bot.HourStats, through tim
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := a.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := a.db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(BucketDigestHours))
 		for _, s := range stats {
 			k := hourKey(s)
@@ -72,7 +72,7 @@ func (a *Aggregates) Replace(ctx context.Context, from, to time.Time, stats []bo
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := a.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := a.db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(BucketDigestHours))
 		if _, err := deleteRange(b, TimeKey(from), TimeKey(to)); err != nil {
 			return err
@@ -164,7 +164,7 @@ func (a *Aggregates) Purge(ctx context.Context, before time.Time) (int, error) {
 		return 0, err
 	}
 	var n int
-	err := a.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := a.db.update(func(tx *bbolt.Tx) error {
 		var err error
 		n, err = deleteRange(tx.Bucket([]byte(BucketDigestHours)), TimeKey(time.Time{}), TimeKey(before))
 		return err

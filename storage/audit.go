@@ -28,7 +28,7 @@ func (a *AuditLog) Audit(ctx context.Context, e bot.AuditEntry) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	err := a.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := a.db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(BucketAudit))
 		seq, err := b.NextSequence()
 		if err != nil {

@@ -63,6 +63,8 @@ type DB struct {
 	bolt *bbolt.DB
 	path string
 	log  *slog.Logger
+	// seen holds the event ids waiting for the next write (see commit.go).
+	seen *seenSet
 }
 
 // Open opens or creates the database at path, waits at most opts.Timeout for
@@ -89,7 +91,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	bdb.MaxBatchDelay = maxBatchDelay
 	bdb.MaxBatchSize = maxBatchSize
-	return &DB{bolt: bdb, path: path, log: log}, nil
+	return &DB{bolt: bdb, path: path, log: log, seen: newSeenSet()}, nil
 }
 
 // openBolt opens path with bbolt, mapping its errors to ours, and refuses a
@@ -223,13 +225,20 @@ func (db *DB) Bolt() *bbolt.DB { return db.bolt }
 // Path returns the file the database was opened from.
 func (db *DB) Path() string { return db.path }
 
-// Close releases the file and its lock. Call it after everything using the
-// DB has stopped.
+// Close writes the event ids that wait for a commit (see SeenEvents), then
+// releases the file and its lock. Call it after everything using the DB has
+// stopped.
 func (db *DB) Close() error {
-	if err := db.bolt.Close(); err != nil {
-		return fmt.Errorf("close database %s: %w", db.path, err)
+	var flushErr error
+	if db.seen.hasPending() {
+		if err := db.update(func(*bbolt.Tx) error { return nil }); err != nil {
+			flushErr = fmt.Errorf("close database %s: write seen event ids: %w", db.path, err)
+		}
 	}
-	return nil
+	if err := db.bolt.Close(); err != nil {
+		return errors.Join(flushErr, fmt.Errorf("close database %s: %w", db.path, err))
+	}
+	return flushErr
 }
 
 // ctxWriter fails the copy once ctx is done, so a backup can be abandoned.

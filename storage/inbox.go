@@ -145,7 +145,7 @@ func (s *Inbox) DeleteItems(ctx context.Context, match func(*bot.Item) bool) (in
 		return 0, err
 	}
 	n := 0
-	err := s.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := s.db.update(func(tx *bbolt.Tx) error {
 		items := tx.Bucket([]byte(BucketInboxItems))
 		gone := map[uint64]bool{}
 		err := items.ForEach(func(k, v []byte) error {
@@ -261,7 +261,7 @@ func (s *Inbox) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.bolt.Batch(fn)
+	return s.db.batch(fn)
 }
 
 func (s *Inbox) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {

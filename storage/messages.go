@@ -66,7 +66,7 @@ func (l *MessageLog) Record(ctx context.Context, m bot.LoggedMessage) error {
 	// of the same batch fails it rolls back and retries the rest). That is
 	// harmless only because record is idempotent: storing a message that is
 	// there, or applying an edit already applied, changes nothing.
-	err = l.db.bolt.Batch(func(tx *bbolt.Tx) error { return record(tx, m, val) })
+	err = l.db.batch(func(tx *bbolt.Tx) error { return record(tx, m, val) })
 	if err != nil {
 		return fmt.Errorf("record message %s: %w", refString(m.Ref), err)
 	}
@@ -86,7 +86,7 @@ func (l *MessageLog) RecordMany(ctx context.Context, msgs []bot.LoggedMessage) e
 			return err
 		}
 	}
-	err := l.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := l.db.update(func(tx *bbolt.Tx) error {
 		for i, m := range msgs {
 			if err := record(tx, m, vals[i]); err != nil {
 				return fmt.Errorf("message %s: %w", refString(m.Ref), err)
@@ -112,7 +112,7 @@ func (l *MessageLog) Delete(ctx context.Context, ref bot.MessageRef, t time.Time
 	if ref.Channel.Platform == "" || ref.Channel.ID == "" || ref.ID == "" {
 		return fmt.Errorf("delete message %s: %w", refString(ref), errIncomplete)
 	}
-	err := l.db.bolt.Batch(func(tx *bbolt.Tx) error { return markDeleted(tx, ref, t) }) // idempotent, like record
+	err := l.db.batch(func(tx *bbolt.Tx) error { return markDeleted(tx, ref, t) }) // idempotent, like record
 	if err != nil {
 		return fmt.Errorf("delete message %s: %w", refString(ref), err)
 	}
@@ -302,7 +302,7 @@ func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
 			return total, err
 		}
 		n := 0
-		err := l.db.bolt.Update(func(tx *bbolt.Tx) error {
+		err := l.db.update(func(tx *bbolt.Tx) error {
 			refs := tx.Bucket([]byte(BucketMessageRefs))
 			c := tx.Bucket([]byte(BucketMessageLog)).Cursor()
 			for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0 && n < purgeChunk; k, _ = c.First() {

@@ -61,7 +61,7 @@ func (m *Moderation) UpdateRule(ctx context.Context, p bot.PlatformID, name stri
 		out   bot.ModRule
 		fnErr error
 	)
-	err := m.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := m.db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(BucketModRules))
 		key := ruleKey(p, name)
 		var r bot.ModRule
@@ -99,7 +99,7 @@ func (m *Moderation) AddCase(ctx context.Context, c bot.ModCase, since time.Time
 		return bot.ModCase{}, 0, err
 	}
 	strikes := 0
-	err := m.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := m.db.update(func(tx *bbolt.Tx) error {
 		cases := tx.Bucket([]byte(BucketModCases))
 		id, err := cases.NextSequence()
 		if err != nil {
@@ -160,7 +160,7 @@ func (m *Moderation) UpdateCase(ctx context.Context, id uint64, fn func(c *bot.M
 		out   bot.ModCase
 		fnErr error
 	)
-	err := m.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := m.db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(BucketModCases))
 		var c bot.ModCase
 		if err := GetJSON(b, U64Key(id), &c); err != nil {
@@ -232,7 +232,7 @@ func (m *Moderation) PurgeExcerpts(ctx context.Context, before time.Time) (int, 
 		return 0, err
 	}
 	n := 0
-	err := m.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := m.db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(BucketModCases))
 		type change struct {
 			key []byte

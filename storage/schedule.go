@@ -207,7 +207,7 @@ func (s *Schedule) update(ctx context.Context, fn func(tx *bbolt.Tx) error) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.bolt.Batch(fn)
+	return s.db.batch(fn)
 }
 
 func (s *Schedule) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {

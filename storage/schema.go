@@ -36,6 +36,8 @@ const (
 	BucketModRules     = "mod_rules"      // moderation rules: platform 0 name → JSON
 	BucketModCases     = "mod_cases"      // moderation cases by number (its sequence numbers them)
 	BucketModMember    = "mod_member"     // member key 0 case number → empty: a member's cases
+	BucketSeenEvents   = "seen_events"    // platform 0 event id → when first seen (U64Key of Unix ns)
+	BucketSeenByTime   = "seen_by_time"   // TimeKey(first seen, platform, id) → its seen_events key
 )
 
 // Buckets of the schedule store, frozen like the others.
@@ -89,6 +91,9 @@ func migrations() []migration {
 		}},
 		{"v8: scheduled posts", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSchedPosts, BucketSchedOccs, BucketSchedAttn)
+		}},
+		{"v9: seen event ids", func(tx *bbolt.Tx) error {
+			return createBuckets(tx, BucketSeenEvents, BucketSeenByTime)
 		}},
 	}
 }

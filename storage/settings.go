@@ -77,7 +77,7 @@ func (s *Settings) UpdateSettings(ctx context.Context, fn func(*bot.Settings) er
 	}
 	var before, after bot.Settings
 	var fnErr error
-	err := s.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := s.db.update(func(tx *bbolt.Tx) error {
 		var err error
 		if before, err = s.merged(tx); err != nil {
 			return err

@@ -43,7 +43,7 @@ func (s *SkillSettings) UpdateSkill(ctx context.Context, skill string, v any, fn
 		return err
 	}
 	var fnErr error
-	err := s.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := s.db.update(func(tx *bbolt.Tx) error {
 		if err := decodeSkill(tx, skill, v); err != nil {
 			return err
 		}

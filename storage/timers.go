@@ -160,7 +160,7 @@ func (t *Timers) Schedule(ctx context.Context, r bot.TimerRecord) error {
 	}
 	r.Redelivered = false
 	// Batch may run this twice; replacing a record by itself is idempotent.
-	err := t.db.bolt.Batch(func(tx *bbolt.Tx) error {
+	err := t.db.batch(func(tx *bbolt.Tx) error {
 		return bucketsOf(tx).put(timerValue{TimerRecord: r}, r.At)
 	})
 	if err != nil {
@@ -176,7 +176,7 @@ func (t *Timers) Cancel(ctx context.Context, kind, key string) (bool, error) {
 		return false, err
 	}
 	var found bool
-	err := t.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := t.db.update(func(tx *bbolt.Tx) error {
 		b := bucketsOf(tx)
 		ik := timerIndexKey(kind, key)
 		found = false
@@ -298,7 +298,7 @@ func (t *Timers) Run(ctx context.Context) error {
 // records, to be handed again.
 func (t *Timers) restore() ([]timerJob, error) {
 	var again []timerJob
-	err := t.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := t.db.update(func(tx *bbolt.Tx) error {
 		again = again[:0]
 		b := bucketsOf(tx)
 		var back []timerValue
@@ -375,7 +375,7 @@ func (t *Timers) claim(now time.Time, n int) (claimed []timerJob, next time.Time
 		return nil, next, err
 	}
 	var unhandled []string
-	err = t.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = t.db.update(func(tx *bbolt.Tx) error {
 		claimed, unhandled, next = claimed[:0], unhandled[:0], time.Time{}
 		b := bucketsOf(tx)
 		c := b.timers.Cursor()
@@ -487,7 +487,7 @@ func (t *Timers) recordOutcomes(outcomes <-chan timerOutcome) {
 				break drain
 			}
 		}
-		err := t.db.bolt.Update(func(tx *bbolt.Tx) error {
+		err := t.db.update(func(tx *bbolt.Tx) error {
 			b := bucketsOf(tx)
 			for _, o := range group {
 				seq, rec := U64Key(o.job.seq), o.job.rec

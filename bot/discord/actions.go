@@ -3,6 +3,9 @@ package discord
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,7 +30,8 @@ const (
 // error wrapping bot.ErrUnknownOutcome means Discord may have carried it out.
 // Posts and replies longer than 2,000 characters are split into several
 // messages; the returned reference is the message carrying the card, or the
-// first one. Updates cut text over 2,000 characters with a visible marker.
+// first one. Updates and uploads shorten text over 2,000 characters in its
+// middle, keeping its end.
 func (p *Platform) Do(ctx context.Context, a bot.Action) (bot.MessageRef, error) {
 	switch a.Kind {
 	case bot.ActPost:
@@ -60,6 +64,22 @@ func (p *Platform) Do(ctx context.Context, a bot.Action) (bot.MessageRef, error)
 
 func messagesBucket(channelID string) string { return "channels/" + channelID + "/messages" }
 
+// nonceFor is the nonce of part part of a post to channelID whose body
+// (JSON, and the file of an upload) is body: 25 hex digits of its SHA-256,
+// the longest nonce Discord takes. Sent with enforce_nonce, it makes
+// Discord return the message it already created with that nonce in the
+// past few minutes instead of creating another, so a post sent again after
+// an unknown outcome (the inbox's "Send again": the same reply to the same
+// message) cannot appear twice. The identity of a post is its content:
+// two identical posts to one channel within those minutes are one message.
+func nonceFor(channelID string, part int, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(channelID))
+	h.Write([]byte{0, byte(part >> 8), byte(part)})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))[:25]
+}
+
 // post sends text and card to a channel, as consecutive messages when the
 // text is long; only the first carries the reference.
 func (p *Platform) post(ctx context.Context, ch bot.ChannelRef, text string, card *bot.Card, ref *discordgo.MessageReference) (bot.MessageRef, error) {
@@ -76,6 +96,11 @@ func (p *Platform) post(ctx context.Context, ch bot.ChannelRef, text string, car
 	bodies[0].Reference = ref
 	var result bot.MessageRef
 	for i, b := range bodies {
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return result, fmt.Errorf("discord: post: encode: %w", err)
+		}
+		b.Nonce, b.EnforceNonce = nonceFor(ch.ID, i, raw), true
 		var m discordgo.Message
 		if err := p.call(ctx, http.MethodPost, discordgo.EndpointChannelMessages(ch.ID), messagesBucket(ch.ID), b, &m); err != nil {
 			if i > 0 {
@@ -256,15 +281,20 @@ func (p *Platform) dm(ctx context.Context, a bot.Action) (bot.MessageRef, error)
 	return p.post(ctx, bot.ChannelRef{Platform: bot.Discord, ID: ch.ID}, a.Text, a.Card, nil)
 }
 
-// upload posts a.File as a PNG attachment with a.Text (cut to 2,000
+// upload posts a.File as a PNG attachment with a.Text (shortened to 2,000
 // characters), as multipart/form-data.
 func (p *Platform) upload(ctx context.Context, a bot.Action) (bot.MessageRef, error) {
 	name := a.FileName
 	if name == "" {
 		name = "image.png"
 	}
-	body := messageBody{Content: truncate(renderMentions(a.Text), maxContent), AllowedMentions: safeMentions(),
+	body := messageBody{Content: shorten(renderMentions(a.Text), maxContent), AllowedMentions: safeMentions(),
 		Attachments: []attachment{{ID: 0, Filename: name}}}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return bot.MessageRef{}, fmt.Errorf("discord: upload: encode: %w", err)
+	}
+	body.Nonce, body.EnforceNonce = nonceFor(a.Channel.ID, 0, append(raw, a.File...)), true
 	ctype, data, err := discordgo.MultipartBodyWithJSON(body, []*discordgo.File{{Name: name, ContentType: "image/png", Reader: bytes.NewReader(a.File)}})
 	if err != nil {
 		return bot.MessageRef{}, fmt.Errorf("discord: upload: %w", err)

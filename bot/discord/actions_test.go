@@ -108,11 +108,12 @@ func TestPostReplyUpdateDelete(t *testing.T) {
 	if !m.Edited || m.Content != "" || len(m.Embeds) != 1 || m.Embeds[0].Footer.Text != "Sent by @alice at 10:42" {
 		t.Errorf("updated message = %+v", m)
 	}
-	if _, err := e.p.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: ref, Text: strings.Repeat("é", 2500)}); err != nil {
+	// A long update is shortened in its middle: its end stays.
+	if _, err := e.p.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: ref, Text: strings.Repeat("é", 2500) + " Sent by @alice."}); err != nil {
 		t.Fatalf("update with 2,500 characters: %v", err)
 	}
 	m, _ = e.srv.Message(discordtest.ThreadID, ref.ID)
-	if utf8.RuneCountInString(m.Content) != 2000 || !strings.HasSuffix(m.Content, "[truncated]") {
+	if utf8.RuneCountInString(m.Content) != 2000 || !strings.HasSuffix(m.Content, "é Sent by @alice.") || !strings.Contains(m.Content, "é […] é") {
 		t.Errorf("long update: %d characters, ends %q", utf8.RuneCountInString(m.Content), m.Content[len(m.Content)-20:])
 	}
 
@@ -431,5 +432,68 @@ func TestOutcomeOfUnreadableAnswers(t *testing.T) {
 	}
 	if n := patches.Load(); n != 1 {
 		t.Errorf("the refused update was sent %d times, want 1", n)
+	}
+}
+
+// A reply sent again after an unknown outcome (the inbox's "Send again":
+// the same reply to the same message) carries the same nonce with
+// enforce_nonce, so Discord returns the message the first attempt created
+// instead of posting the reply twice; another reply is a message of its own.
+func TestSendAgainAfterUnknownOutcomePostsOnce(t *testing.T) {
+	t.Parallel()
+	e := start(t, discord.Config{}, nil)
+	ctx := testCtx(t)
+	orig := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "where is my refund?")
+	reply := bot.Action{Kind: bot.ActReply, Target: bot.MessageRef{Channel: channel(discordtest.ChannelID), ID: orig}, Text: "Refunded today."}
+
+	hold := e.srv.Hold("POST", "/channels/"+discordtest.ChannelID+"/messages")
+	attempt, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.p.Do(attempt, reply)
+		done <- err
+	}()
+	if err := hold.WaitArrived(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // the answer never comes: Discord creates the message all the same
+	if err := <-done; !isUnknown(err) {
+		t.Fatalf("first attempt = %v, want an unknown outcome", err)
+	}
+	hold.Release()
+	first, err := e.srv.WaitMessages(ctx, discordtest.ChannelID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ref, err := e.p.Do(ctx, reply) // Send again
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := e.srv.WaitMessages(ctx, discordtest.ChannelID, 1); len(msgs) != 1 || ref.ID != first[0].ID {
+		t.Fatalf("after Send again the channel holds %d replies (%+v), ref %s; want the first attempt's message only", len(msgs), msgs, ref.ID)
+	}
+	reqs := e.srv.RequestsTo("POST", "/channels/"+discordtest.ChannelID+"/messages")
+	if len(reqs) != 2 {
+		t.Fatalf("%d posts reached Discord, want both attempts", len(reqs))
+	}
+	var bodies [2]struct {
+		Nonce        string `json:"nonce"`
+		EnforceNonce bool   `json:"enforce_nonce"`
+	}
+	for i, r := range reqs {
+		if err := json.Unmarshal(r.Body, &bodies[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bodies[0].Nonce == "" || bodies[0] != bodies[1] || !bodies[0].EnforceNonce {
+		t.Errorf("nonces %+v, want the same enforced nonce on both attempts", bodies)
+	}
+
+	if _, err := e.p.Do(ctx, bot.Action{Kind: bot.ActReply, Target: reply.Target, Text: "One more thing: it takes 3 days."}); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := e.srv.WaitMessages(ctx, discordtest.ChannelID, 2); len(msgs) != 2 || msgs[1].Nonce == bodies[0].Nonce {
+		t.Errorf("a different reply: %+v, want a second message with a nonce of its own", msgs)
 	}
 }

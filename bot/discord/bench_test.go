@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -65,9 +66,10 @@ func TestMessageFixtureDecodes(t *testing.T) {
 }
 
 // BenchmarkMessageCreate compares turning a MESSAGE_CREATE payload into a
-// bot.Event (decode into discordgo.MessageCreate as discordgo does, then
-// translate) with a bare json.Unmarshal of the same payload into
-// discordgo.Message, and shows the translation alone.
+// bot.Event (decode into discordgo.MessageCreate as discordgo does, note
+// the event and the message for a later backfill, then translate) with a
+// bare json.Unmarshal of the same payload into discordgo.Message, and shows
+// the translation alone.
 func BenchmarkMessageCreate(b *testing.B) {
 	payload := discordtest.Fixture("message_create.json")
 	b.Run("bare-unmarshal", func(b *testing.B) {
@@ -80,12 +82,15 @@ func BenchmarkMessageCreate(b *testing.B) {
 		}
 	})
 	b.Run("to-event", func(b *testing.B) {
+		var last seen
 		b.ReportAllocs()
 		for b.Loop() {
 			var m discordgo.MessageCreate
 			if err := json.Unmarshal(payload, &m); err != nil {
 				b.Fatal(err)
 			}
+			last.event(time.Now())
+			last.message(m.ChannelID, m.ID)
 			if _, ok := messageEvent(m.Message, discordtest.BotID, false, nil); !ok {
 				b.Fatal("dropped")
 			}

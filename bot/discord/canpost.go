@@ -19,20 +19,9 @@ var _ bot.ChannelChecker = (*Platform)(nil)
 // cache cannot settle (no server configured, the bot's member not cached)
 // returns nil: the send itself will tell.
 func (p *Platform) CanPost(_ context.Context, ch bot.ChannelRef) error {
-	st := p.s.State
-	c, err := st.Channel(ch.ID)
-	if err != nil {
-		if g, gerr := st.Guild(p.guildID); p.guildID != "" && gerr == nil && g != nil {
-			return fmt.Errorf("discord channel %s: %w", ch.ID, bot.ErrUnknownChannel)
-		}
-		return nil
-	}
-	if c.GuildID == "" || st.User == nil {
-		return nil
-	}
-	perms, err := st.UserChannelPermissions(st.User.ID, c.ID)
-	if err != nil {
-		return nil
+	c, perms, err := p.permissions(ch)
+	if c == nil || err != nil {
+		return err
 	}
 	send := int64(discordgo.PermissionSendMessages)
 	if c.IsThread() {
@@ -42,4 +31,41 @@ func (p *Platform) CanPost(_ context.Context, ch bot.ChannelRef) error {
 		return fmt.Errorf("discord channel %s: %w", ch.ID, bot.ErrCannotPost)
 	}
 	return nil
+}
+
+// CanRead implements bot.ChannelChecker from the state cache like CanPost:
+// a cached channel where the bot lacks View Channel, without which Discord
+// sends it none of the channel's messages, is refused.
+func (p *Platform) CanRead(_ context.Context, ch bot.ChannelRef) error {
+	c, perms, err := p.permissions(ch)
+	if c == nil || err != nil {
+		return err
+	}
+	if perms&discordgo.PermissionViewChannel == 0 { // Administrator grants it
+		return fmt.Errorf("discord channel %s: %w", ch.ID, bot.ErrCannotRead)
+	}
+	return nil
+}
+
+// permissions returns ch from the state cache with the bot's permissions
+// there. The error wraps bot.ErrUnknownChannel when the configured server
+// is cached and ch is not one of its channels; c is nil, with a nil error,
+// when the cache cannot tell.
+func (p *Platform) permissions(ch bot.ChannelRef) (c *discordgo.Channel, perms int64, err error) {
+	st := p.s.State
+	c, err = st.Channel(ch.ID)
+	if err != nil || (p.guildID != "" && c.GuildID != "" && c.GuildID != p.guildID) {
+		if g, gerr := st.Guild(p.guildID); p.guildID != "" && gerr == nil && g != nil {
+			return nil, 0, fmt.Errorf("discord channel %s: %w", ch.ID, bot.ErrUnknownChannel)
+		}
+		return nil, 0, nil
+	}
+	if c.GuildID == "" || st.User == nil {
+		return nil, 0, nil
+	}
+	perms, err = st.UserChannelPermissions(st.User.ID, c.ID)
+	if err != nil {
+		return nil, 0, nil
+	}
+	return c, perms, nil
 }

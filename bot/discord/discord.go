@@ -3,8 +3,8 @@
 //
 // # Connection
 //
-// Run opens the gateway with the guilds, guild messages, message content,
-// guild members, direct messages and guild moderation intents, registers the
+// Run opens the gateway with the guilds, guild messages, message content
+// and direct messages intents (see Intents), registers the
 // /cm command tree derived from the handler's routes (bot.CommandSource), and
 // delivers every message and interaction to the handler as a bot.Event. It
 // owns the reconnect loop: after any disconnect it opens the gateway again,
@@ -13,11 +13,16 @@
 // are replayed. But when discordgo v0.29.0 gives up on a connection itself
 // (a read error, missed heartbeat ACKs) it closes the websocket with code
 // 1000, which invalidates the session if the frame reaches Discord: the
-// RESUME is refused (INVALID_SESSION), discordgo IDENTIFYs anew, and the
-// events sent between the failure and the new session are lost. Avoiding
-// that would take replacing discordgo's gateway code. Event ids are stable
-// across redeliveries ("m:"+message id, "u:"+message id+":"+edit time,
-// interaction id), so the engine's dedupe handles a replayed event once.
+// RESUME is refused (INVALID_SESSION), discordgo IDENTIFYs anew, and
+// Discord does not replay the events sent between the failure and the new
+// session. So after every READY that follows an earlier one, a goroutine of
+// Run fetches what was posted in the watched channels (Config.Watched) and
+// their active threads since the last message seen in each (see
+// backfill.go), and hands it over as the gateway would have. Event ids are
+// stable across redeliveries and fetches ("m:"+message id,
+// "u:"+message id+":"+edit time, interaction id), so the engine's dedupe
+// handles an event it gets twice once. Edits, deletions and direct
+// messages sent in that window are not fetched.
 // Close codes Discord documents as final (4004, 4010–4014) end Run with an
 // error naming the fix.
 //
@@ -62,9 +67,22 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// Intents are the gateway intents commpilot identifies with.
+// Intents are the gateway intents commpilot identifies with, each for a
+// built feature (docs/discord.md lists them):
+//   - guilds: GUILD_CREATE and channel, thread and role updates, the state
+//     cache behind thread parents, links, the bot's permissions and role
+//     position (the bot's own GUILD_MEMBER_UPDATE comes without the guild
+//     members intent);
+//   - guild messages and message content (privileged): what members write
+//     in watched channels and threads, with its text;
+//   - direct messages: members writing to the bot.
+//
+// Server Members (privileged) is not requested: authors' roles and join
+// times come with each message (its member field) and interaction, and no
+// feature reacts to joins. Guild moderation is not either: no feature reads
+// ban or audit-log events.
 const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent |
-	discordgo.IntentGuildMembers | discordgo.IntentDirectMessages | discordgo.IntentGuildModeration
+	discordgo.IntentDirectMessages
 
 // Config configures the Discord platform.
 type Config struct {
@@ -78,6 +96,12 @@ type Config struct {
 	Logger *slog.Logger
 	// HTTPClient is used for REST; nil means a client with a 20 s timeout.
 	HTTPClient *http.Client
+	// Watched returns the channels whose messages must not be lost across
+	// a reconnect (the settings' watch list; other platforms' channels are
+	// ignored). After a new gateway session that follows an earlier one,
+	// what was posted in them and their active threads meanwhile is fetched
+	// and handed to the handler (see Run). Nil: nothing is fetched.
+	Watched func(ctx context.Context) ([]bot.ChannelRef, error)
 }
 
 // Platform is Discord as a bot.Platform.
@@ -100,6 +124,13 @@ type Platform struct {
 
 	// gates serialises the adapter's calls per rate-limit bucket (see callRaw).
 	gates gates
+
+	// watched, seen, sessions and guilds drive the backfill after a new
+	// session (see backfill.go): sessions counts READYs.
+	watched  func(ctx context.Context) ([]bot.ChannelRef, error)
+	seen     seen
+	sessions atomic.Int64
+	guilds   sessionGuilds
 }
 
 var (
@@ -151,6 +182,7 @@ func New(cfg Config) (*Platform, error) {
 		guildID:    cfg.GuildID,
 		webBase:    webBase,
 		deferAfter: 1500 * time.Millisecond,
+		watched:    cfg.Watched,
 	}
 	p.state.Store(bot.StateDisconnected)
 	p.selfID.Store("")
@@ -226,7 +258,7 @@ var (
 	ErrTokenRejected = errors.New("discord: the DISCORD_TOKEN was rejected by Discord; check the bot token")
 	// ErrIntentsDisallowed: gateway close 4014.
 	ErrIntentsDisallowed = errors.New("discord: Discord refused the privileged intents (gateway close 4014): " +
-		"enable Message Content Intent and Server Members Intent in the Developer Portal → your application → Bot → Privileged Gateway Intents")
+		"enable Message Content Intent in the Developer Portal → your application → Bot → Privileged Gateway Intents")
 	// ErrGatewayRefused: gateway close 4010–4013.
 	ErrGatewayRefused = errors.New("discord: Discord refused the gateway connection")
 )
@@ -258,6 +290,14 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 	}
 	disconnected := make(chan struct{}, 1)
 	in := newInbound(ctx, p, h, &wg)
+	// The backfill goroutine queues into in: it ends before in.close.
+	bf := newBackfiller()
+	bctx, bcancel := context.WithCancel(ctx)
+	bdone := make(chan struct{})
+	go func() {
+		defer close(bdone)
+		bf.run(bctx, p, in)
+	}()
 	registered := tree == nil
 	removers := []func(){
 		p.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
@@ -267,7 +307,12 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 				app = r.Application.ID
 			}
 			p.appID.Store(app)
+			p.sessionStarted(bf, r)
 		}),
+		p.s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) { p.guilds.created(g.ID) }),
+		// Called after the typed handlers: READY reads the time of the
+		// event before it.
+		p.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Event) { p.seen.event(time.Now()) }),
 		p.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
 			select {
 			case disconnected <- struct{}{}:
@@ -288,7 +333,9 @@ func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
 		for _, rm := range removers {
 			rm()
 		}
-		in.close() // no handler runs now: drain the queue (wg.Wait waits)
+		bcancel()
+		<-bdone
+		in.close() // nothing queues now: drain the queue (wg.Wait waits)
 	}()
 
 	backoff := time.Second

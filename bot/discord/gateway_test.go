@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,9 +31,10 @@ func TestIdentifyCarriesIntents(t *testing.T) {
 	if err := json.Unmarshal(d, &id); err != nil {
 		t.Fatal(err)
 	}
-	// guilds 1<<0, guild members 1<<1, guild moderation 1<<2, guild
-	// messages 1<<9, direct messages 1<<12, message content 1<<15.
-	const want = 1<<0 | 1<<1 | 1<<2 | 1<<9 | 1<<12 | 1<<15
+	// guilds 1<<0, guild messages 1<<9, direct messages 1<<12, message
+	// content 1<<15; not the privileged guild members 1<<1 (no feature
+	// needs it) nor guild moderation 1<<2.
+	const want = 1<<0 | 1<<9 | 1<<12 | 1<<15
 	if id.Intents != want {
 		t.Errorf("IDENTIFY intents = %b, want %b", id.Intents, want)
 	}
@@ -240,7 +242,7 @@ func TestRefusedSessionIsFatal(t *testing.T) {
 		reason string
 		want   string
 	}{
-		{4014, "Disallowed intent(s).", "enable Message Content Intent and Server Members Intent in the Developer Portal"},
+		{4014, "Disallowed intent(s).", "enable Message Content Intent in the Developer Portal"},
 		{4013, "Invalid intent(s).", "invalid intents"},
 		{4011, "Sharding required.", "sharding required"},
 		{4004, "Authentication failed.", "DISCORD_TOKEN was rejected"},
@@ -356,5 +358,84 @@ func TestRESTDeletionsAndOtherServers(t *testing.T) {
 	e.calls.wait(t, 1, byID("m:"+last))
 	if n := e.calls.Count(func(ev bot.Event) bool { return ev.Message.ID == other }); n != 0 {
 		t.Errorf("%d events of another server's message reached the engine", n)
+	}
+}
+
+// Messages posted while the gateway reconnects after a zombie connection
+// (discordgo closes it with 1000, so the bot identifies anew and Discord
+// replays nothing) are fetched from the watched channels and their threads
+// once the new session starts, and each reaches the skills once: one that
+// arrives both live and in the fetch is handled once, one seen before the
+// drop is not fetched again, and unwatched channels are not read.
+func TestMessagesPostedDuringANewSessionAreBackfilled(t *testing.T) {
+	t.Parallel()
+	watched := func(context.Context) ([]bot.ChannelRef, error) {
+		return []bot.ChannelRef{channel(discordtest.ChannelID), {Platform: bot.Slack, ID: "C0TEAM"}}, nil
+	}
+	e := start(t, discord.Config{Watched: watched}, nil)
+	ctx := testCtx(t)
+	e.srv.SetHeartbeatInterval(50 * time.Millisecond)
+	e.srv.DropConnection() // the next connection uses the short interval
+	if err := e.srv.WaitResumes(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	before := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "before the drop")
+	e.calls.wait(t, 1, byID("m:"+before))
+
+	gateway := e.srv.HoldGateway()
+	e.srv.WithholdHeartbeatACKs()
+	if err := gateway.WaitArrived(ctx, 1); err != nil { // the bot gave up and is reconnecting
+		t.Fatal(err)
+	}
+	gap := []string{
+		e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "my parcel never came"),
+		e.srv.PostUserMessage(discordtest.ThreadID, discordtest.Alice, "looking into it"),
+		e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "hello? anyone?"),
+	}
+	for i := range 120 { // more than one page of Discord's 100
+		gap = append(gap, e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "flood "+strconv.Itoa(i)))
+	}
+	unwatched := e.srv.PostUserMessage(discordtest.TeamChannelID, discordtest.Alice, "team chat")
+	fetch := e.srv.Hold("GET", "/channels/"+discordtest.ChannelID+"/messages")
+	gateway.Release()
+	if err := e.srv.WaitIdentifies(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := fetch.WaitArrived(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Posted once the session is up: delivered live and listed by the fetch.
+	both := e.srv.PostUserMessage(discordtest.ChannelID, discordtest.Bob, "still waiting")
+	e.calls.wait(t, 1, byID("m:"+both))
+	fetch.Release()
+
+	e.calls.wait(t, 2, byID("m:"+both))
+	for _, id := range gap {
+		e.seen.wait(t, 1, byID("m:"+id))
+	}
+	for _, id := range append(gap, both, before) {
+		if n := e.seen.Count(byID("m:" + id)); n != 1 {
+			t.Errorf("message %s was handled %d times, want once", id, n)
+		}
+	}
+	if n := e.calls.Count(byID("m:" + before)); n != 1 {
+		t.Errorf("the message seen before the drop reached the engine %d times, want once (fetched after it)", n)
+	}
+	if n := e.calls.Count(byID("m:" + unwatched)); n != 0 {
+		t.Errorf("a message of an unwatched channel was fetched")
+	}
+	if r := e.srv.RequestsTo("GET", "/channels/"+discordtest.TeamChannelID+"/messages"); len(r) != 0 {
+		t.Errorf("the unwatched channel was read: %+v", r)
+	}
+	// The fetched message is the member's as the gateway gives it: its
+	// server, author, roles and thread.
+	ev := e.seen.wait(t, 1, byID("m:"+gap[1]))[0]
+	if ev.DM || ev.User.ID != discordtest.Alice.ID || !slices.Equal(ev.User.Roles, discordtest.Alice.Roles) ||
+		ev.Message.ThreadID != discordtest.ThreadID || ev.Within != channel(discordtest.ChannelID) || ev.AuthorJoined.IsZero() {
+		t.Errorf("fetched thread message = %+v", ev)
+	}
+	reqs := e.srv.RequestsTo("GET", "/channels/"+discordtest.ChannelID+"/messages")
+	if q := reqs[0].Query; !strings.Contains(q, "after="+before) || !strings.Contains(q, "limit=100") {
+		t.Errorf("fetch query %q, want the messages after the last one seen, 100 at a time", q)
 	}
 }

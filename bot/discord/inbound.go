@@ -74,6 +74,9 @@ func (in *inbound) message(m *discordgo.Message, edited bool) {
 	if !in.ours(m.GuildID) {
 		return // another server the bot was added to
 	}
+	if !edited {
+		in.p.seen.message(m.ChannelID, m.ID)
+	}
 	ev, ok := messageEvent(m, in.p.selfID.Load().(string), edited, in.p.threadOf)
 	if !ok {
 		return
@@ -248,7 +251,7 @@ func interactionEvent(i *discordgo.Interaction) (bot.Event, bool) {
 		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			ev.Kind = bot.EventAutocomplete
 		}
-		ev.Command, ev.Options, ev.Focus = commandOptions(data.Options, data.Resolved)
+		ev.Command, ev.Options, ev.Focus = commandOptions(data.Options, data.Resolved, i.GuildID)
 	case discordgo.InteractionMessageComponent:
 		ev.Kind = bot.EventAction
 		ev.Action = i.MessageComponentData().CustomID
@@ -273,8 +276,11 @@ func interactionEvent(i *discordgo.Interaction) (bot.Event, bool) {
 // commandOptions walks /cm's options: subcommand groups and subcommands
 // build the route, the leaves are the values (ids as given, integers in
 // decimal; a mentionable as the neutral reference "discord:ID" or, for a
-// role, "discord-role:ID", so the router can tell them apart). focus is the option being typed in an autocomplete.
-func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, resolved *discordgo.ApplicationCommandInteractionDataResolved) (route string, values map[string]string, focus string) {
+// role, "discord-role:ID", so the router can tell them apart; the
+// @everyone role, whose id is the server's, as "@everyone", the form the
+// router refuses where a role or a person is wanted). focus is the option
+// being typed in an autocomplete.
+func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, resolved *discordgo.ApplicationCommandInteractionDataResolved, guildID string) (route string, values map[string]string, focus string) {
 	var words []string
 	values = map[string]string{}
 	for len(opts) > 0 {
@@ -290,7 +296,11 @@ func commandOptions(opts []*discordgo.ApplicationCommandInteractionDataOption, r
 			focus = o.Name
 		}
 		values[o.Name] = optionString(o)
-		if o.Type == discordgo.ApplicationCommandOptionMentionable {
+		switch {
+		case (o.Type == discordgo.ApplicationCommandOptionRole || o.Type == discordgo.ApplicationCommandOptionMentionable) &&
+			guildID != "" && values[o.Name] == guildID:
+			values[o.Name] = "@everyone"
+		case o.Type == discordgo.ApplicationCommandOptionMentionable:
 			values[o.Name] = mentionable(values[o.Name], resolved)
 		}
 	}

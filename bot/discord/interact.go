@@ -24,7 +24,7 @@ var messages = bot.Messages{
 		"discord.form_in_form":   "A form cannot open from another form. Use the button again.",
 		"discord.form_errors":    "Nothing was saved. Please fix:",
 		"discord.failed":         "Something went wrong on our side. Nothing was changed.",
-		"discord.no_ephemeral":   "A private message can only answer a command or a button on Discord.",
+		"discord.no_ephemeral":   "On Discord, only an answer to a command or a button can be shown to one person alone.",
 		"discord.no_permission":  "The bot is missing a Discord permission to do that.",
 		"discord.not_in_guild":   "That channel is not in a Discord server.",
 		"discord.nothing_to_say": "There is nothing to send.",
@@ -36,7 +36,7 @@ var messages = bot.Messages{
 		"discord.form_in_form":   "Un formulaire ne peut pas s'ouvrir depuis un autre formulaire. Utilisez de nouveau le bouton.",
 		"discord.form_errors":    "Rien n'a été enregistré. À corriger :",
 		"discord.failed":         "Un problème est survenu de notre côté. Rien n'a été modifié.",
-		"discord.no_ephemeral":   "Sur Discord, un message privé ne peut répondre qu'à une commande ou à un bouton.",
+		"discord.no_ephemeral":   "Sur Discord, seule la réponse à une commande ou à un bouton peut être visible par une seule personne.",
 		"discord.no_permission":  "Il manque au bot une permission Discord pour faire cela.",
 		"discord.not_in_guild":   "Ce salon n'appartient pas à un serveur Discord.",
 		"discord.nothing_to_say": "Il n'y a rien à envoyer.",
@@ -45,13 +45,13 @@ var messages = bot.Messages{
 	bot.Dutch: {
 		"discord.done":           "Klaar.",
 		"discord.form_late":      "Het formulier deed er te lang over om te openen. Druk nogmaals op de knop.",
-		"discord.form_in_form":   "Een formulier kan niet vanuit een ander formulier openen. Gebruik de knop opnieuw.",
-		"discord.form_errors":    "Er is niets opgeslagen. Verbeter:",
+		"discord.form_in_form":   "Een formulier kan niet vanuit een ander formulier worden geopend. Gebruik de knop opnieuw.",
+		"discord.form_errors":    "Er is niets opgeslagen. Pas het volgende aan:",
 		"discord.failed":         "Er ging iets mis aan onze kant. Er is niets gewijzigd.",
-		"discord.no_ephemeral":   "Op Discord kan een privébericht alleen een opdracht of een knop beantwoorden.",
-		"discord.no_permission":  "De bot mist een Discord-machtiging om dat te doen.",
+		"discord.no_ephemeral":   "Op Discord kan alleen een antwoord op een opdracht of een knop voor één persoon zichtbaar zijn.",
+		"discord.no_permission":  "De bot heeft daarvoor niet de nodige Discord-rechten.",
 		"discord.not_in_guild":   "Dat kanaal hoort niet bij een Discord-server.",
-		"discord.nothing_to_say": "Er is niets om te versturen.",
+		"discord.nothing_to_say": "Er is niets te versturen.",
 		"discord.other_guild":    "commpilot is niet ingesteld voor deze server.",
 	},
 }
@@ -235,15 +235,16 @@ func fieldErrorText(heading string, r *bot.Reply) string {
 }
 
 // send shows a text/card reply: ephemeral unless Public; text over 2,000
-// characters continues in follow-up messages.
+// characters continues in follow-up messages, split at line ends, and a
+// line too long for one message is shortened in its middle (renderAnswer).
 func (c *interactionCall) send(ctx context.Context, deferred bool, r *bot.Reply) {
 	if r.Text == "" && r.Card == nil {
 		r = &bot.Reply{Text: c.t("discord.done"), Public: r.Public}
 	}
-	bodies, err := renderMessages(r.Text, r.Card)
+	bodies, err := renderAnswer(r.Text, r.Card)
 	if err != nil {
 		c.p.log.Error("reply cannot be shown on Discord", "event", c.ev.ID, "err", err)
-		bodies, _ = renderMessages(c.t("discord.failed"), nil)
+		bodies, _ = renderAnswer(c.t("discord.failed"), nil)
 		r = &bot.Reply{}
 	}
 	var flags discordgo.MessageFlags

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/discord"
@@ -242,7 +243,7 @@ func TestCommandOptionsReachTheRouter(t *testing.T) {
 		t.Errorf("answer %q", got)
 	}
 	ev := e.seen.wait(t, 1, func(ev bot.Event) bool { return ev.Command == "rule timeout" })[0]
-	want := map[string]string{"user": "discord:" + discordtest.Bob.ID, "for": "2h0m0s", "in": "discord:" + discordtest.TeamChannelID}
+	want := map[string]string{"user": "discord:" + discordtest.Bob.ID, "for": "2h", "in": "discord:" + discordtest.TeamChannelID}
 	for k, v := range want {
 		if ev.Options[k] != v {
 			t.Errorf("option %s = %q, want %q (all: %v)", k, ev.Options[k], v, ev.Options)
@@ -447,7 +448,7 @@ func TestInteractionAnswersInTheUsersLanguage(t *testing.T) {
 
 func TestPublicAndLongReplies(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("mot ", 700) // 2,800 characters
+	long := strings.Repeat("un mot, puis un autre\n", 130) // 2,860 characters
 	e := start(t, discord.Config{}, func(r *bot.Router, _ *recorder) {
 		r.Command(bot.Command{Route: "digest now", Description: "Post the digest now", Handler: bot.HandlerFunc(func(context.Context, bot.Event) (*bot.Reply, error) {
 			return &bot.Reply{Text: "Digest for everyone", Public: true}, nil
@@ -571,5 +572,37 @@ func TestInteractionFinishedDuringShutdownIsAnswered(t *testing.T) {
 	res := ix.Result()
 	if a := res.Answer(); res.Callback == nil || a.Content != "Digest posted." {
 		t.Errorf("answer after shutdown = %+v, want the handler's reply", res)
+	}
+}
+
+// An answer echoing a 4,000-character argument is one message that keeps
+// its reason: the echo is shortened in its middle, not the message cut at
+// 2,000 characters; a long answer of many lines still continues in
+// follow-ups, whole lines each.
+func TestLongAnswerKeepsItsEnd(t *testing.T) {
+	t.Parallel()
+	e := start(t, discord.Config{}, func(r *bot.Router, _ *recorder) {
+		r.Command(bot.Command{Route: "setup brand", Description: "Set brand keywords",
+			Options: []bot.Option{{Name: "keywords", Description: "Keywords", Required: true}},
+			Handler: bot.HandlerFunc(func(_ context.Context, ev bot.Event) (*bot.Reply, error) {
+				return bot.Text("Keyword \"" + ev.Options["keywords"] + "\" was not added.\nA keyword has at most 100 characters."), nil
+			})})
+	})
+	ctx := testCtx(t)
+	arg := strings.Repeat("acme", 1000) // 4,000 characters
+	ix, res, err := e.srv.Command(ctx, discordtest.Alice, discordtest.ChannelID, "setup brand", discordtest.Str("keywords", arg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Answer()
+	if n := utf8.RuneCountInString(a.Content); n > 2000 || !a.Ephemeral() {
+		t.Fatalf("answer of %d characters, ephemeral %v", n, a.Ephemeral())
+	}
+	if !strings.HasPrefix(a.Content, "Keyword \"acmeacme") || !strings.Contains(a.Content, "acme […] acme") ||
+		!strings.HasSuffix(a.Content, "acme\" was not added.\nA keyword has at most 100 characters.") {
+		t.Errorf("answer = %q…%q, want the echo shortened in its middle and the reason kept", a.Content[:40], a.Content[len(a.Content)-80:])
+	}
+	if got := ix.Result().Followups; len(got) != 0 {
+		t.Errorf("%d follow-ups, want the answer in one message", len(got))
 	}
 }

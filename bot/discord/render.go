@@ -56,6 +56,9 @@ type messageBody struct {
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions,omitempty"`
 	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
 	Attachments     []attachment                      `json:"attachments,omitempty"`
+	// Nonce and EnforceNonce make a message create idempotent (see nonceFor).
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
 }
 
 type attachment struct {
@@ -99,7 +102,56 @@ func renderMentions(s string) string {
 // components set (possibly empty). Neutral mentions in text are rendered
 // (renderMentions).
 func renderMessages(msg string, card *bot.Card) ([]messageBody, error) {
-	chunks := splitText(renderMentions(msg), maxContent)
+	return renderBodies(splitText(renderMentions(msg), maxContent), card)
+}
+
+// renderAnswer renders the answer to an interaction like renderMessages,
+// except that lines too long for one message are shortened in their middle
+// (shorten) and the text is split at line ends only. When the other lines
+// leave room, the long lines share what is left of one message, so an error
+// echoing a long argument stays one message that ends with its reason; a
+// long list continues in more messages, whole lines each.
+func renderAnswer(msg string, card *bot.Card) ([]messageBody, error) {
+	lines := strings.SplitAfter(renderMentions(msg), "\n")
+	long, others := 0, 0
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > maxContent {
+			long++
+		} else {
+			others += n
+		}
+	}
+	budget := maxContent // for each long line, its line end included
+	if long > 0 && (maxContent-others)/long >= minShortened {
+		budget = (maxContent - others) / long
+	}
+	var chunks []string
+	var cur strings.Builder
+	n := 0 // characters in cur
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) > maxContent {
+			line, _ := strings.CutSuffix(l, "\n")
+			l = shorten(line, budget-(len(l)-len(line))) + l[len(line):]
+		}
+		ln := utf8.RuneCountInString(l)
+		if n+ln > maxContent && n > 0 {
+			chunks = append(chunks, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		cur.WriteString(l)
+		n += ln
+	}
+	return renderBodies(append(chunks, cur.String()), card)
+}
+
+// minShortened is the least a long line of an answer keeps when it shares
+// one message with the other lines (see renderAnswer).
+const minShortened = 300
+
+// renderBodies makes one body per chunk of rendered text; the card rides on
+// the last.
+func renderBodies(chunks []string, card *bot.Card) ([]messageBody, error) {
 	out := make([]messageBody, len(chunks))
 	for i, c := range chunks {
 		out[i] = messageBody{Content: c, Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}, AllowedMentions: safeMentions()}
@@ -116,9 +168,9 @@ func renderMessages(msg string, card *bot.Card) ([]messageBody, error) {
 }
 
 // renderEdit renders a replacement for one message: text that does not fit
-// is truncated with a visible marker.
+// is shortened in its middle, so its end survives (shorten).
 func renderEdit(msg string, card *bot.Card) (messageBody, error) {
-	b := messageBody{Content: truncate(renderMentions(msg), maxContent), Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}, AllowedMentions: safeMentions()}
+	b := messageBody{Content: shorten(renderMentions(msg), maxContent), Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}, AllowedMentions: safeMentions()}
 	if card != nil {
 		emb, comps, err := renderCard(card)
 		if err != nil {
@@ -258,6 +310,26 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return strings.TrimRight(string(r[:keep]), " \n") + truncMarker
+}
+
+// cutMarker stands for the characters shorten leaves out.
+const cutMarker = " […] "
+
+// shorten returns s when it has at most n characters, else its start and its
+// end around cutMarker, n characters in all. The end keeps a third of them:
+// what a message ends with (an error's reason after an echoed argument, a
+// status line) is not lost to the limit.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	keep := n - utf8.RuneCountInString(cutMarker)
+	if keep <= 0 {
+		return string(r[len(r)-n:])
+	}
+	tail := keep / 3
+	return string(r[:keep-tail]) + cutMarker + string(r[len(r)-tail:])
 }
 
 // splitText cuts s into pieces of at most n characters, preferring to cut

@@ -182,3 +182,32 @@ func TestDraftCancelledCallerGetsOfflineDraft(t *testing.T) {
 		t.Fatalf("Draft = %+v, want %+v", got, want)
 	}
 }
+
+// TestDraftAddressesAsTheTeamChose: the team's form of address reaches the
+// model with the pronoun of the reply's language; left at the default, the
+// team's voice decides and nothing is sent.
+func TestDraftAddressesAsTheTeamChose(t *testing.T) {
+	for _, tc := range []struct {
+		lang    string
+		address bot.Address
+		want    any
+	}{
+		{"fr", bot.AddressInformal, "informal: tutoiement (tu)"},
+		{"fr", bot.AddressFormal, "formal: vouvoiement (vous)"},
+		{"nl", bot.AddressFormal, "formal: u"},
+		{"nl", bot.AddressInformal, "informal: je"},
+		{"en", bot.AddressFormal, nil},
+		{"fr", bot.AddressDefault, nil},
+	} {
+		r := newRig(t, "")
+		r.srv.ReplyJSON(map[string]string{"reply": "Bonjour !"})
+		req := frenchQuestion()
+		req.Triage.Lang, req.Address = tc.lang, tc.address
+		if _, err := r.c.Drafter(fixedDrafter{}).Draft(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.userJSON(t, 0)["address"]; got != tc.want {
+			t.Errorf("%s %q: address %v, want %v", tc.lang, tc.address, got, tc.want)
+		}
+	}
+}

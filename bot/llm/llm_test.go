@@ -166,6 +166,7 @@ func TestGoldenRequests(t *testing.T) {
 			req.Voice = ""
 			req.Previous = "Hallo! Wij zijn open van maandag tot vrijdag."
 			req.Instruction = "more formal"
+			req.Address = bot.AddressFormal
 			_, err := c.Drafter(fixedDrafter{}).Draft(ctx, req)
 			return err
 		}},

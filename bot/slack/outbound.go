@@ -34,7 +34,7 @@ func Messages() bot.Messages {
 			"slack.form_failed": "The form could not be opened. Please try again.",
 		},
 		bot.French: {
-			"slack.no_timeout":  "Slack ne permet pas d'exclure temporairement : retirez plutôt le membre du salon (kick).",
+			"slack.no_timeout":  "Slack ne permet pas d'exclure temporairement un membre : retirez-le plutôt du canal (kick).",
 			"slack.no_ban":      "Un bot Slack ne peut pas bannir : demandez à un administrateur de désactiver le compte.",
 			"slack.form_failed": "Le formulaire n'a pas pu être ouvert. Veuillez réessayer.",
 		},

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/commpilot/commpilot/bot/text"
 )
@@ -303,6 +304,25 @@ func TestIsReference(t *testing.T) {
 	} {
 		if got := text.IsReference(c.in); got != c.want {
 			t.Errorf("IsReference(%q) = %v", c.in, got)
+		}
+	}
+}
+
+func TestShortenKeepsWholeRunes(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "ab…"},
+		{"ééééé", 4, "ééé…"},
+		{"🙂🙂🙂", 2, "🙂…"},
+		{"abc", 0, "…"},
+	} {
+		got := text.Shorten(c.in, c.limit)
+		if got != c.want || !utf8.ValidString(got) {
+			t.Errorf("Shorten(%q, %d) = %q, want %q", c.in, c.limit, got, c.want)
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/commpilot/commpilot/skills/history"
 	"github.com/commpilot/commpilot/skills/inbox"
 	"github.com/commpilot/commpilot/skills/moderation"
+	"github.com/commpilot/commpilot/skills/privacy"
 	"github.com/commpilot/commpilot/skills/schedule"
 	"github.com/commpilot/commpilot/skills/setup"
 	"github.com/commpilot/commpilot/skills/triage"
@@ -113,8 +114,11 @@ func (m *Main) Run(ctx context.Context) error {
 	// Skills bring their own words (bot.Localized); bot.Install adds them.
 	catalog := bot.NewCatalog(slack.Messages(), discord.Messages())
 	router := &bot.Router{}
+	// Event ids are remembered in the database, so a redelivery straddling
+	// a restart is dropped too.
+	seen := storage.NewSeenEvents(db, cfg.Clock)
 	m.Engine, err = bot.NewEngine(bot.EngineConfig{Router: router, Platforms: platforms, Settings: m.Settings,
-		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout})
+		Catalog: catalog, Logger: m.Logger, Metrics: promMetrics{m.registry}, Timeout: eventTimeout, Redeliveries: seen})
 	if err != nil {
 		return err
 	}
@@ -126,7 +130,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// stored and the inbox classified.
 	timers := storage.NewTimers(db, cfg.Clock)
 	messages, items, skillSettings := storage.NewMessageLog(db), storage.NewInbox(db), storage.NewSkillSettings(db)
-	mod := moderation.New(moderation.Config{Store: storage.NewModeration(db), Settings: m.Settings, Skills: skillSettings,
+	modStore := storage.NewModeration(db)
+	mod := moderation.New(moderation.Config{Store: modStore, Settings: m.Settings, Skills: skillSettings,
 		Audit: audit, Sender: m.Engine, Catalog: catalog, Link: m.Engine.Link, History: messages, Timers: timers,
 		LangOf: memberLang(offline), Judge: judge, Clock: cfg.Clock, Logger: m.Logger})
 	posts := schedule.New(schedule.Config{Store: storage.NewSchedule(db), Settings: m.Settings, Options: skillSettings,
@@ -136,16 +141,18 @@ func (m *Main) Run(ctx context.Context) error {
 		Classifier: offline, Catalog: catalog, Link: m.Engine.Link, Clock: cfg.Clock, Logger: m.Logger,
 		Posts: posts, Moderation: mod})
 	m.registry.MustRegister(digestCollector{digests})
-	runners := append([]bot.Runner{timers}, bot.Install(router, catalog,
-		setup.New(m.Settings, audit, catalog, m.Logger),
+	runners := append([]bot.Runner{timers, seen}, bot.Install(router, catalog,
+		setup.New(m.Settings, audit, catalog, m.Engine, m.Logger),
 		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		mod,
 		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
-			Classifier: classifier, Drafter: drafter, Catalog: catalog, Link: m.Engine.Link, Timers: timers, Now: cfg.Clock,
+			Classifier: classifier, Drafter: drafter, LangOf: memberLang(offline), Catalog: catalog, Link: m.Engine.Link, Timers: timers, Now: cfg.Clock,
 			Logger: m.Logger}),
 		posts,
 		digests,
+		privacy.New(privacy.Config{Messages: messages, Items: items, Cases: modStore, Settings: m.Settings,
+			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 	)...)
 
 	if err := m.serveHTTP(platforms); err != nil {
@@ -172,7 +179,7 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 	var out []bot.Platform
 	if cfg.HasDiscord() {
 		d, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID,
-			APIURL: cfg.DiscordAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient})
+			APIURL: cfg.DiscordAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient, Watched: m.watched})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
 		}
@@ -190,14 +197,15 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 	return out, nil
 }
 
-// watched lists the watched channels (what a platform fetches again after
-// a reconnect).
+// watched returns the settings' watch list, which the Discord adapter
+// fetches from after a new gateway session and the Slack adapter after a
+// Socket Mode reconnect.
 func (m *Main) watched(ctx context.Context) ([]bot.ChannelRef, error) {
-	s, err := m.Settings.Settings(ctx)
+	st, err := m.Settings.Settings(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("watched channels: %w", err)
+		return nil, err
 	}
-	return s.Watch, nil
+	return st.Watch, nil
 }
 
 // serveHTTP starts /healthz, /metrics, /backup (loopback only) and, in Slack

@@ -38,7 +38,8 @@ const (
 	slackBob       = "U0BOB"
 )
 
-func newWorld(t *testing.T) *world {
+// newWorld starts the world; each option may change the configuration first.
+func newWorld(t *testing.T, options ...func(*Config)) *world {
 	t.Helper()
 	w := &world{t: t, discord: discordtest.New(t), slack: slacktest.New(t), llm: llmtest.New(t)}
 	w.slack.AddUser(slackAlice, "alice", false)
@@ -55,6 +56,9 @@ func newWorld(t *testing.T) *world {
 			Brand: []string{"Acme"},
 			Staff: []string{"slack:" + slackAlice, "discord-role:" + discordtest.RoleStaff},
 		},
+	}
+	for _, o := range options {
+		o(&w.cfg)
 	}
 	w.start()
 	return w
@@ -76,7 +80,11 @@ func (w *world) start() {
 	if _, err := w.discord.WaitCommands(ctx); err != nil {
 		w.t.Fatalf("discord commands: %v", err)
 	}
-	w.slack.WaitConnections(1)
+	if w.cfg.SlackSigningSecret != "" { // HTTP mode: Slack posts to the bot's address
+		w.slack.DeliverHTTP("http://"+w.main.HTTPAddr, w.cfg.SlackSigningSecret)
+	} else {
+		w.slack.WaitConnections(1)
+	}
 	waitUntil(w.t, "/healthz to report both platforms connected", w.healthy)
 }
 

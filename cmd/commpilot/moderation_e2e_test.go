@@ -244,7 +244,7 @@ func TestModerationBacktestOverSeededHistory(t *testing.T) {
 		_ = storage.NewMessageLog(w.main.DB).Range(context.Background(), bot.HistoryFilter{}, func(bot.LoggedMessage) bool { n++; return true })
 		return n == len(texts)
 	})
-	ans := w.command(discordtest.Alice, discordtest.TeamChannelID, "rule backtest", "5 messages scanned, 3 matches",
+	ans := w.command(discordtest.Alice, discordtest.TeamChannelID, "rule backtest", "messages scanned: 5 · matches: 3",
 		discordtest.Str("name", "insults"), discordtest.Str("period", "1d"), discordtest.Str("rule", "words:idiot delete,warn"))
 	for _, want := range []string{"@Bob 3", "delete 3", "warn 3", "you idiot", "i.d.i.o.t"} {
 		if !strings.Contains(ans, want) {
@@ -257,7 +257,7 @@ func TestModerationBacktestOverSeededHistory(t *testing.T) {
 	// The progress message ends with the result; nothing was acted on.
 	waitUntil(t, "the progress message finished", func() bool {
 		for _, m := range w.discord.Messages(discordtest.TeamChannelID) {
-			if strings.Contains(m.Content, "Backtest of insults finished: 5 messages scanned, 3 matches.") {
+			if strings.Contains(m.Content, "Backtest of insults finished — messages scanned: 5 · matches: 3.") {
 				return true
 			}
 		}

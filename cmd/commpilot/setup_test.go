@@ -40,10 +40,10 @@ func TestSetupAcrossSkills(t *testing.T) {
 		{"setup brand Acme, ACME Cloud", "Keywords saved: Acme, ACME Cloud."},
 		{"setup timezone Europe/Paris", "Time zone set to Europe/Paris"},
 		{"setup voice friendly, no emoji", "Voice saved: drafts will follow it."},
-		{"setup send-delay 30s", "Send delay set to 30s."},
+		{"setup send-delay 30s", "Send delay set to 30 seconds."},
 		{"setup retention 14d", "Community messages will be kept 14 days."},
 		{"setup send-delay 2h", `Send delay "2h": use off, or a duration from 1s to 10m such as 30s.`},
-		{"setup retention 2h", `Retention "2h0m0s": use a period from 1d to 365d, such as 30d.`},
+		{"setup retention 2h", `Retention "2h": use a period from 1d to 365d, such as 30d.`},
 	} {
 		if got := cmd(alice, c.cmd); !strings.HasPrefix(got, c.reply) {
 			t.Errorf("%q: %q, want %q", c.cmd, got, c.reply)
@@ -65,19 +65,21 @@ Staff: <@slack:U0ALICE> (slack)
 Time zone: Europe/Paris
 Language: en
 Voice: friendly, no emoji
-Send delay: 30s
+Address in drafts: each language's usual one (vous in French, je in Dutch)
+Send delay: 30 seconds
 Message retention: 14 days
 Scheduled posts: no approval needed; catch-up after downtime: 1h`,
 		"fr": `*Réglages de commpilot*
-Salon de l'équipe : <#slack:C0TEAM> (slack)
-Salons surveillés : <#slack:C0COMMUNITY> (slack)
+Canal de l'équipe : <#slack:C0TEAM> (slack)
+Canaux surveillés : <#slack:C0COMMUNITY> (slack)
 Mots-clés de la marque : Acme, ACME Cloud
 Concurrents surveillés : aucun
 Équipe : <@slack:U0ALICE> (slack)
 Fuseau horaire : Europe/Paris
 Langue : fr
 Ton : friendly, no emoji
-Délai d'envoi : 30s
+Vouvoiement ou tutoiement des brouillons : l'usage de chaque langue (vous en français, je en néerlandais)
+Délai d'envoi : 30 secondes
 Conservation des messages : 14 jours
 Publications programmées : sans validation ; rattrapage après un arrêt : 1h`,
 		"nl": `*Instellingen van commpilot*
@@ -89,7 +91,8 @@ Team: <@slack:U0ALICE> (slack)
 Tijdzone: Europe/Paris
 Taal: nl
 Toon: friendly, no emoji
-Verzendvertraging: 30s
+Aanspreekvorm in concepten: wat per taal gebruikelijk is (je in het Nederlands, vous in het Frans)
+Verzendvertraging: 30 seconden
 Bewaartermijn berichten: 14 dagen
 Geplande berichten: geen goedkeuring nodig; inhalen na uitval: 1h`,
 	}

@@ -278,7 +278,7 @@ func TestDigestIncludesPostsAndModerationWhenThoseSkillsExist(t *testing.T) {
 	if strings.Contains(cardText(without), "Publications programmées") || strings.Contains(cardText(without), "modération") {
 		t.Errorf("lines for skills that are not there:\n%s", cardText(without))
 	}
-	for _, want := range []string{"## Publications programmées\n3 publiées · 1 en échec · 2 en attente de validation", "## Actions de modération\nflood 1 · no-invites 4"} {
+	for _, want := range []string{"## Publications programmées\npubliées : 3 · en échec : 1 · en attente de validation : 2", "## Actions de modération\nflood 1 · no-invites 4"} {
 		if !strings.Contains(cardText(with), want) {
 			t.Errorf("digest lacks %q:\n%s", want, cardText(with))
 		}

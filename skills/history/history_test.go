@@ -202,8 +202,9 @@ func TestSetupRetentionIsStaffOnlyValidatedAndAudited(t *testing.T) {
 		cmd, want string
 	}{
 		{bottest.Member, "setup retention 1d", "Only staff can do that."},
-		{staff, "setup retention 2h", `Retention "2h0m0s": use a period from 1d to 365d, such as 30d.`},
-		{staff, "setup retention 400d", `Retention "9600h0m0s"`},
+		{staff, "setup retention 2h", `Retention "2h": use a period from 1d to 365d, such as 30d.`},
+		{staff, "setup retention 400d", `Retention "400d"`},
+		{staff, "setup retention 366d", `Retention "366d": use a period`},
 		{staff, "setup retention 14d", "Community messages will be kept 14 days."},
 	} {
 		if got := bottest.ReplyText(f.env.Command(t, c.who, c.cmd)); !strings.HasPrefix(got, c.want) {
@@ -219,5 +220,35 @@ func TestSetupRetentionIsStaffOnlyValidatedAndAudited(t *testing.T) {
 	}
 	if e := f.audit.Entries(); len(e) != 1 || e[0].Action != "setup.retention" || e[0].Actor.ID != "UADMIN" || e[0].Detail != "336h0m0s" {
 		t.Errorf("audit %+v", e)
+	}
+}
+
+// A French team types its own units and reads the retention in words, with
+// the singular for one day.
+func TestSetupRetentionInTheTeamsLanguage(t *testing.T) {
+	f := setup(t)
+	staff := bot.UserRef{Platform: bot.Slack, ID: "UADMIN"}
+	if _, err := f.settings.UpdateSettings(context.Background(), func(s *bot.Settings) error {
+		s.Staff, s.Language = []string{"slack:UADMIN"}, bot.French
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ cmd, want string }{
+		{"setup retention 30j", "Les messages de la communauté seront conservés 30 jours."},
+		{"setup retention 1j", "Les messages de la communauté seront conservés 1 jour."},
+		{"setup retention 2sem", "Les messages de la communauté seront conservés 14 jours."},
+		{"setup retention 400j", `Conservation "400j" : indiquez une durée de 1j à 365j, par exemple 30j.`},
+	} {
+		if got := bottest.ReplyText(f.env.Command(t, staff, c.cmd)); got != c.want {
+			t.Errorf("%q: %q, want %q", c.cmd, got, c.want)
+		}
+	}
+	st, err := f.settings.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RetentionOrDefault() != 14*24*time.Hour {
+		t.Errorf("retention %v, want 14 days", st.RetentionOrDefault())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,7 +123,8 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 		if err != nil {
 			return nil, fmt.Errorf("read faq: %w", err)
 		}
-		editedFlags = Flags(*edited, faq)
+		// A person wrote this text: what it says they did is theirs to say.
+		editedFlags = slices.DeleteFunc(Flags(*edited, faq), func(f string) bool { return f == "staff_claim" })
 	}
 	// The timer is armed before the item becomes pending, so a pending item
 	// always has one. A timer whose approval was refused is left alone: it

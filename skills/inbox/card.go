@@ -39,7 +39,7 @@ func (s *Skill) render(st bot.Settings, it bot.Item) *bot.Card {
 		head := t("inbox.card.draft", it.DraftVersion, draftSource(t, it))
 		body := head + "\n" + it.Draft
 		for _, f := range it.Flags {
-			body += "\n⚠ " + flagText(t, f)
+			body += "\n⚠ " + flagText(t, f, it)
 		}
 		c.Body = body
 	}
@@ -172,9 +172,13 @@ func first5(s []string) []string {
 	return s
 }
 
-func flagText(t func(string, ...any) string, f string) string {
+// flagText is the sentence of flag f (see Flags) on it's card.
+func flagText(t func(string, ...any) string, f string, it bot.Item) string {
 	if url, ok := strings.CutPrefix(f, "link:"); ok {
 		return t("inbox.flag.link", url)
+	}
+	if lang, ok := strings.CutPrefix(f, "language:"); ok {
+		return t("inbox.flag.language", bot.Key("inbox.lang."+lang), bot.Key("inbox.lang."+it.Triage.Lang))
 	}
 	return t("inbox.flag." + f)
 }

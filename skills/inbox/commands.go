@@ -64,7 +64,7 @@ func (s *Skill) list(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
 			break
 		}
 		line := fmt.Sprintf("#%d · %s · %s · %s · %s: %s", it.ID, s.Catalog.T(l, "kind."+string(it.Triage.Kind)),
-			s.Catalog.T(l, "urgency."+string(it.Triage.Urgency)), age(now.Sub(it.Created)), it.Author.Display(), snippet(it.First().Text, 80))
+			s.Catalog.T(l, "urgency."+string(it.Triage.Urgency)), s.age(l, now.Sub(it.Created)), it.Author.Display(), snippet(it.First().Text, 80))
 		if it.State != bot.ItemDrafted {
 			line += " [" + s.Catalog.T(l, "state."+string(it.State)) + "]"
 		}
@@ -193,13 +193,14 @@ func snippet(s string, n int) string {
 	return text.Defuse(s) // community text inside the bot's reply pings no one
 }
 
-// age renders a duration as "5m", "3h", "2d".
-func age(d time.Duration) string {
+// age renders how long an item has waited, in the team's language: "5
+// minutes", "1 hour", "3 jours".
+func (s *Skill) age(l bot.Lang, d time.Duration) string {
 	switch {
 	case d < time.Hour:
-		return strconv.Itoa(int(d.Minutes())) + "m"
+		return s.Catalog.T(l, "unit.minute", int(d.Minutes()))
 	case d < 48*time.Hour:
-		return strconv.Itoa(int(d.Hours())) + "h"
+		return s.Catalog.T(l, "unit.hour", int(d.Hours()))
 	}
-	return strconv.Itoa(int(d.Hours()/24)) + "d"
+	return s.Catalog.T(l, "unit.day", int(d.Hours()/24))
 }

@@ -7,20 +7,17 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// OfflineDrafter writes courteous replies from templates, per kind and
-// language, using the best matching FAQ answer when there is one. It needs
-// no network and never fails.
+// OfflineDrafter writes courteous replies from templates, per kind,
+// language and form of address (req.Address: vous or tu, u or je), using the
+// best matching FAQ answer when there is one. It needs no network and never
+// fails.
 type OfflineDrafter struct{}
 
 var _ bot.Drafter = OfflineDrafter{}
 
 // Draft implements bot.Drafter.
 func (OfflineDrafter) Draft(_ context.Context, req bot.DraftRequest) (bot.Draft, error) {
-	lang := bot.Lang(req.Triage.Lang)
-	tpl, ok := templates[lang]
-	if !ok {
-		lang, tpl = bot.English, templates[bot.English]
-	}
+	tpl := templates[register(bot.Lang(req.Triage.Lang), req.Address)]
 	name := strings.TrimPrefix(req.Author, "@")
 	greet := tpl["greet"]
 	if name != "" {
@@ -53,10 +50,29 @@ func firstSentence(s string) string {
 	return s
 }
 
-// templates are the offline replies. They promise nothing the team has not
-// said: no dates, prices or links that are not in the FAQ.
-var templates = map[bot.Lang]map[string]string{
-	bot.English: {
+// register names the templates for a reply in lang with address a: "en",
+// "fr-vous", "fr-tu", "nl-je", "nl-u"; English for a language the bot does
+// not speak.
+func register(lang bot.Lang, a bot.Address) string {
+	switch lang {
+	case bot.French:
+		if a.Formal(lang) {
+			return "fr-vous"
+		}
+		return "fr-tu"
+	case bot.Dutch:
+		if a.Formal(lang) {
+			return "nl-u"
+		}
+		return "nl-je"
+	}
+	return "en"
+}
+
+// templates are the offline replies, per register. They promise nothing the
+// team has not said: no dates, prices or links that are not in the FAQ.
+var templates = map[string]map[string]string{
+	"en": {
 		"greet":         "Hi,",
 		"greet_name":    "Hi {name},",
 		"complaint":     "thank you for telling us, and we're sorry for the trouble. We're looking into it now: could you send us your order number or account email in a private message so we can help you right away?",
@@ -67,26 +83,48 @@ var templates = map[bot.Lang]map[string]string{
 		"mention":       "thanks for mentioning us! Let us know if there's anything we can help with.",
 		"other":         "thanks for your message! Let us know if there's anything we can help with.",
 	},
-	bot.French: {
+	"fr-vous": {
 		"greet":         "Bonjour,",
 		"greet_name":    "Bonjour {name},",
-		"complaint":     "merci de nous l'avoir signalé, et désolés pour ce désagrément. Nous regardons cela tout de suite : pouvez-vous nous envoyer votre numéro de commande ou l'e-mail de votre compte en message privé pour que nous puissions vous aider rapidement ?",
-		"complaint_faq": "désolés pour ce désagrément. {answer} Si cela ne règle pas le problème, écrivez-nous en message privé et nous trouverons une solution avec vous.",
-		"question":      "merci pour votre question ! Quelqu'un de l'équipe vous répond très vite avec les détails.",
+		"complaint":     "merci de nous l'avoir signalé, et nous sommes désolés pour ce désagrément. Nous regardons cela tout de suite : pouvez-vous nous envoyer votre numéro de commande ou l'adresse e-mail de votre compte en message privé, pour que nous puissions vous aider rapidement ?",
+		"complaint_faq": "nous sommes désolés pour ce désagrément. {answer} Si cela ne règle pas le problème, écrivez-nous en message privé et nous trouverons une solution avec vous.",
+		"question":      "merci pour votre question ! Quelqu'un de l'équipe vous répondra très vite avec les détails.",
 		"faq":           "merci pour votre message ! {answer} N'hésitez pas si vous avez d'autres questions.",
-		"praise":        "merci beaucoup ! Ça nous fait très plaisir, nous transmettons à toute l'équipe.",
-		"mention":       "merci de parler de nous ! N'hésitez pas si nous pouvons vous aider.",
-		"other":         "merci pour votre message ! N'hésitez pas si nous pouvons vous aider.",
+		"praise":        "merci beaucoup ! Cela nous fait très plaisir, et nous transmettons à toute l'équipe.",
+		"mention":       "merci de parler de nous ! N'hésitez pas à nous écrire si nous pouvons vous aider.",
+		"other":         "merci pour votre message ! N'hésitez pas à nous écrire si nous pouvons vous aider.",
 	},
-	bot.Dutch: {
+	"fr-tu": {
+		"greet":         "Salut,",
+		"greet_name":    "Salut {name},",
+		"complaint":     "merci de nous l'avoir signalé, et désolés pour ce souci. Nous regardons ça tout de suite : peux-tu nous envoyer ton numéro de commande ou l'adresse e-mail de ton compte en message privé, pour que nous puissions t'aider rapidement ?",
+		"complaint_faq": "désolés pour ce souci. {answer} Si ça ne règle pas le problème, écris-nous en message privé et nous trouverons une solution avec toi.",
+		"question":      "merci pour ta question ! Quelqu'un de l'équipe te répondra très vite avec les détails.",
+		"faq":           "merci pour ton message ! {answer} N'hésite pas si tu as d'autres questions.",
+		"praise":        "merci beaucoup ! Ça nous fait très plaisir, et nous transmettons à toute l'équipe.",
+		"mention":       "merci de parler de nous ! N'hésite pas à nous écrire si nous pouvons t'aider.",
+		"other":         "merci pour ton message ! N'hésite pas à nous écrire si nous pouvons t'aider.",
+	},
+	"nl-je": {
 		"greet":         "Hallo,",
 		"greet_name":    "Hallo {name},",
-		"complaint":     "bedankt dat je het laat weten, en sorry voor het ongemak. We zoeken het meteen uit: kun je ons je bestelnummer of het e-mailadres van je account in een privébericht sturen, zodat we je snel kunnen helpen?",
-		"complaint_faq": "sorry voor het ongemak. {answer} Lost dat het niet op, stuur ons dan een privébericht en we zoeken samen een oplossing.",
-		"question":      "bedankt voor je vraag! Iemand van het team komt zo snel mogelijk bij je terug met de details.",
+		"complaint":     "bedankt dat je het laat weten, en sorry voor het ongemak. We zoeken het meteen uit: kun je ons je bestelnummer of het e-mailadres van je account in een privébericht sturen? Dan kunnen we je snel helpen.",
+		"complaint_faq": "sorry voor het ongemak. {answer} Lost dat het niet op? Stuur ons dan een privébericht, dan zoeken we samen met je naar een oplossing.",
+		"question":      "bedankt voor je vraag! Iemand van het team laat je zo snel mogelijk meer weten.",
 		"faq":           "bedankt voor je bericht! {answer} Laat het ons weten als je nog vragen hebt.",
 		"praise":        "heel erg bedankt! Fijn om te horen, we geven het door aan het hele team.",
-		"mention":       "bedankt voor de vermelding! Laat het weten als we ergens mee kunnen helpen.",
-		"other":         "bedankt voor je bericht! Laat het weten als we ergens mee kunnen helpen.",
+		"mention":       "bedankt voor de vermelding! Laat het ons weten als we je ergens mee kunnen helpen.",
+		"other":         "bedankt voor je bericht! Laat het ons weten als we je ergens mee kunnen helpen.",
+	},
+	"nl-u": {
+		"greet":         "Goedendag,",
+		"greet_name":    "Beste {name},",
+		"complaint":     "bedankt dat u het laat weten, en onze excuses voor het ongemak. We zoeken het meteen uit: kunt u ons uw bestelnummer of het e-mailadres van uw account in een privébericht sturen? Dan kunnen we u snel helpen.",
+		"complaint_faq": "onze excuses voor het ongemak. {answer} Lost dat het niet op? Stuur ons dan een privébericht, dan zoeken we samen met u naar een oplossing.",
+		"question":      "bedankt voor uw vraag! Iemand van het team laat u zo snel mogelijk meer weten.",
+		"faq":           "bedankt voor uw bericht! {answer} Laat het ons gerust weten als u nog vragen hebt.",
+		"praise":        "hartelijk dank! Fijn om te horen, we geven het door aan het hele team.",
+		"mention":       "bedankt voor de vermelding! Laat het ons gerust weten als we u ergens mee kunnen helpen.",
+		"other":         "bedankt voor uw bericht! Laat het ons gerust weten als we u ergens mee kunnen helpen.",
 	},
 }

@@ -33,7 +33,11 @@ type Config struct {
 	Sender     bot.Sender
 	Classifier bot.Classifier
 	Drafter    bot.Drafter
-	Catalog    *bot.Catalog
+	// LangOf tells the language of a draft, to flag a reply not in the
+	// member's language (the offline classifier's, as moderation's LangOf);
+	// nil leaves drafts' language unchecked.
+	LangOf  func(text string) (bot.Lang, bool)
+	Catalog *bot.Catalog
 	// Link builds a web link to a message ("" when the platform cannot).
 	Link   func(bot.MessageRef) string
 	Logger *slog.Logger
@@ -317,12 +321,12 @@ func (s *Skill) redraft(ctx context.Context, st bot.Settings, it bot.Item, instr
 	relevant := RelevantFAQ(faq, text, 3)
 	dctx, cancel := context.WithTimeout(ctx, s.DraftTimeout)
 	d, err := s.Drafter.Draft(dctx, bot.DraftRequest{Text: text, Author: it.Author.Name, Triage: it.Triage,
-		Voice: st.Voice, FAQ: relevant, Instruction: instruction, Previous: previous})
+		Voice: st.Voice, Address: st.Address, FAQ: relevant, Instruction: instruction, Previous: previous})
 	cancel()
 	if err != nil {
 		return it, fmt.Errorf("draft item %d: %w", it.ID, err)
 	}
-	flags := Flags(d.Text, faq)
+	flags := s.flags(d.Text, faq, it)
 	version := it.DraftVersion
 	return s.Store.UpdateItem(ctx, it.ID, func(cur *bot.Item) error {
 		if cur.DraftVersion != version || (cur.State != bot.ItemNew && cur.State != bot.ItemDrafted) {

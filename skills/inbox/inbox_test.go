@@ -58,13 +58,20 @@ func openDB(t testing.TB) *storage.DB {
 // recording platforms, and runs it until the end of the test.
 func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
 	t.Helper()
+	return startInboxWith(t, db, st, inbox.OfflineDrafter{})
+}
+
+// startInboxWith is startInbox drafting with d; the drafts' language is
+// told by the offline classifier.
+func startInboxWith(t testing.TB, db *storage.DB, st bot.Settings, d bot.Drafter) *fixture {
+	t.Helper()
 	settings := storage.NewSettings(db, st)
 	cat := bot.NewCatalog(inbox.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	f := &fixture{Env: env, store: storage.NewInbox(db), audit: storage.NewAuditLog(db)}
 	timers := storage.NewTimers(db, nil)
 	f.skill = inbox.New(inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
-		Classifier: triage.New(), Drafter: inbox.OfflineDrafter{}, Catalog: cat, Timers: timers,
+		Classifier: triage.New(), Drafter: d, LangOf: langOf, Catalog: cat, Timers: timers,
 		Link:   func(m bot.MessageRef) string { return "https://chat.example/" + m.ID },
 		Logger: slog.New(slog.DiscardHandler)})
 	env.Add(f.skill)
@@ -601,7 +608,7 @@ func TestInboxCommands(t *testing.T) {
 
 	list := bottest.ReplyText(f.Command(t, alice, "inbox"))
 	i1, i2 := strings.Index(list, "#1 "), strings.Index(list, "#2 ")
-	if !strings.Contains(list, "2 open items") || i1 < 0 || i2 < 0 || i1 > i2 || !strings.Contains(list, "0m") {
+	if !strings.Contains(list, "2 open items") || i1 < 0 || i2 < 0 || i1 > i2 || !strings.Contains(list, "· 0 minutes ·") {
 		t.Errorf("inbox list:\n%s", list)
 	}
 	if got := bottest.ReplyText(f.Command(t, alice, "inbox assign 2 <@slack:U0BOB>")); got != "#2 assigned to <@slack:U0BOB>." {

@@ -22,7 +22,8 @@ func TestSetupVoiceAndSendDelay(t *testing.T) {
 		{alice, "setup send-delay forever", `Send delay "forever": use off, or a duration from 1s to 10m such as 30s.`},
 		{alice, "setup send-delay 2h", `Send delay "2h"`},
 		{alice, "setup voice friendly, informal, no emoji", "Voice saved: drafts will follow it."},
-		{alice, "setup send-delay 30s", "Send delay set to 30s."},
+		{alice, "setup send-delay 90s", "Send delay set to 1 minute 30 seconds."},
+		{alice, "setup send-delay 30s", "Send delay set to 30 seconds."},
 	} {
 		if got := bottest.ReplyText(f.Command(t, c.who, c.cmd)); !strings.HasPrefix(got, c.want) {
 			t.Errorf("%q: %q, want %q", c.cmd, got, c.want)

@@ -113,11 +113,11 @@ func (s *Skill) caseNote(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 }
 
 func parseUser(v string) (bot.UserRef, error) {
-	p, id, ok := strings.Cut(v, ":")
-	if !ok || !bot.PlatformID(p).Valid() || id == "" {
+	u, ok := bot.ParseUserKey(v)
+	if !ok {
 		return bot.UserRef{}, bot.Invalid("err.bad_user", v)
 	}
-	return bot.UserRef{Platform: bot.PlatformID(p), ID: id}, nil
+	return u, nil
 }
 
 // modVerb is /cm mod warn|timeout|kick|ban|unban: a person's action, with

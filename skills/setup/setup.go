@@ -8,6 +8,7 @@ package setup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -23,6 +24,9 @@ type Skill struct {
 	settings bot.SettingsStore
 	catalog  *bot.Catalog
 	edit     bot.SettingsEditor
+	// channels tells whether the bot can read or post in a channel; nil
+	// when nothing can tell.
+	channels bot.ChannelChecker
 	// commands and lines list every skill's commands (for /cm help) and
 	// setting lines (for /cm setup show); set by Register.
 	commands func() []bot.Command
@@ -34,12 +38,14 @@ var (
 	_ bot.Localized = (*Skill)(nil)
 )
 
-// New returns the setup skill.
-func New(settings bot.SettingsStore, audit bot.Auditor, catalog *bot.Catalog, logger *slog.Logger) *Skill {
+// New returns the setup skill. channels (the engine, which asks each
+// platform) vets the team channel and the watched channels; nil vets
+// nothing.
+func New(settings bot.SettingsStore, audit bot.Auditor, catalog *bot.Catalog, channels bot.ChannelChecker, logger *slog.Logger) *Skill {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Skill{settings: settings, catalog: catalog, edit: bot.SettingsEditor{Store: settings, Audit: audit,
+	return &Skill{settings: settings, catalog: catalog, channels: channels, edit: bot.SettingsEditor{Store: settings, Audit: audit,
 		Catalog: catalog, Logger: logger.With("component", "setup"), Now: time.Now}}
 }
 
@@ -109,6 +115,9 @@ func (s *Skill) teamChannel(ctx context.Context, e bot.Event) (*bot.Reply, error
 	if e.DM {
 		return nil, bot.Invalid("setup.err.dm_team_channel")
 	}
+	if err := s.check(ctx, ch, post); err != nil {
+		return nil, err
+	}
 	return s.edit.Change(ctx, e, "setup.team-channel", ch.String(), func(st *bot.Settings) error {
 		st.TeamChannel = ch
 		return nil
@@ -118,6 +127,9 @@ func (s *Skill) teamChannel(ctx context.Context, e bot.Event) (*bot.Reply, error
 func (s *Skill) watch(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	ch, err := channelOption(e)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.check(ctx, ch, read); err != nil {
 		return nil, err
 	}
 	return s.edit.Change(ctx, e, "setup.watch", ch.String(), func(st *bot.Settings) error {
@@ -142,6 +154,44 @@ func (s *Skill) unwatch(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		st.Watch = slices.Delete(st.Watch, i, i+1)
 		return nil
 	}, "setup.ok.unwatch", mention(ch))
+}
+
+// use is what the bot must be able to do in a channel.
+type use int
+
+const (
+	read use = iota // watch it
+	post            // post cards and digests in it
+)
+
+// check refuses ch when its platform says it does not exist, or that the
+// bot cannot do u there; a platform that cannot tell lets it through.
+func (s *Skill) check(ctx context.Context, ch bot.ChannelRef, u use) error {
+	if s.channels == nil {
+		return nil
+	}
+	var err error
+	if u == read {
+		err = s.channels.CanRead(ctx, ch)
+	} else {
+		err = s.channels.CanPost(ctx, ch)
+	}
+	slack := ch.Platform == bot.Slack
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bot.ErrUnknownChannel):
+		return bot.Invalid("setup.err.unknown_channel", mention(ch))
+	case errors.Is(err, bot.ErrCannotRead) && slack:
+		return bot.Invalid("setup.err.not_invited_watch", mention(ch))
+	case errors.Is(err, bot.ErrCannotRead):
+		return bot.Invalid("setup.err.cannot_read", mention(ch))
+	case errors.Is(err, bot.ErrCannotPost) && slack:
+		return bot.Invalid("setup.err.not_invited_team", mention(ch))
+	case errors.Is(err, bot.ErrCannotPost):
+		return bot.Invalid("setup.err.cannot_post", mention(ch))
+	}
+	return fmt.Errorf("check channel %s: %w", ch, err)
 }
 
 // channelOption reads the channel option of e; a value that is not a

@@ -17,7 +17,9 @@ func newEnv(t *testing.T) (*bottest.Env, *bottest.MemAudit) {
 	audit := &bottest.MemAudit{}
 	store := bottest.NewMemSettings(bot.Settings{Staff: []string{"slack:UADMIN"}})
 	cat := bot.NewCatalog(setup.Messages())
-	return bottest.MustEngine(t, store, cat, setup.New(store, audit, cat, slog.New(slog.DiscardHandler))), audit
+	env := bottest.MustEngine(t, store, cat)
+	env.Add(setup.New(store, audit, cat, env.Engine, slog.New(slog.DiscardHandler)))
+	return env, audit
 }
 
 func settings(t *testing.T, env *bottest.Env) bot.Settings {
@@ -144,7 +146,7 @@ func TestLanguageSwitchesBotWords(t *testing.T) {
 	if got := bottest.ReplyText(env.Command(t, bottest.Staff, "setup timezone Nowhere/Land")); !strings.Contains(got, "Fuseau horaire inconnu") {
 		t.Errorf("fr error: %q", got)
 	}
-	if got := bottest.ReplyText(env.Command(t, bottest.Member, "help")); !strings.Contains(got, "Commandes de commpilot") || !strings.Contains(got, "Surveiller un salon") {
+	if got := bottest.ReplyText(env.Command(t, bottest.Member, "help")); !strings.Contains(got, "Commandes de commpilot") || !strings.Contains(got, "Surveiller un canal") {
 		t.Errorf("fr help: %q", got)
 	}
 	env.Command(t, bottest.Staff, "setup language nl")
@@ -195,5 +197,36 @@ func TestParseKeywordsFoldsLikeTriage(t *testing.T) {
 	}
 	if strings.Join(got, "|") != "Café Noir|Réçu" {
 		t.Errorf("ParseKeywords = %q, want one keyword per folded spelling", got)
+	}
+}
+
+// @everyone, @here and Slack's broadcasts are held by no one as a role:
+// making them staff would grant nothing, so it is refused, and a huge or
+// broken argument is refused with its reason intact.
+func TestSetupRefusesEveryoneAndBrokenText(t *testing.T) {
+	env, audit := newEnv(t)
+	for _, c := range []struct{ cmd, reply string }{
+		{"setup staff add @everyone", "@everyone means everyone at once, not a role or a person, so nothing can be granted to it"},
+		{"setup staff add @here", "@here means everyone at once"},
+		{"setup staff add @channel", "@channel means everyone at once"},
+		{"setup staff add <!everyone>", "<!everyone> means everyone at once"},
+		{"setup brand Acme, \xffCloud", "keywords: this is not valid text (some bytes are not UTF-8)."},
+		{"setup brand Acme, " + strings.Repeat("long", 1000), "must be 2 to 64 characters."},
+	} {
+		got := bottest.ReplyText(env.Command(t, bottest.Staff, c.cmd))
+		if !strings.Contains(got, c.reply) || len([]rune(got)) > 400 {
+			t.Errorf("%.40q: reply %.300q, want it to contain %q (and be short)", c.cmd, got, c.reply)
+		}
+	}
+	env.Command(t, bottest.Staff, "setup language fr")
+	if got := bottest.ReplyText(env.Command(t, bottest.Staff, "setup staff add @everyone")); !strings.HasPrefix(got, "@everyone désigne tout le monde") {
+		t.Errorf("fr: %q", got)
+	}
+	st := settings(t, env)
+	if len(st.Staff) != 1 || len(st.Brand) != 0 {
+		t.Errorf("refusals changed settings: %+v", st)
+	}
+	if n := len(audit.Entries()); n != 1 { // the language
+		t.Errorf("%d audit entries, want only the language change", n)
 	}
 }

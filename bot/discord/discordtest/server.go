@@ -10,9 +10,13 @@
 // embeds and components, a second answer to an interaction or a first answer
 // after 3 s, bulk deletes outside 2..100 messages or with messages older than
 // 14 days, invalid command trees, a RESUME of a session whose connection the
-// client closed with 1000 or 1001 (INVALID_SESSION, not resumable).
+// client closed with 1000 or 1001 (INVALID_SESSION, not resumable). It
+// honours enforce_nonce: a message created with a nonce seen in the last
+// few minutes returns the earlier message. GET /channels/{id}/messages
+// lists what was posted, as REST does.
 // RefuseIdentify closes the gateway as Discord does for intents it refuses
-// (4013, 4014); Hold keeps requests waiting as a slow Discord would.
+// (4013, 4014); Hold keeps requests waiting as a slow Discord would, and
+// HoldGateway keeps a reconnect waiting.
 //
 // # Use
 //
@@ -81,6 +85,8 @@ type Server struct {
 	ixTokens map[string]*interaction
 	members  map[string]map[string]any // guild member state by user id
 	bans     map[string]string         // user id → audit reason
+	nonces   map[string]nonceUse       // enforced nonces of the bot's messages
+	users    map[string]User           // authors of PostUserMessage, by id
 	mod      modState                  // see moderation.go
 
 	// gateway
@@ -129,6 +135,8 @@ func New(tb testing.TB) *Server {
 		ixTokens:    map[string]*interaction{},
 		members:     map[string]map[string]any{},
 		bans:        map[string]string{},
+		nonces:      map[string]nonceUse{},
+		users:       map[string]User{},
 		heartbeatMs: 41250,
 	}
 	for _, c := range []*channel{
@@ -255,11 +263,16 @@ func (h *Hold) Release() {
 
 // hold blocks r while a matching Hold is active.
 func (s *Server) hold(r *http.Request) {
-	path := strings.TrimPrefix(r.URL.Path, "/api/v10")
+	s.holdPath(r.Context(), r.Method, strings.TrimPrefix(r.URL.Path, "/api/v10"))
+}
+
+// holdPath blocks while a Hold matching method and path is active, or
+// until ctx ends.
+func (s *Server) holdPath(ctx context.Context, method, path string) {
 	s.mu.Lock()
 	var h *Hold
 	for _, x := range s.holds {
-		if x.method == r.Method && strings.HasPrefix(path, x.prefix) {
+		if x.method == method && strings.HasPrefix(path, x.prefix) {
 			h = x
 			h.arrived++
 			s.changes.Notify()
@@ -270,7 +283,7 @@ func (s *Server) hold(r *http.Request) {
 	if h != nil {
 		select {
 		case <-h.released:
-		case <-r.Context().Done():
+		case <-ctx.Done():
 		}
 	}
 }
@@ -402,6 +415,7 @@ func errorf(status, code int, format string, args ...any) *apiError {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if websocket.IsWebSocketUpgrade(r) {
+		s.holdPath(r.Context(), gatewayHold, "")
 		s.serveGateway(w, r)
 		return
 	}
@@ -501,6 +515,8 @@ func (s *Server) handle(r *http.Request, path string, body []byte) (any, error) 
 			"shards": 1, "session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}}, nil
 	case reChannelMsgs.MatchString(path) && m == "POST":
 		return s.createMessage(reChannelMsgs.FindStringSubmatch(path)[1], r, body)
+	case reChannelMsgs.MatchString(path) && m == "GET":
+		return s.listMessages(reChannelMsgs.FindStringSubmatch(path)[1], r.URL.Query())
 	case reBulkDelete.MatchString(path) && m == "POST":
 		return nil, s.bulkDelete(reBulkDelete.FindStringSubmatch(path)[1], body)
 	case reChannelMsg.MatchString(path):
@@ -636,6 +652,9 @@ func (s *Server) createMessage(channelID string, r *http.Request, body []byte) (
 			return nil, errorf(400, 50035, "Invalid Form Body: message_reference: Unknown message")
 		}
 	}
+	if earlier := s.nonced(msg); earlier != nil {
+		return messageJSON(*earlier, c), nil
+	}
 	for i := range msg.Attachments {
 		msg.Attachments[i].ID = s.snowflake(time.Now())
 	}
@@ -643,8 +662,34 @@ func (s *Server) createMessage(channelID string, r *http.Request, body []byte) (
 	msg.ChannelID = c.ID
 	msg.AuthorID = BotID
 	s.messages[c.ID] = append(s.messages[c.ID], &msg)
+	if msg.EnforceNonce && msg.Nonce != "" {
+		s.nonces[msg.Nonce] = nonceUse{channelID: c.ID, messageID: msg.ID, at: time.Now()}
+	}
 	s.changes.Notify()
 	return messageJSON(msg, c), nil
+}
+
+// nonceWindow is how long the fake remembers an enforced nonce; Discord
+// says "the past few minutes".
+const nonceWindow = 5 * time.Minute
+
+type nonceUse struct {
+	channelID, messageID string
+	at                   time.Time
+}
+
+// nonced returns the message the bot created with msg's nonce within
+// nonceWindow when msg enforces it, as Discord returns that message instead
+// of creating another; s.mu is held.
+func (s *Server) nonced(msg Message) *Message {
+	if !msg.EnforceNonce || msg.Nonce == "" {
+		return nil
+	}
+	u, ok := s.nonces[msg.Nonce]
+	if !ok || time.Since(u.at) > nonceWindow {
+		return nil
+	}
+	return s.findMessage(u.channelID, u.messageID)
 }
 
 func messageJSON(m Message, c *channel) map[string]any {
@@ -654,6 +699,9 @@ func messageJSON(m Message, c *channel) map[string]any {
 		"mentions": []any{}, "mention_roles": []any{}, "mention_everyone": false, "attachments": orEmpty(m.Attachments),
 		"timestamp": time.Now().UTC().Format(time.RFC3339Nano), "edited_timestamp": nil,
 		"author": map[string]any{"id": BotID, "username": "commpilot", "bot": true, "discriminator": "0"},
+	}
+	if m.Nonce != "" {
+		out["nonce"] = m.Nonce
 	}
 	if m.Reference != nil {
 		out["type"] = 19
@@ -767,6 +815,9 @@ func (s *Server) member(method, guildID, userID string, r *http.Request, body []
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if method == "GET" {
+		return s.memberJSON(userID)
+	}
 	st := s.members[userID]
 	if st == nil {
 		st = map[string]any{}

@@ -77,7 +77,13 @@ type Message struct {
 	Reference   *Reference   `json:"message_reference,omitempty"`
 	Flags       int          `json:"flags,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
-	Edited      bool         `json:"-"`
+	// Nonce and EnforceNonce are what the bot sent with a message it
+	// posted (see Server: a repeated nonce returns the earlier message).
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
+	Edited       bool   `json:"-"`
+	// payload is a user's message as the gateway sent it (see restJSON).
+	payload map[string]any
 }
 
 // Ephemeral reports flag 64.

@@ -113,7 +113,8 @@ func (s *Server) PostUserMessage(channelID string, author User, content string, 
 		o(m, s)
 	}
 	id := m["id"].(string)
-	stored := &Message{ID: id, ChannelID: channelID, AuthorID: author.ID, Content: content}
+	stored := &Message{ID: id, ChannelID: channelID, AuthorID: author.ID, Content: content, payload: m}
+	s.users[author.ID] = author
 	raw, _ := json.Marshal(m["attachments"])
 	if err := json.Unmarshal(raw, &stored.Attachments); err != nil {
 		s.tb.Errorf("discordtest: PostUserMessage: attachments: %v", err)
@@ -154,6 +155,7 @@ func (s *Server) EditUserMessage(channelID, messageID string, author User, conte
 	} else {
 		m["member"].(map[string]any)["roles"] = orEmpty(author.Roles)
 	}
+	msg.payload = m
 	s.sendLocked("MESSAGE_UPDATE", m)
 	s.changes.Notify()
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -494,24 +495,69 @@ func (s *Server) deliver(kind string, payload map[string]any, acceptsResponse bo
 		js, _ := json.Marshal(payload)
 		path, ct, body = "/slack/interactivity", "application/x-www-form-urlencoded", []byte(url.Values{"payload": {string(js)}}.Encode())
 	}
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(target.url, "/")+path, bytes.NewReader(body))
-	if err != nil {
-		s.tb.Fatalf("slacktest: %v", err)
-	}
-	req.Header = SignedRequest(target.secret, body, time.Now())
-	req.Header.Set("Content-Type", ct)
-	client := &http.Client{Timeout: s.Timeout}
-	resp, err := client.Do(req)
-	if err != nil {
-		s.tb.Fatalf("slacktest: deliver %s: %v", kind, err)
-	}
-	defer resp.Body.Close()
-	ack, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		s.tb.Fatalf("slacktest: deliver %s: HTTP %d: %s", kind, resp.StatusCode, ack)
+	d := Delivery{Kind: kind, Path: path, Header: SignedRequest(target.secret, body, time.Now()), Body: body}
+	d.Header.Set("Content-Type", ct)
+	s.mu.Lock()
+	s.deliveries = append(s.deliveries, d)
+	s.mu.Unlock()
+	status, ack := s.send(target.url, d, nil)
+	if status != http.StatusOK {
+		s.tb.Fatalf("slacktest: deliver %s: HTTP %d: %s", kind, status, ack)
 	}
 	if len(bytes.TrimSpace(ack)) == 0 {
 		return nil
 	}
 	return ack
+}
+
+// Delivery is one signed HTTP request the fake sent to the app (HTTP mode),
+// exactly as sent: headers (signature and timestamp included) and body.
+type Delivery struct {
+	Kind   string // "events_api", "slash_commands" or "interactive"
+	Path   string // "/slack/events", "/slack/commands", "/slack/interactivity"
+	Header http.Header
+	Body   []byte
+}
+
+// Deliveries lists the HTTP-mode requests sent so far, oldest first.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.deliveries)
+}
+
+// Replay sends d again, byte for byte with its original signature and
+// timestamp plus the extra headers (X-Slack-Retry-Num for a retry), to the
+// current DeliverHTTP target: what Slack's retry or an attacker replaying a
+// captured request sends. It returns the status and the response body.
+func (s *Server) Replay(d Delivery, extra http.Header) (int, []byte) {
+	s.tb.Helper()
+	s.mu.Lock()
+	target := s.target
+	s.mu.Unlock()
+	if target == nil {
+		s.tb.Fatal("slacktest: Replay needs DeliverHTTP")
+	}
+	return s.send(target.url, d, extra)
+}
+
+// send posts d to the app at baseURL.
+func (s *Server) send(baseURL string, d Delivery, extra http.Header) (int, []byte) {
+	s.tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(baseURL, "/")+d.Path, bytes.NewReader(d.Body))
+	if err != nil {
+		s.tb.Fatalf("slacktest: %v", err)
+	}
+	req.Header = d.Header.Clone()
+	for k, v := range extra {
+		req.Header[k] = v
+	}
+	client := &http.Client{Timeout: s.Timeout}
+	resp, err := client.Do(req)
+	if err != nil {
+		s.tb.Fatalf("slacktest: deliver %s: %v", d.Kind, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
 }

@@ -206,7 +206,8 @@ type Server struct {
 	ackLatencies []time.Duration
 
 	// HTTP mode
-	target *httpTarget
+	target     *httpTarget
+	deliveries []Delivery
 }
 
 type httpTarget struct {
