@@ -48,6 +48,31 @@ type Options struct {
 	Timeout time.Duration
 	// Logger receives the component's logs (default slog.Default()).
 	Logger *slog.Logger
+
+	// syncFreelist opens the file as commpilot did before the long-lived
+	// log tuning (the array freelist written by every commit), for the
+	// benchmarks that compare the two (export_test.go).
+	syncFreelist bool
+}
+
+// boltOptions are the bbolt options of every writable open of a database
+// file (Open, and Compact's source and copy):
+//
+//   - NoFreelistSync: commits do not write the freelist. bbolt writes the
+//     whole list on every commit, so after a purge leaves many free pages
+//     each one-message commit wrote megabytes. The file's meta page says
+//     the list is absent, and every writable open rebuilds it by walking
+//     every reachable page (measured in docs/storage.md). A crash loses
+//     nothing: the list is derived from the tree, which commits as before.
+//     An older commpilot opening such a file rebuilds the list the same
+//     way and writes it back.
+//   - FreelistMapType: the hash map freelist allocates and frees in
+//     constant time where the array one sorts and merges the whole list.
+func (o Options) boltOptions() *bbolt.Options {
+	if o.syncFreelist {
+		return &bbolt.Options{Timeout: o.timeout()}
+	}
+	return &bbolt.Options{Timeout: o.timeout(), NoFreelistSync: true, FreelistType: bbolt.FreelistMapType}
 }
 
 func (o Options) timeout() time.Duration {
@@ -81,7 +106,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "storage")
-	bdb, err := openBolt(path, &bbolt.Options{Timeout: opts.timeout()})
+	bdb, err := openBolt(path, opts.boltOptions())
 	if err != nil {
 		return nil, err
 	}
