@@ -119,7 +119,7 @@ func BenchmarkRangeWindow(b *testing.B) {
 }
 
 // seed records n bench messages step apart, in transactions of 10,000.
-func seed(b *testing.B, l *storage.MessageLog, n int64, step time.Duration) {
+func seed(b testing.TB, l *storage.MessageLog, n int64, step time.Duration) {
 	b.Helper()
 	batch := make([]bot.LoggedMessage, 0, 10_000)
 	for i := range n {
