@@ -122,7 +122,42 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // openBolt opens path with bbolt, mapping its errors to ours, and refuses a
 // file shorter than its own metadata says (reading past the end of a
 // memory-mapped file would crash the process).
+//
+// A writable open without a freelist on disk makes bbolt rebuild the list by
+// walking every page in a goroutine of its own, where a corrupted page
+// crashes the process beyond guard's reach. So an existing file is first
+// opened read-only and its pages walked here, where guard turns a
+// corrupted page into ErrForeign; the second walk finds the pages cached.
 func openBolt(path string, o *bbolt.Options) (*bbolt.DB, error) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 && o.NoFreelistSync && !o.ReadOnly {
+		ro, err := openChecked(path, &bbolt.Options{Timeout: o.Timeout, ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		err = walkPages(ro, path)
+		_ = ro.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return openChecked(path, o)
+}
+
+// walkPages visits every page reachable from the root of bdb, the walk
+// bbolt's freelist rebuild makes, under guard.
+func walkPages(bdb *bbolt.DB, path string) error {
+	return guard(path, func() error {
+		return bdb.View(func(tx *bbolt.Tx) error {
+			return tx.ForEach(func(_ []byte, b *bbolt.Bucket) error {
+				_ = b.Stats() // reads the header of every page of b and its nested buckets
+				return nil
+			})
+		})
+	})
+}
+
+// openChecked is openBolt without the walk.
+func openChecked(path string, o *bbolt.Options) (*bbolt.DB, error) {
 	var bdb *bbolt.DB
 	err := guard(path, func() error {
 		var err error
