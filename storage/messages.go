@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -313,9 +314,11 @@ func (l *MessageLog) Range(ctx context.Context, f bot.HistoryFilter, fn func(bot
 
 // Purge deletes the messages posted before before, with their index
 // entries, and returns how many it deleted. It works in transactions of at
-// most purgeChunk messages, so the bot keeps writing meanwhile; if ctx ends
-// it stops between chunks and returns what it deleted so far with the
-// error.
+// most purgeChunk messages and yields between them, so a record waiting for
+// the write lock takes it before the next chunk (Go's mutex would otherwise
+// let the running purge take it back) and the bot keeps writing meanwhile;
+// if ctx ends it stops between chunks and returns what it deleted so far
+// with the error.
 func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
 	end := TimeKey(before)
 	total := 0
@@ -348,5 +351,6 @@ func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
 		if n < purgeChunk {
 			return total, nil
 		}
+		runtime.Gosched()
 	}
 }
