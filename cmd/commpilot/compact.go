@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/commpilot/commpilot/storage"
@@ -15,7 +18,8 @@ import (
 const compactEvery = time.Second
 
 // runCompact rewrites the database (offline) to its live size: see
-// storage.Compact and docs/operations.md.
+// storage.Compact and docs/operations.md. SIGINT or SIGTERM abandons the
+// copy and leaves the database as it was.
 func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -35,6 +39,8 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Usage()
 		return 2
 	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var last time.Time
 	progress := func(p storage.CompactProgress) {
 		if now := time.Now(); p.Keys < p.TotalKeys && now.Sub(last) >= compactEvery {
@@ -46,6 +52,10 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	res, err := storage.Compact(ctx, *dbPath, *out, storage.Options{Timeout: 500 * time.Millisecond}, progress)
 	if errors.Is(err, storage.ErrInUse) {
 		fmt.Fprintf(stderr, "commpilot compact: %v: stop the bot first (compact works on a file no process holds)\n", err)
+		return 1
+	}
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintf(stderr, "commpilot compact: interrupted; %s is unchanged\n", *dbPath)
 		return 1
 	}
 	if err != nil {
