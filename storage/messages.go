@@ -41,7 +41,7 @@ const purgeChunk = 1000
 const rangeChunk = 512
 
 // appendFill is the FillPercent of the buckets whose keys grow with time
-// (message_log, audit, digest_hours). bbolt splits an overfull page at
+// (message_log, audit, digest_hours, seen_by_time). bbolt splits an overfull page at
 // FillPercent of the page size, 0.5 by default: right for keys inserted
 // anywhere, but an append-only bucket then keeps every page half empty. 0.9
 // leaves room for a message arriving a little late, or an edit making a
