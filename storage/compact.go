@@ -50,7 +50,7 @@ type CompactResult struct {
 // original is kept as path+".bak" (a hard link, replacing an older one) and
 // the copy is renamed over path; with out set, the copy is renamed to out,
 // which must not exist, and path is left as it was. On any error or when ctx
-// ends, the temporary file is removed and nothing else changes.
+// ends, the temporary file is removed and path is left as it was.
 //
 // progress, when set, is called from Compact's goroutine at the start of
 // each bucket and every few thousand keys.
@@ -70,7 +70,7 @@ func compact(ctx context.Context, path, out string, opts Options, progress func(
 	res := CompactResult{Path: path, Before: fi.Size()}
 	if out != "" && out != path {
 		if _, err := os.Lstat(out); err == nil {
-			return CompactResult{}, fmt.Errorf("%s exists: remove it or choose another --out", out)
+			return CompactResult{}, fmt.Errorf("%s exists already: remove it or choose another file", out)
 		}
 		res.Path = out
 	} else {
@@ -108,15 +108,17 @@ func compact(ctx context.Context, path, out string, opts Options, progress func(
 	if err := sameCounts(want, got); err != nil {
 		return CompactResult{}, fmt.Errorf("check the copy: %w", err)
 	}
-	if tfi, err := os.Stat(tmpPath); err == nil {
-		res.After = tfi.Size()
+	tfi, err := os.Stat(tmpPath)
+	if err != nil {
+		return CompactResult{}, err
 	}
+	res.After = tfi.Size()
 	if res.Backup != "" {
 		if err := os.Remove(res.Backup); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return CompactResult{}, fmt.Errorf("keep the original: %w", err)
 		}
 		if err := os.Link(path, res.Backup); err != nil {
-			return CompactResult{}, fmt.Errorf("keep the original as %s (use --out on this file system): %w", res.Backup, err)
+			return CompactResult{}, fmt.Errorf("keep the original as %s (without hard links, compact to another file): %w", res.Backup, err)
 		}
 	}
 	if err := os.Rename(tmpPath, res.Path); err != nil {
