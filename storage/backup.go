@@ -349,7 +349,7 @@ func lockFile(path string) (unlock func(), err error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return func() {}, nil
 	}
-	bdb, err := openBolt(path, &bbolt.Options{Timeout: 100 * time.Millisecond})
+	bdb, err := openBolt(path, Options{Timeout: 100 * time.Millisecond}.boltOptions())
 	switch {
 	case errors.Is(err, ErrForeign):
 		return func() {}, nil

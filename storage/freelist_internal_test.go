@@ -93,3 +93,34 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// Restore keeps the database it replaces byte for byte: taking the file's
+// lock opens it as Open does, without writing a freelist into it.
+func TestRestoreKeepsTheOldDatabaseAsItWas(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Logger: slog.New(slog.DiscardHandler)}
+	for _, p := range []string{"commpilot.db", "backup.db"} {
+		db, err := Open(ctx, filepath.Join(dir, p), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := NewAuditLog(db).Audit(ctx, bot.AuditEntry{Action: p}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "commpilot.db")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Restore(ctx, filepath.Join(dir, "backup.db"), path); err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := os.ReadFile(path + ".bak"); err != nil || string(kept) != string(before) {
+		t.Errorf("the .bak differs from the database before the restore (%v)", err)
+	}
+}
