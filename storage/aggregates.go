@@ -36,7 +36,7 @@ func (a *Aggregates) Add(ctx context.Context, stats []bot.HourStats, through tim
 		return err
 	}
 	err := a.db.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(BucketDigestHours))
+		b := appendBucket(tx, BucketDigestHours)
 		for _, s := range stats {
 			k := hourKey(s)
 			cur := bot.HourStats{Hour: s.Hour.UTC().Truncate(time.Hour), Channel: s.Channel}
@@ -73,7 +73,7 @@ func (a *Aggregates) Replace(ctx context.Context, from, to time.Time, stats []bo
 		return err
 	}
 	err := a.db.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(BucketDigestHours))
+		b := appendBucket(tx, BucketDigestHours)
 		if _, err := deleteRange(b, TimeKey(from), TimeKey(to)); err != nil {
 			return err
 		}

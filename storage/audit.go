@@ -29,7 +29,7 @@ func (a *AuditLog) Audit(ctx context.Context, e bot.AuditEntry) error {
 		e.Time = time.Now()
 	}
 	err := a.db.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(BucketAudit))
+		b := appendBucket(tx, BucketAudit)
 		seq, err := b.NextSequence()
 		if err != nil {
 			return err

@@ -180,6 +180,11 @@ func writeAtomically(path string, write func(io.Writer) error, checks ...func(tm
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -344,7 +349,7 @@ func lockFile(path string) (unlock func(), err error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return func() {}, nil
 	}
-	bdb, err := openBolt(path, &bbolt.Options{Timeout: 100 * time.Millisecond})
+	bdb, err := openBolt(path, Options{Timeout: 100 * time.Millisecond}.boltOptions())
 	switch {
 	case errors.Is(err, ErrForeign):
 		return func() {}, nil

@@ -27,6 +27,8 @@
 // DB.Backup and DB.ServeBackup copy a consistent snapshot while the bot runs;
 // BackupFile copies a file no process holds; FetchBackup downloads what
 // ServeBackup serves on the owner-only Unix socket of ListenBackup; Restore
-// puts a checked backup in place of a stopped bot's database. Every copy is written to a temporary file, synced and
-// renamed, so a backup file is either complete or absent.
+// puts a checked backup in place of a stopped bot's database. Every copy is
+// written to a temporary file, synced and renamed, so a backup file is
+// either complete or absent. Compact rewrites a file no process holds to its
+// live size (commpilot compact).
 package storage

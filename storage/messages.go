@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -38,6 +39,28 @@ const purgeChunk = 1000
 
 // rangeChunk bounds the keys one Range read transaction visits.
 const rangeChunk = 512
+
+// appendFill is the FillPercent of the buckets whose keys grow with time
+// (message_log, audit, digest_hours, seen_by_time). bbolt splits an overfull page at
+// FillPercent of the page size, 0.5 by default: right for keys inserted
+// anywhere, but an append-only bucket then keeps every page half empty. 0.9
+// leaves room for a message arriving a little late, or an edit making a
+// value longer, in a page already written. It is a variable only so that
+// the benchmarks can compare with bbolt's default (export_test.go).
+var appendFill = 0.9
+
+// appendBucket returns tx's bucket name set to split its pages at
+// appendFill. Every write transaction to a bucket whose keys grow with time
+// gets the bucket through it: FillPercent lasts one transaction.
+//
+// message_refs is not such a bucket: its keys begin with the channel, so
+// new messages land in the middle of it, one place per channel, and dense
+// pages there would split again at every insert.
+func appendBucket(tx *bbolt.Tx, name string) *bbolt.Bucket {
+	b := tx.Bucket([]byte(name))
+	b.FillPercent = appendFill
+	return b
+}
 
 // errIncomplete is returned (wrapped) for a message without its reference
 // or, for a new message, its posting time.
@@ -159,7 +182,7 @@ func record(tx *bbolt.Tx, m bot.LoggedMessage, val []byte) error {
 		return nil // stored already
 	}
 	tk := messageKey(m.Ref, m.Time)
-	if err := tx.Bucket([]byte(BucketMessageLog)).Put(tk, val); err != nil {
+	if err := appendBucket(tx, BucketMessageLog).Put(tk, val); err != nil {
 		return err
 	}
 	return refs.Put(rk, tk)
@@ -185,7 +208,7 @@ func update(tx *bbolt.Tx, ref bot.MessageRef, change func(*bot.LoggedMessage) bo
 		return nil
 	}
 	tk = bytes.Clone(tk) // the Put below may move the page tk points into
-	msgs := tx.Bucket([]byte(BucketMessageLog))
+	msgs := appendBucket(tx, BucketMessageLog)
 	var m bot.LoggedMessage
 	if err := GetJSON(msgs, tk, &m); err != nil {
 		return err
@@ -291,9 +314,11 @@ func (l *MessageLog) Range(ctx context.Context, f bot.HistoryFilter, fn func(bot
 
 // Purge deletes the messages posted before before, with their index
 // entries, and returns how many it deleted. It works in transactions of at
-// most purgeChunk messages, so the bot keeps writing meanwhile; if ctx ends
-// it stops between chunks and returns what it deleted so far with the
-// error.
+// most purgeChunk messages and yields between them, so a record waiting for
+// the write lock takes it before the next chunk (Go's mutex would otherwise
+// let the running purge take it back) and the bot keeps writing meanwhile;
+// if ctx ends it stops between chunks and returns what it deleted so far
+// with the error.
 func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
 	end := TimeKey(before)
 	total := 0
@@ -326,5 +351,6 @@ func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
 		if n < purgeChunk {
 			return total, nil
 		}
+		runtime.Gosched()
 	}
 }

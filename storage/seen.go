@@ -194,7 +194,7 @@ func (s *seenSet) flush(tx *bbolt.Tx) error {
 	now := s.clock()
 	s.mu.Unlock()
 
-	ids, byTime := tx.Bucket([]byte(BucketSeenEvents)), tx.Bucket([]byte(BucketSeenByTime))
+	ids, byTime := tx.Bucket([]byte(BucketSeenEvents)), appendBucket(tx, BucketSeenByTime)
 	// In key order: bbolt inserts into a node by copying what follows.
 	keys := slices.SortedFunc(maps.Keys(batch), func(a, b seenKey) int {
 		return cmp.Or(cmp.Compare(a.platform, b.platform), cmp.Compare(a.id, b.id))

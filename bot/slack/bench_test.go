@@ -24,8 +24,10 @@ func loadEnvelope(b *testing.B) []byte {
 }
 
 // parseMessageEnvelope decodes a Socket Mode envelope and its Events API
-// payload, as slack-go does, into the message event it carries.
-func parseMessageEnvelope(b *testing.B, raw []byte) *slackevents.MessageEvent {
+// payload, as slack-go does, into the message event it carries (the
+// adapter's slim type, which New registers).
+func parseMessageEnvelope(b *testing.B, raw []byte) *slimMessage {
+	registerSlimEvents()
 	var req socketmode.Request
 	if err := json.Unmarshal(raw, &req); err != nil {
 		b.Fatal(err)
@@ -34,7 +36,7 @@ func parseMessageEnvelope(b *testing.B, raw []byte) *slackevents.MessageEvent {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ev.InnerEvent.Data.(*slackevents.MessageEvent)
+	return ev.InnerEvent.Data.(*slimMessage)
 }
 
 // benchSession is a session without a handler, for fillUser, of a platform

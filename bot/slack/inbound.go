@@ -77,7 +77,7 @@ func (s *session) later(ev bot.Event, resp responder) func() {
 func (s *session) receiveEvent(e *slackevents.EventsAPIEvent) func() {
 	t := s.p.teamInfo()
 	switch inner := e.InnerEvent.Data.(type) {
-	case *slackevents.MessageEvent:
+	case *slimMessage:
 		if inner.SubType == "message_deleted" {
 			ev, ok := deleteEvent(inner)
 			if !ok {
@@ -89,12 +89,14 @@ func (s *session) receiveEvent(e *slackevents.EventsAPIEvent) func() {
 		if !ok {
 			return nil
 		}
+		s.p.seen.see(ev.Message)
 		return s.later(ev, responder{channel: ev.Message.Channel.ID, user: ev.User.ID})
-	case *slackevents.AppMentionEvent:
+	case *slimMention:
 		ev, ok := mentionEvent(inner, t)
 		if !ok {
 			return nil
 		}
+		s.p.seen.see(ev.Message)
 		return s.later(ev, responder{channel: ev.Message.Channel.ID, user: ev.User.ID})
 	}
 	s.p.log.Debug("event ignored", "type", e.InnerEvent.Type)
@@ -114,58 +116,71 @@ func deliveredSubtype(st string) bool {
 // and its mention counts (Slack does not say when an account was created or
 // joined). It reports false for what is not delivered: bots (the bot itself included), system subtypes, and edits
 // that did not change the text (Slack sends those for link previews).
-func messageEvent(m *slackevents.MessageEvent, t team) (bot.Event, bool) {
-	if !deliveredSubtype(m.SubType) || m.Message == nil {
+func messageEvent(m *slimMessage, t team) (bot.Event, bool) {
+	if !deliveredSubtype(m.SubType) || m.BotID != "" {
 		return bot.Event{}, false
 	}
-	msg := m.Message
-	if m.BotID != "" || msg.BotID != "" || msg.SubType == "bot_message" || msg.User == "" || msg.User == t.botUserID {
-		return bot.Event{}, false
-	}
+	msg := m.post()
 	edited := m.SubType == "message_changed"
 	if edited && m.PreviousMessage != nil && m.PreviousMessage.Text == msg.Text {
 		return bot.Event{}, false
 	}
-	ev := postedEvent(m.Channel, msg.Timestamp, msg.User, msg.Text, msg.Files)
+	ev, ok := personEvent(m.Channel, m.ChannelType == slackevents.ChannelTypeIM, msg, t)
+	if !ok {
+		return bot.Event{}, false
+	}
 	ev.Edited = edited
-	ev.Mentioned = mentions(msg.Text, t.botUserID)
-	ev.DM = m.ChannelType == slackevents.ChannelTypeIM
 	if edited {
-		editTS := m.EventTimeStamp
-		if msg.Edited != nil && msg.Edited.Timestamp != "" {
-			editTS = msg.Edited.Timestamp
+		editTS := m.EventTS
+		if msg.Edited != nil && msg.Edited.TS != "" {
+			editTS = msg.Edited.TS
 		}
 		ev.ID += ":edit:" + editTS
 		ev.Time = tsTime(editTS)
 	}
-	setThread(&ev, msg.ThreadTimestamp)
+	return ev, true
+}
+
+// personEvent is the message event of msg, posted in channel (a DM when dm
+// is set), with its mention counts and thread. It reports false when a bot
+// posted msg (the bot itself included). Live events and the messages a
+// backfill lists (see backfill.go) are translated alike, so they get the
+// same event.
+func personEvent(channel string, dm bool, msg *slimPost, t team) (bot.Event, bool) {
+	if msg.BotID != "" || msg.SubType == "bot_message" || msg.User == "" || msg.User == t.botUserID {
+		return bot.Event{}, false
+	}
+	ev := postedEvent(channel, msg.TS, msg.User, msg.Text, msg.Files)
+	ev.Mentioned = mentions(msg.Text, t.botUserID)
+	ev.DM = dm
+	setThread(&ev, msg.ThreadTS)
 	return ev, true
 }
 
 // deleteEvent translates a message_deleted: a Deleted event for the message
 // deleted_ts of the channel, at the event's time. Its id is the message's:
 // a message is deleted once.
-func deleteEvent(m *slackevents.MessageEvent) (bot.Event, bool) {
-	if m.DeletedTimeStamp == "" || m.Channel == "" {
+func deleteEvent(m *slimMessage) (bot.Event, bool) {
+	if m.DeletedTS == "" || m.Channel == "" {
 		return bot.Event{}, false
 	}
 	ch := bot.ChannelRef{Platform: bot.Slack, ID: m.Channel}
 	ev := bot.Event{
-		ID:      "d:" + m.Channel + ":" + m.DeletedTimeStamp,
+		ID:      "d:" + m.Channel + ":" + m.DeletedTS,
 		Kind:    bot.EventMessage,
-		Message: bot.MessageRef{Channel: ch, ID: m.DeletedTimeStamp},
+		Message: bot.MessageRef{Channel: ch, ID: m.DeletedTS},
 		Deleted: true,
 		DM:      m.ChannelType == slackevents.ChannelTypeIM,
-		Time:    tsTime(m.EventTimeStamp),
+		Time:    tsTime(m.EventTS),
 	}
 	if prev := m.PreviousMessage; prev != nil {
-		setThread(&ev, prev.ThreadTimestamp)
+		setThread(&ev, prev.ThreadTS)
 	}
 	return ev, true
 }
 
 // attachments lists the files shared with a message.
-func attachments(files []slack.File) []bot.Attachment {
+func attachments(files []slimFile) []bot.Attachment {
 	var out []bot.Attachment
 	for _, f := range files {
 		out = append(out, bot.Attachment{Name: f.Name, Type: f.Mimetype, Size: int64(f.Size)})
@@ -175,14 +190,14 @@ func attachments(files []slack.File) []bot.Attachment {
 
 // mentionEvent translates an app_mention; its id is the one the same
 // message gets as a message event, so the engine handles it once.
-func mentionEvent(m *slackevents.AppMentionEvent, t team) (bot.Event, bool) {
+func mentionEvent(m *slimMention, t team) (bot.Event, bool) {
 	// Edits arrive as message_changed too, which carries them.
 	if m.BotID != "" || m.User == "" || m.User == t.botUserID || m.Edited != nil {
 		return bot.Event{}, false
 	}
-	ev := postedEvent(m.Channel, m.TimeStamp, m.User, m.Text, m.Files)
+	ev := postedEvent(m.Channel, m.TS, m.User, m.Text, m.Files)
 	ev.Mentioned = true
-	setThread(&ev, m.ThreadTimeStamp)
+	setThread(&ev, m.ThreadTS)
 	return ev, true
 }
 
@@ -190,7 +205,7 @@ func mentionEvent(m *slackevents.AppMentionEvent, t team) (bot.Event, bool) {
 // channel, with its text, files and mention counts. Its id depends only on
 // channel and ts, so the message event and the app_mention of one message
 // are one event to the engine.
-func postedEvent(channel, ts, user, text string, files []slack.File) bot.Event {
+func postedEvent(channel, ts, user, text string, files []slimFile) bot.Event {
 	return bot.Event{
 		ID:          "m:" + channel + ":" + ts,
 		Kind:        bot.EventMessage,
@@ -341,7 +356,10 @@ type handled struct {
 func (s *session) receiveSubmission(cb *slack.InteractionCallback) (any, func()) {
 	ev, resp := submitEvent(cb)
 	done := make(chan handled, 1)
-	s.spawn(func(ctx context.Context) {
+	// Not in a slot: the ack waits for this handler, and must not wait
+	// for a slot too (Slack gives a submission 3 s). Submissions come one
+	// per open modal, from people.
+	s.spawnUnbounded(func(ctx context.Context) {
 		s.fillUser(ctx, &ev.User)
 		r, err := s.h.HandleEvent(ctx, ev)
 		done <- handled{r, err}

@@ -47,7 +47,7 @@ func mentionCount(text string) bot.MentionCount {
 			if first(entity) {
 				c.Channels++
 			}
-		case entity == "!here" || entity == "!channel" || entity == "!everyone":
+		case strings.HasPrefix(entity, "!") && isBroadcast(entity[1:]):
 			c.Everyone = true
 		}
 	}

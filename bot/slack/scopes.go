@@ -17,6 +17,7 @@ func methodScopes() map[string][]string {
 		"conversations.open":           {"im:write"},
 		"conversations.info":           {"channels:read", "groups:read"},
 		"conversations.kick":           {"channels:manage", "groups:write"},
+		"conversations.history":        {"channels:history", "groups:history"},
 		"views.open":                   nil,
 		"files.getUploadURLExternal":   {"files:write"},
 		"files.completeUploadExternal": {"files:write"},

@@ -7,8 +7,10 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// defaultConcurrency bounds the events handled at once; further events
-// wait for a slot (their acknowledgement is already sent).
+// defaultConcurrency bounds the events handled at once. A further event
+// is acknowledged, then waits for a slot before its goroutine starts,
+// holding up whoever delivered it (Socket Mode: the reading of the next
+// envelopes; HTTP mode: that request's connection).
 const defaultConcurrency = 32
 
 // session is one Run: the handler, the contexts the work runs under, and
@@ -53,8 +55,11 @@ func (s *session) enter() bool {
 func (s *session) leave() { s.wg.Done() }
 
 // spawn runs fn, which handles an acknowledged event, in a goroutine owned
-// by the session, with at most p.concurrency running at once. fn runs even
-// if Run stops meanwhile (see session.work).
+// by the session, with at most p.concurrency running at once: it waits for
+// a slot before it starts the goroutine, so a burst never makes more than
+// p.concurrency of them, and the caller is held up meanwhile (back-pressure
+// on the socket reader; call it after the acknowledgement is written). fn
+// runs even if Run stops meanwhile (see session.work).
 //
 // spawn, spawnUnbounded and background must be called while the session
 // cannot finish closing: from Run's goroutine, from a goroutine of the
@@ -63,7 +68,8 @@ func (s *session) spawn(fn func(ctx context.Context)) { s.run(s.work, true, fn) 
 
 // spawnUnbounded is spawn without the concurrency bound, for goroutines
 // that mostly wait on work spawned with spawn (a modal submission waiting
-// for its handler), so they cannot starve it.
+// for its answer to be posted), so they cannot starve it, and for a modal
+// submission's handler, which its acknowledgement waits for.
 func (s *session) spawnUnbounded(fn func(ctx context.Context)) { s.run(s.work, false, fn) }
 
 // background runs fn in a goroutine owned by the session under s.ctx, which
@@ -78,11 +84,13 @@ func (s *session) background(fn func(ctx context.Context)) bool {
 }
 
 func (s *session) run(ctx context.Context, bounded bool, fn func(ctx context.Context)) {
+	if bounded {
+		s.sem <- struct{}{} // the slot first: the goroutine holds it
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		if bounded {
-			s.sem <- struct{}{}
 			defer func() { <-s.sem }()
 		}
 		fn(ctx)
@@ -90,7 +98,7 @@ func (s *session) run(ctx context.Context, bounded bool, fn func(ctx context.Con
 }
 
 // close refuses new requests (see enter) and waits for the running
-// goroutines: the events being handled or waiting for a slot, which end
+// goroutines: the events being handled, which end
 // within the engine's deadline, and background work, which ends with s.ctx.
 // Call it from Run's goroutine, once it stopped taking Socket Mode events.
 func (s *session) close() {

@@ -12,6 +12,11 @@
 // Every request's signature is verified and timestamps older than five
 // minutes are refused.
 //
+// After a Socket Mode reconnect, what was posted meanwhile in the watched
+// channels (Config.Watched) is fetched with conversations.history, bounded
+// in time and count, and handled like the live messages, under the same
+// event ids (see backfill.go). HTTP mode has no connection to lose.
+//
 // # Inbound
 //
 // Every request is acknowledged before any slow work starts. The one
@@ -81,6 +86,10 @@ type Config struct {
 	// HTTPClient carries Web API and response_url calls (default: a client
 	// with a 30 s timeout).
 	HTTPClient *http.Client
+	// Watched lists the channels whose messages are fetched again after a
+	// Socket Mode reconnect (see backfill.go); channels of other platforms
+	// are skipped. Nil: nothing is fetched.
+	Watched func(ctx context.Context) ([]bot.ChannelRef, error)
 }
 
 // Platform is Slack as a bot.Platform. Create it with New.
@@ -92,6 +101,7 @@ type Platform struct {
 	users  *userCache
 	groups *groupCache
 	pacer  *pacer
+	seen   lastSeen // the newest message delivered per channel, for backfills
 
 	state   atomic.Value // bot.ConnState
 	running atomic.Bool
@@ -122,7 +132,9 @@ var (
 	_ bot.Linker         = (*Platform)(nil)
 )
 
-// New checks cfg and returns a platform ready to Run. It does no I/O.
+// New checks cfg and returns a platform ready to Run. It does no I/O. The
+// first call registers the adapter's slim event types with slack-go (see
+// registerSlimEvents).
 func New(cfg Config) (*Platform, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: SLACK_BOT_TOKEN is required")
@@ -150,6 +162,7 @@ func New(cfg Config) (*Platform, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	registerSlimEvents()
 	log := cfg.Logger.With("component", "slack")
 	api := slack.New(cfg.BotToken,
 		slack.OptionAPIURL(cfg.APIURL),
@@ -162,7 +175,7 @@ func New(cfg Config) (*Platform, error) {
 		api:          api,
 		http:         cfg.HTTPClient,
 		log:          log,
-		users:        newUserCache(api, 10*time.Minute),
+		users:        newUserCache(api, 10*time.Minute, maxCachedUsers),
 		groups:       newGroupCache(api, log, 10*time.Minute),
 		pacer:        newPacer(time.Second),
 		submitWait:   2500 * time.Millisecond,

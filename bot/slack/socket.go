@@ -32,6 +32,7 @@ func (p *Platform) runSocket(ctx context.Context, s *session) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- p.runClient(ctx, smc) }()
+	life := socketLife{started: time.Now()}
 	for {
 		select {
 		case <-ctx.Done():
@@ -39,9 +40,15 @@ func (p *Platform) runSocket(ctx context.Context, s *session) error {
 		case err := <-done:
 			return err
 		case evt := <-smc.Events:
-			p.onSocketEvent(ctx, s, smc, evt)
+			p.onSocketEvent(ctx, s, smc, evt, &life)
 		}
 	}
+}
+
+// socketLife is what runSocket knows of the sockets it had.
+type socketLife struct {
+	hellos  int       // hello messages received: each opens a socket
+	started time.Time // when runSocket started
 }
 
 // runClient runs slack-go's client, restarting it after backoff if it stops
@@ -69,8 +76,21 @@ func (p *Platform) runClient(ctx context.Context, smc *socketmode.Client) error 
 	}
 }
 
-func (p *Platform) onSocketEvent(ctx context.Context, s *session, smc *socketmode.Client, evt socketmode.Event) {
+func (p *Platform) onSocketEvent(ctx context.Context, s *session, smc *socketmode.Client, evt socketmode.Event, life *socketLife) {
 	switch evt.Type {
+	case socketmode.EventTypeHello:
+		// A socket is open. After the first, what was posted meanwhile
+		// is fetched: Slack does not send it again. The snapshot is taken
+		// before any event of the new socket is read (they come after
+		// hello, on this goroutine). A channel nothing was seen from is
+		// fetched from the start of the run: the time this loop handles
+		// an event lags behind the socket when the slots are full, so no
+		// later moment is known to be safe.
+		life.hellos++
+		if life.hellos > 1 {
+			seen, since := p.seen.snapshot(), life.started
+			s.background(func(ctx context.Context) { p.backfill(ctx, s, since, seen) })
+		}
 	case socketmode.EventTypeConnecting:
 		p.setState(bot.StateConnecting)
 	case socketmode.EventTypeConnectionError:

@@ -160,7 +160,8 @@ func isRef(inner string, groups bool) bool {
 // become their URL (<http://x|label> → http://x, <mailto:a@b|a@b> →
 // mailto:a@b), HTML entities are decoded, and user, channel and user-group
 // references (<@U1>, <#C1|general>, <!subteam^S1>) are kept as they are.
-// Broadcasts become their visible form (@here).
+// Broadcasts become their visible form (@here, @channel, @everyone), even
+// when labelled.
 func decodeText(s string) string { return decode(s, false) }
 
 // decodeCommand is decodeText for a command line: user, channel and
@@ -192,8 +193,8 @@ func decode(s string, neutral bool) string {
 				b.WriteString(s[i : i+end+1])
 			case strings.HasPrefix(inner, "!"):
 				name, label, _ := strings.Cut(inner[1:], "|")
-				if label != "" {
-					b.WriteString(label)
+				if label != "" && !isBroadcast(name) {
+					b.WriteString(label) // a date's fallback text
 				} else {
 					b.WriteString("@" + name)
 				}
@@ -211,6 +212,14 @@ func decode(s string, neutral bool) string {
 		}
 	}
 	return b.String()
+}
+
+// isBroadcast reports whether name (of a <!name> entity) pings a whole
+// channel. Whatever its label, it is written @everyone, @channel or @here,
+// which bot/text reads as MentionEveryone or MentionHere: skills recognise
+// a broadcast by that (it cannot be made staff, for example).
+func isBroadcast(name string) bool {
+	return name == "everyone" || name == "channel" || name == "here"
 }
 
 // neutralRef writes the Slack reference inner (between < and >, already

@@ -1,6 +1,10 @@
 package slack
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/commpilot/commpilot/bot/text"
+)
 
 // TestCommandMarkupBecomesNeutral: command lines reach the router with
 // Slack references translated to neutral mentions (bot/text), labels kept.
@@ -38,5 +42,37 @@ func TestNeutralMentionsRender(t *testing.T) {
 		if got := escapeKeepUsers(tt.in); got != tt.users {
 			t.Errorf("escapeKeepUsers(%q) = %q, want %q", tt.in, got, tt.users)
 		}
+	}
+}
+
+// Slack's broadcasts reach the router as @everyone, @channel and @here,
+// labelled or not, which bot/text reads as broadcasts: a skill can tell
+// <!everyone> from a user or role (it cannot be made staff, for example).
+func TestBroadcastsReachSkillsRecognisably(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		kind     text.MentionKind
+	}{
+		{"<!everyone>", "@everyone", text.MentionEveryone},
+		{"<!channel>", "@channel", text.MentionEveryone},
+		{"<!here>", "@here", text.MentionHere},
+		{"<!here|here>", "@here", text.MentionHere},
+		{"<!everyone|everyone>", "@everyone", text.MentionEveryone},
+	} {
+		got := decodeCommand("setup staff add " + tt.in)
+		if got != "setup staff add "+tt.want {
+			t.Errorf("decodeCommand(%q) = %q, want %q", tt.in, got, "setup staff add "+tt.want)
+			continue
+		}
+		ms := text.Mentions(tt.want)
+		if len(ms) != 1 || ms[0].Kind != tt.kind || !ms[0].Raw {
+			t.Errorf("text.Mentions(%q) = %+v, want one raw broadcast of kind %d", tt.want, ms, tt.kind)
+		}
+		if c := mentionCount(tt.in); !c.Everyone {
+			t.Errorf("mentionCount(%q) does not count a broadcast", tt.in)
+		}
+	}
+	if got := decodeText("due <!date^1700000000^{date}|Nov 14>"); got != "due Nov 14" {
+		t.Errorf("a date's fallback text = %q", got)
 	}
 }

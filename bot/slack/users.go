@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +15,8 @@ import (
 	"github.com/commpilot/commpilot/bot"
 )
 
-// maxCachedUsers bounds the user cache; expired entries are dropped when it
-// is full.
+// maxCachedUsers bounds the user cache; the least recently used user
+// makes room for a new one.
 const maxCachedUsers = 10000
 
 // lookupTimeout bounds what fillUser asks Slack before an event is handled:
@@ -35,32 +36,34 @@ type userInfo struct {
 }
 
 type cachedUser struct {
+	id      string
 	info    userInfo
 	expires time.Time
 }
 
-// userCache answers users.info from memory for ttl after each lookup.
+// userCache answers users.info from memory for ttl after each lookup. It
+// holds at most max users: when full, the least recently used one (looked
+// up or answered from the cache the longest ago) is evicted.
 type userCache struct {
 	api *slack.Client
 	ttl time.Duration
+	max int
+	now func() time.Time
 
-	mu sync.Mutex
-	m  map[string]cachedUser
+	mu  sync.Mutex
+	m   map[string]*list.Element // of lru, whose values are *cachedUser
+	lru list.List                // most recently used first
 }
 
-func newUserCache(api *slack.Client, ttl time.Duration) *userCache {
-	return &userCache{api: api, ttl: ttl, m: map[string]cachedUser{}}
+func newUserCache(api *slack.Client, ttl time.Duration, max int) *userCache {
+	return &userCache{api: api, ttl: ttl, max: max, now: time.Now, m: map[string]*list.Element{}}
 }
 
 // get returns the user's name and flags, from the cache or users.info. An
 // unknown user is cached as a nameless non-admin who reads English.
 func (c *userCache) get(ctx context.Context, id string) (userInfo, error) {
-	now := time.Now()
-	c.mu.Lock()
-	e, ok := c.m[id]
-	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.info, nil
+	if info, ok := c.cached(id); ok {
+		return info, nil
 	}
 	u, err := c.api.GetUserInfoContext(ctx, id)
 	info := userInfo{lang: bot.English}
@@ -71,19 +74,44 @@ func (c *userCache) get(ctx context.Context, id string) (userInfo, error) {
 	default:
 		return userInfo{}, fmt.Errorf("users.info %s: %w", id, err)
 	}
-	c.mu.Lock()
-	if len(c.m) >= maxCachedUsers {
-		for k, v := range c.m {
-			if now.After(v.expires) {
-				delete(c.m, k)
-			}
-		}
-	}
-	if len(c.m) < maxCachedUsers {
-		c.m[id] = cachedUser{info: info, expires: now.Add(c.ttl)}
-	}
-	c.mu.Unlock()
+	c.put(id, info)
 	return info, nil
+}
+
+// cached returns the unexpired entry of id, which becomes the most
+// recently used.
+func (c *userCache) cached(id string) (userInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.m[id]
+	if !ok {
+		return userInfo{}, false
+	}
+	e := el.Value.(*cachedUser)
+	if !c.now().Before(e.expires) {
+		return userInfo{}, false
+	}
+	c.lru.MoveToFront(el)
+	return e.info, true
+}
+
+// put caches info for id, evicting the least recently used users beyond
+// c.max.
+func (c *userCache) put(id string, info userInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := &cachedUser{id: id, info: info, expires: c.now().Add(c.ttl)}
+	if el, ok := c.m[id]; ok {
+		el.Value = e
+		c.lru.MoveToFront(el)
+		return
+	}
+	c.m[id] = c.lru.PushFront(e)
+	for c.lru.Len() > c.max {
+		oldest := c.lru.Back()
+		c.lru.Remove(oldest)
+		delete(c.m, oldest.Value.(*cachedUser).id)
+	}
 }
 
 // localeLang maps a Slack locale ("fr-FR") to the bot's languages,

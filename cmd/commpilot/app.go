@@ -190,7 +190,8 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 	}
 	if cfg.HasSlack() {
 		s, err := slack.New(slack.Config{BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken,
-			SigningSecret: cfg.SlackSigningSecret, APIURL: cfg.SlackAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient})
+			SigningSecret: cfg.SlackSigningSecret, APIURL: cfg.SlackAPIURL, Logger: m.Logger, HTTPClient: m.HTTPClient,
+			Watched: m.watched})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
 		}
@@ -200,7 +201,8 @@ func (m *Main) platforms() ([]bot.Platform, error) {
 }
 
 // watched returns the settings' watch list, which the Discord adapter
-// fetches from after a new gateway session.
+// fetches from after a new gateway session and the Slack adapter after a
+// Socket Mode reconnect.
 func (m *Main) watched(ctx context.Context) ([]bot.ChannelRef, error) {
 	st, err := m.Settings.Settings(ctx)
 	if err != nil {

@@ -10,6 +10,7 @@
 //	commpilot rule test ...  what the moderation rules would do, offline
 //	commpilot backup FILE    write a consistent copy of the database
 //	commpilot restore FILE   put a backup in place of the stopped bot's database
+//	commpilot compact        rewrite the stopped bot's database to its live size
 //	commpilot check          check the configuration and each platform's grants
 //	commpilot health         exit 0 when the running bot is alive (/healthz)
 //	commpilot version        print the version
@@ -63,6 +64,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runClassify(ctx, args, stdin, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, stdout, stderr)
+	case "compact":
+		return runCompact(ctx, args, stdout, stderr)
 	case "rule":
 		return runRule(ctx, args, stdin, stdout, stderr)
 	case "restore":
@@ -91,6 +94,7 @@ Commands:
   rule test TEXT        what the moderation rules would do with a message, offline; --help for flags
   backup FILE           write a consistent copy of the database to FILE (works while the bot runs)
   restore FILE          replace the database with the backup FILE (the bot must be stopped)
+  compact               rewrite the database to its live size, with the bot stopped (--db, --out)
   check                 check the configuration and reach each platform, without starting the bot
   health [--ready]      check the running bot is alive (/healthz) or ready (/readyz)
   version               print the version

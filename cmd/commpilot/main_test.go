@@ -84,7 +84,7 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("version: %d %q", code, out.String())
 	}
 	out.Reset()
-	if code := run([]string{"help"}, nil, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "backup FILE") {
+	if code := run([]string{"help"}, nil, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "backup FILE") || !strings.Contains(out.String(), "compact ") {
 		t.Errorf("help: %d %q", code, out.String())
 	}
 	var errb bytes.Buffer

@@ -183,7 +183,7 @@ type Server struct {
 	outside, gone map[string]bool
 	closed        bool
 	seq           int
-	tsBase        int64
+	lastTS        int64 // of the newest message, in microseconds
 	users         map[string]user
 	groups        []group
 	messages      []*Message
@@ -221,7 +221,6 @@ func New(tb testing.TB) *Server {
 	s := &Server{
 		Timeout:      10 * time.Second,
 		tb:           tb,
-		tsBase:       time.Now().Unix(),
 		users:        map[string]user{BotUserID: {id: BotUserID, name: "commpilot", bot: true}},
 		faults:       map[string][]fault{},
 		uploads:      map[string]*Upload{},
@@ -517,10 +516,12 @@ func (s *Server) nextIDLocked(prefix string) string {
 	return prefix + strconv.Itoa(s.seq)
 }
 
-// nextTSLocked returns a fresh, increasing message timestamp; s.mu is held.
+// nextTSLocked returns a fresh message timestamp: the time now, as Slack
+// stamps messages, and later than every one before; s.mu is held.
 func (s *Server) nextTSLocked() string {
 	s.seq++
-	return fmt.Sprintf("%d.%06d", s.tsBase, s.seq)
+	s.lastTS = max(time.Now().UnixMicro(), s.lastTS+1)
+	return fmt.Sprintf("%d.%06d", s.lastTS/1_000_000, s.lastTS%1_000_000)
 }
 
 func (s *Server) findLocked(channel, ts string) *Message {

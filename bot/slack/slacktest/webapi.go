@@ -142,6 +142,8 @@ func (s *Server) method(method string, p url.Values) apiResult {
 		return s.userGroups(p.Get("include_users") == "true")
 	case "conversations.info":
 		return s.conversationInfo(p.Get("channel"))
+	case "conversations.history":
+		return s.history(p.Get("channel"), p.Get("oldest"), p.Get("inclusive"), p.Get("limit"), p.Get("cursor"))
 	case "conversations.open":
 		u := p.Get("users")
 		if u == "" || strings.Contains(u, ",") {
