@@ -40,7 +40,26 @@ type ItemMessage struct {
 	Ref  MessageRef `json:"ref"`
 	Text string     `json:"text"`
 	Time time.Time  `json:"time"`
+	// Deleted is set, and Text emptied, when its author deleted the message
+	// on the platform: the card shows a placeholder instead.
+	Deleted bool `json:"deleted,omitempty"`
 }
+
+// ItemWork is what an item still needs from the inbox's workers. A store
+// keeps every item whose Work is not zero in a durable index (the outbox),
+// changed in the same transaction as the item, so work acknowledged before a
+// crash or a stop is found and finished at the next start.
+type ItemWork uint8
+
+// Work bits. Stored: frozen once released.
+const (
+	// WorkDraft: the item needs a (new) draft: it is new, or a follow-up
+	// came while a draft waited.
+	WorkDraft ItemWork = 1 << iota
+	// WorkCard: the item's card must be posted (Card is zero) or edited to
+	// show a change.
+	WorkCard
+)
 
 // ItemEvent is one line of an item's history.
 type ItemEvent struct {
@@ -82,8 +101,18 @@ type Item struct {
 	Created time.Time  `json:"created"`
 	Updated time.Time  `json:"updated"`
 
+	// Work is what the item still needs (a draft, its card); see ItemWork.
+	Work ItemWork `json:"work,omitempty"`
+
+	// History holds the first line and the latest ones (MaxHistory in all);
+	// Elided counts the lines dropped between them.
 	History []ItemEvent `json:"history,omitempty"`
+	Elided  int         `json:"elided,omitempty"`
 }
+
+// MaxHistory bounds an item's History, so an item of a long thread stays
+// small to store and rewrite.
+const MaxHistory = 50
 
 // First is the conversation's first message.
 func (it *Item) First() ItemMessage {
@@ -101,11 +130,22 @@ func (it *Item) Last() ItemMessage {
 	return it.Messages[len(it.Messages)-1]
 }
 
-// Log appends a history line.
+// Log appends a history line, dropping the oldest but the first beyond
+// MaxHistory.
 func (it *Item) Log(t time.Time, actor UserRef, what, detail string) {
 	it.History = append(it.History, ItemEvent{Time: t, Actor: actor, What: what, Detail: detail})
+	if n := len(it.History); n > MaxHistory {
+		drop := n - MaxHistory
+		it.History = append(it.History[:1], it.History[1+drop:]...)
+		it.Elided += drop
+	}
 	it.Updated = t
 }
+
+// Revision counts the history lines ever logged: every logged change makes
+// it grow, so a worker that read the item at one revision knows whether it
+// changed since.
+func (it *Item) Revision() int { return it.Elided + len(it.History) }
 
 // ErrNotFound is wrapped by stores when a record does not exist.
 var ErrNotFound = errors.New("not found")
@@ -127,12 +167,29 @@ type InboxStore interface {
 	// LinkConversation makes keys lead to item id (a reply the bot sent, say).
 	LinkConversation(ctx context.Context, id uint64, keys ...string) error
 	Item(ctx context.Context, id uint64) (Item, error)
-	// Items returns the items keep accepts, in id order.
+	// Items returns the items keep accepts, in id order. It reads every
+	// item: for reports, not for interactive or hot paths.
 	Items(ctx context.Context, keep func(*Item) bool) ([]Item, error)
+	// OpenItems returns the open items (ItemState.Open), only those in
+	// states when any are given, oldest first (by Created, then ID), from an
+	// index: its cost follows the open items, not all the stored ones.
+	OpenItems(ctx context.Context, states ...ItemState) ([]Item, error)
+	// OpenIDs returns the ids of the open items, oldest first like
+	// OpenItems, from the index alone: no item is read.
+	OpenIDs(ctx context.Context) ([]uint64, error)
+	// Finished returns the finished items (not Open) last changed at or
+	// after since, oldest change first, from an index.
+	Finished(ctx context.Context, since time.Time) ([]Item, error)
+	// Outbox returns up to limit items whose Work is not zero and whose id
+	// is above after (all of them when limit <= 0), in id order, from an
+	// index.
+	Outbox(ctx context.Context, after uint64, limit int) ([]Item, error)
 
-	// DeleteItems deletes the items match accepts, and the conversation keys
-	// that lead to them; it returns how many it deleted.
-	DeleteItems(ctx context.Context, match func(*Item) bool) (int, error)
+	// DeleteFinished deletes the finished items (not Open) last changed
+	// before before, and the conversation keys that lead to them, in
+	// transactions of at most chunk items (so other writes never wait long);
+	// it returns how many it deleted.
+	DeleteFinished(ctx context.Context, before time.Time, chunk int) (int, error)
 
 	AddFAQ(ctx context.Context, question, answer string) (FAQEntry, error)
 	FAQ(ctx context.Context) ([]FAQEntry, error)

@@ -11,6 +11,7 @@ package bot
 type Metrics interface {
 	Counter(name, help string, labels ...string) (CounterVec, error)
 	Histogram(name, help string, buckets []float64, labels ...string) (HistogramVec, error)
+	Gauge(name, help string, labels ...string) (GaugeVec, error)
 }
 
 // CounterVec is a family of counters told apart by label values.
@@ -27,6 +28,15 @@ type HistogramVec interface {
 	// With returns the histogram of these label values; it is safe to keep.
 	With(values ...string) Observer
 }
+
+// GaugeVec is a family of gauges told apart by label values.
+type GaugeVec interface {
+	// With returns the gauge of these label values; it is safe to keep.
+	With(values ...string) Gauge
+}
+
+// Gauge is a value that goes up and down (a queue's depth).
+type Gauge interface{ Set(v float64) }
 
 // Observer records one observation (a duration in seconds, a size).
 type Observer interface{ Observe(v float64) }
@@ -53,6 +63,14 @@ func (NoMetrics) Counter(string, string, ...string) (CounterVec, error) { return
 func (NoMetrics) Histogram(string, string, []float64, ...string) (HistogramVec, error) {
 	return noHistogram{}, nil
 }
+
+// Gauge returns gauges that record nothing.
+func (NoMetrics) Gauge(string, string, ...string) (GaugeVec, error) { return noGauge{}, nil }
+
+type noGauge struct{}
+
+func (noGauge) With(...string) Gauge { return noGauge{} }
+func (noGauge) Set(float64)          {}
 
 type noCounter struct{}
 

@@ -1,10 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -14,6 +17,12 @@ import (
 // Inbox stores inbox items, the conversation index and the FAQ; it
 // implements bot.InboxStore. Item ids come from the inbox_seq bucket's
 // sequence, so they are never reused.
+//
+// Every write of an item also keeps its indexes, in the same transaction:
+// open items by creation time (BucketInboxOpen), finished items by their
+// last change (BucketInboxDone, what the purge reads), the items with work
+// left (BucketInboxOutbox, from Item.Work) and the conversation keys of
+// each item (BucketInboxKeys, so a purge deletes them without a scan).
 type Inbox struct {
 	db *DB
 }
@@ -36,7 +45,10 @@ func (s *Inbox) Conversation(ctx context.Context, keys []string, fn func(it *bot
 			}
 		}
 		items := tx.Bucket([]byte(BucketInboxItems))
-		var it bot.Item
+		var (
+			it  bot.Item
+			old *indexed
+		)
 		isNew := id == 0
 		if isNew {
 			seq, err := tx.Bucket([]byte(BucketInboxSeq)).NextSequence()
@@ -47,15 +59,17 @@ func (s *Inbox) Conversation(ctx context.Context, keys []string, fn func(it *bot
 			it.ID = id
 		} else if err := GetJSON(items, U64Key(id), &it); err != nil {
 			return fmt.Errorf("item %d: %w", id, err)
+		} else {
+			old = snapshot(&it)
 		}
 		if err := fn(&it, isNew); err != nil {
 			return err
 		}
 		it.ID = id
-		if err := PutJSON(items, U64Key(id), &it); err != nil {
+		if err := putItem(tx, old, &it); err != nil {
 			return err
 		}
-		if err := linkKeys(threads, id, keys); err != nil {
+		if err := linkKeys(tx, id, keys); err != nil {
 			return err
 		}
 		out = it
@@ -87,26 +101,24 @@ func (s *Inbox) Find(ctx context.Context, keys []string) (bot.Item, bool, error)
 func (s *Inbox) UpdateItem(ctx context.Context, id uint64, fn func(it *bot.Item) error) (bot.Item, error) {
 	var out bot.Item
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		items := tx.Bucket([]byte(BucketInboxItems))
 		var it bot.Item
-		if err := getItem(items, id, &it); err != nil {
+		if err := getItem(tx.Bucket([]byte(BucketInboxItems)), id, &it); err != nil {
 			return err
 		}
+		old := snapshot(&it)
 		if err := fn(&it); err != nil {
 			return err
 		}
 		it.ID = id
 		out = it
-		return PutJSON(items, U64Key(id), &it)
+		return putItem(tx, old, &it)
 	})
 	return out, err
 }
 
 // LinkConversation implements bot.InboxStore.
 func (s *Inbox) LinkConversation(ctx context.Context, id uint64, keys ...string) error {
-	return s.update(ctx, func(tx *bbolt.Tx) error {
-		return linkKeys(tx.Bucket([]byte(BucketInboxThreads)), id, keys)
-	})
+	return s.update(ctx, func(tx *bbolt.Tx) error { return linkKeys(tx, id, keys) })
 }
 
 // Item implements bot.InboxStore.
@@ -139,54 +151,121 @@ func (s *Inbox) Items(ctx context.Context, keep func(*bot.Item) bool) ([]bot.Ite
 	return out, err
 }
 
-// DeleteItems implements bot.InboxStore, in one transaction.
-func (s *Inbox) DeleteItems(ctx context.Context, match func(*bot.Item) bool) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	n := 0
-	err := s.db.update(func(tx *bbolt.Tx) error {
+// OpenItems implements bot.InboxStore: it reads the open index, whose keys
+// sort by creation time, then id.
+func (s *Inbox) OpenItems(ctx context.Context, states ...bot.ItemState) ([]bot.Item, error) {
+	return s.indexed(ctx, BucketInboxOpen, nil, 0, func(k, v []byte) uint64 {
+		if len(states) > 0 && !slices.Contains(states, bot.ItemState(v)) {
+			return 0
+		}
+		return KeyU64(k[8:])
+	})
+}
+
+// OpenIDs implements bot.InboxStore.
+func (s *Inbox) OpenIDs(ctx context.Context) ([]uint64, error) {
+	var out []uint64
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(BucketInboxOpen)).ForEach(func(k, _ []byte) error {
+			out = append(out, KeyU64(k[8:]))
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Finished implements bot.InboxStore.
+func (s *Inbox) Finished(ctx context.Context, since time.Time) ([]bot.Item, error) {
+	return s.indexed(ctx, BucketInboxDone, TimeKey(since), 0, func(k, _ []byte) uint64 { return KeyU64(k[8:]) })
+}
+
+// Outbox implements bot.InboxStore.
+func (s *Inbox) Outbox(ctx context.Context, after uint64, limit int) ([]bot.Item, error) {
+	return s.indexed(ctx, BucketInboxOutbox, U64Key(after+1), limit, func(k, _ []byte) uint64 { return KeyU64(k) })
+}
+
+// indexed reads the items an index names, in its key order from the key
+// from on, up to limit (all when limit <= 0); id reads an item id from an
+// index entry, or 0 to skip the entry.
+func (s *Inbox) indexed(ctx context.Context, index string, from []byte, limit int, id func(k, v []byte) uint64) ([]bot.Item, error) {
+	var out []bot.Item
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		items := tx.Bucket([]byte(BucketInboxItems))
-		gone := map[uint64]bool{}
-		err := items.ForEach(func(k, v []byte) error {
+		c := tx.Bucket([]byte(index)).Cursor()
+		for k, v := c.Seek(from); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			n := id(k, v)
+			if n == 0 {
+				continue
+			}
 			var it bot.Item
-			if err := json.Unmarshal(v, &it); err != nil {
-				return fmt.Errorf("decode item %d: %w", KeyU64(k), err)
+			if err := getItem(items, n, &it); err != nil {
+				return fmt.Errorf("%s: %w", index, err)
 			}
-			if match(&it) {
-				gone[KeyU64(k)] = true
+			out = append(out, it)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteFinished implements bot.InboxStore: each transaction takes the
+// oldest chunk entries of the finished index.
+func (s *Inbox) DeleteFinished(ctx context.Context, before time.Time, chunk int) (int, error) {
+	chunk = max(chunk, 1)
+	total := 0
+	for {
+		n := 0
+		err := s.update(ctx, func(tx *bbolt.Tx) error {
+			n = 0
+			done := tx.Bucket([]byte(BucketInboxDone))
+			var gone [][]byte
+			c := done.Cursor()
+			for k, _ := c.First(); k != nil && len(gone) < chunk && KeyTime(k).Before(before); k, _ = c.Next() {
+				gone = append(gone, append([]byte(nil), k...))
 			}
+			for _, k := range gone {
+				if err := deleteItem(tx, KeyU64(k[8:])); err != nil {
+					return err
+				}
+				if err := done.Delete(k); err != nil {
+					return fmt.Errorf("delete finished index: %w", err)
+				}
+			}
+			n = len(gone)
 			return nil
 		})
-		if err != nil {
-			return err
+		total += n
+		if err != nil || n < chunk {
+			return total, err
 		}
-		for id := range gone {
-			if err := items.Delete(U64Key(id)); err != nil {
-				return fmt.Errorf("delete item %d: %w", id, err)
-			}
-		}
-		// Deleting while iterating skips keys in bbolt: collect, then delete.
-		threads := tx.Bucket([]byte(BucketInboxThreads))
-		var keys [][]byte
-		err = threads.ForEach(func(k, v []byte) error {
-			if gone[KeyU64(v)] {
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := threads.Delete(k); err != nil {
+	}
+}
+
+// deleteItem deletes item id and the conversation keys that still lead to
+// it (a key linked to another item since is left alone).
+func deleteItem(tx *bbolt.Tx, id uint64) error {
+	if err := tx.Bucket([]byte(BucketInboxItems)).Delete(U64Key(id)); err != nil {
+		return fmt.Errorf("delete item %d: %w", id, err)
+	}
+	threads, keys := tx.Bucket([]byte(BucketInboxThreads)), tx.Bucket([]byte(BucketInboxKeys))
+	prefix := U64Key(id)
+	var mine [][]byte
+	c := keys.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		mine = append(mine, append([]byte(nil), k...))
+	}
+	for _, k := range mine {
+		conv := k[8:]
+		if v := threads.Get(conv); v != nil && KeyU64(v) == id {
+			if err := threads.Delete(conv); err != nil {
 				return fmt.Errorf("delete conversation key: %w", err)
 			}
 		}
-		n = len(gone)
-		return nil
-	})
-	return n, err
+		if err := keys.Delete(k); err != nil {
+			return fmt.Errorf("delete key index: %w", err)
+		}
+	}
+	return nil
 }
 
 // AddFAQ implements bot.InboxStore.
@@ -240,7 +319,8 @@ func getItem(items *bbolt.Bucket, id uint64, it *bot.Item) error {
 	return err
 }
 
-func linkKeys(threads *bbolt.Bucket, id uint64, keys []string) error {
+func linkKeys(tx *bbolt.Tx, id uint64, keys []string) error {
+	threads, index := tx.Bucket([]byte(BucketInboxThreads)), tx.Bucket([]byte(BucketInboxKeys))
 	for _, k := range keys {
 		if k == "" {
 			continue
@@ -248,8 +328,111 @@ func linkKeys(threads *bbolt.Bucket, id uint64, keys []string) error {
 		if err := threads.Put([]byte(k), U64Key(id)); err != nil {
 			return fmt.Errorf("link conversation %q: %w", k, err)
 		}
+		if err := index.Put(append(U64Key(id), k...), []byte{}); err != nil {
+			return fmt.Errorf("index conversation %q: %w", k, err)
+		}
 	}
 	return nil
+}
+
+// indexed is what an item's index entries are made of, taken before a
+// change so the old entries can be removed.
+type indexed struct {
+	id               uint64
+	created, updated time.Time
+	state            bot.ItemState
+	work             bot.ItemWork
+}
+
+func snapshot(it *bot.Item) *indexed {
+	return &indexed{id: it.ID, created: it.Created, updated: it.Updated, state: it.State, work: it.Work}
+}
+
+func (x *indexed) openKey() []byte { return append(TimeKey(x.created), U64Key(x.id)...) }
+func (x *indexed) doneKey() []byte { return append(TimeKey(x.updated), U64Key(x.id)...) }
+
+// putItem stores it and moves its index entries from old's (nil for a new
+// item) to its own.
+func putItem(tx *bbolt.Tx, old *indexed, it *bot.Item) error {
+	if err := PutJSON(tx.Bucket([]byte(BucketInboxItems)), U64Key(it.ID), it); err != nil {
+		return err
+	}
+	nw := snapshot(it)
+	if old != nil && *old == *nw {
+		return nil
+	}
+	if old != nil {
+		if err := unindex(tx, old); err != nil {
+			return err
+		}
+	}
+	return index(tx, nw)
+}
+
+func index(tx *bbolt.Tx, x *indexed) error {
+	var err error
+	if x.state.Open() {
+		err = tx.Bucket([]byte(BucketInboxOpen)).Put(x.openKey(), []byte(x.state))
+	} else {
+		err = tx.Bucket([]byte(BucketInboxDone)).Put(x.doneKey(), []byte{})
+	}
+	if err == nil && x.work != 0 {
+		err = tx.Bucket([]byte(BucketInboxOutbox)).Put(U64Key(x.id), []byte{byte(x.work)})
+	}
+	if err != nil {
+		return fmt.Errorf("index item %d: %w", x.id, err)
+	}
+	return nil
+}
+
+func unindex(tx *bbolt.Tx, x *indexed) error {
+	err := errors.Join(tx.Bucket([]byte(BucketInboxOpen)).Delete(x.openKey()),
+		tx.Bucket([]byte(BucketInboxDone)).Delete(x.doneKey()),
+		tx.Bucket([]byte(BucketInboxOutbox)).Delete(U64Key(x.id)))
+	if err != nil {
+		return fmt.Errorf("unindex item %d: %w", x.id, err)
+	}
+	return nil
+}
+
+// migrateInboxIndexes (v10) builds the inbox indexes of a file written
+// before them, and records the work its items were left with: an open item
+// without a card needs one (WorkCard), a new item a draft (WorkDraft), so
+// the next start finishes them.
+func migrateInboxIndexes(tx *bbolt.Tx) error {
+	if err := createBuckets(tx, BucketInboxOpen, BucketInboxDone, BucketInboxOutbox, BucketInboxKeys); err != nil {
+		return err
+	}
+	items := tx.Bucket([]byte(BucketInboxItems))
+	var owed []bot.Item
+	err := items.ForEach(func(k, v []byte) error {
+		var it bot.Item
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("decode item %d: %w", KeyU64(k), err)
+		}
+		if it.State.Open() && it.Card.IsZero() {
+			it.Work |= bot.WorkCard
+		}
+		if it.State == bot.ItemNew {
+			it.Work |= bot.WorkDraft
+		}
+		if it.Work != 0 {
+			owed = append(owed, it) // rewritten after the scan: ForEach must not change its bucket
+		}
+		return index(tx, snapshot(&it))
+	})
+	if err != nil {
+		return err
+	}
+	for _, it := range owed {
+		if err := PutJSON(items, U64Key(it.ID), &it); err != nil {
+			return err
+		}
+	}
+	keys := tx.Bucket([]byte(BucketInboxKeys))
+	return tx.Bucket([]byte(BucketInboxThreads)).ForEach(func(k, v []byte) error {
+		return keys.Put(append(U64Key(KeyU64(v)), k...), []byte{})
+	})
 }
 
 // update runs fn in a write transaction shared with concurrent updates

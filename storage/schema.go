@@ -40,6 +40,14 @@ const (
 	BucketSeenByTime   = "seen_by_time"   // TimeKey(first seen, platform, id) → its seen_events key
 )
 
+// Indexes of the inbox store (see Inbox), frozen like the others.
+const (
+	BucketInboxOpen   = "inbox_open"   // open items: created time (8) + id (8) → state
+	BucketInboxDone   = "inbox_done"   // finished items: updated time (8) + id (8) → empty
+	BucketInboxOutbox = "inbox_outbox" // items with work (a draft, a card): id → bot.ItemWork
+	BucketInboxKeys   = "inbox_keys"   // id (8) + conversation key → empty: the keys leading to an item
+)
+
 // Buckets of the schedule store, frozen like the others.
 const (
 	BucketSchedPosts = "schedule_posts"     // scheduled posts by id
@@ -95,6 +103,7 @@ func migrations() []migration {
 		{"v9: seen event ids", func(tx *bbolt.Tx) error {
 			return createBuckets(tx, BucketSeenEvents, BucketSeenByTime)
 		}},
+		{"v10: inbox indexes (open items, finished items, outbox, keys by item)", migrateInboxIndexes},
 	}
 }
 

@@ -36,6 +36,14 @@ func (m *Metrics) Histogram(name, _ string, _ []float64, labels ...string) (bot.
 	return recHistograms{recVec{m: m, name: name}}, nil
 }
 
+// Gauge makes the gauge family name; Sum reads its current values.
+func (m *Metrics) Gauge(name, _ string, labels ...string) (bot.GaugeVec, error) {
+	if err := m.declare(name, labels); err != nil {
+		return nil, err
+	}
+	return recGauges{recVec{m: m, name: name}}, nil
+}
+
 func (m *Metrics) declare(name string, labels []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -51,7 +59,7 @@ func (m *Metrics) declare(name string, labels []string) error {
 
 // Sum is the total of the counter name over the members whose labels
 // include every pair of match (all of them when match is empty); for a
-// histogram, the number of observations.
+// histogram, the number of observations; for a gauge, its current value.
 func (m *Metrics) Sum(name string, match map[string]string) float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -102,6 +110,10 @@ type recHistograms struct{ recVec }
 
 func (v recHistograms) With(values ...string) bot.Observer { return v.member(values) }
 
+type recGauges struct{ recVec }
+
+func (v recGauges) With(values ...string) bot.Gauge { return v.member(values) }
+
 type recMetric struct {
 	m   *Metrics
 	key string
@@ -115,3 +127,10 @@ func (r recMetric) Inc() {
 
 // Observe counts the observation; its value is not kept.
 func (r recMetric) Observe(float64) { r.Inc() }
+
+// Set sets a gauge's value.
+func (r recMetric) Set(v float64) {
+	r.m.mu.Lock()
+	r.m.counts[r.key] = v
+	r.m.mu.Unlock()
+}

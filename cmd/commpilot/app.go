@@ -146,9 +146,11 @@ func (m *Main) Run(ctx context.Context) error {
 		history.New(history.Config{Log: messages, Link: m.Engine.Link, Settings: m.Settings, Timers: timers,
 			Audit: audit, Catalog: catalog, Logger: m.Logger}),
 		mod,
+		// The inbox decides with the offline triage in the handler and
+		// refines new items with the (LLM) classifier on its workers.
 		inbox.New(inbox.Config{Store: items, Settings: m.Settings, Audit: audit, Sender: m.Engine,
-			Classifier: classifier, Drafter: drafter, LangOf: memberLang(offline), Catalog: catalog, Link: m.Engine.Link, Timers: timers, Now: cfg.Clock,
-			Logger: m.Logger}),
+			Triage: offline, Classifier: classifier, Drafter: drafter, LangOf: memberLang(offline), Catalog: catalog,
+			Link: m.Engine.Link, Timers: timers, Now: cfg.Clock, Metrics: promMetrics{m.registry}, Logger: m.Logger}),
 		posts,
 		digests,
 		privacy.New(privacy.Config{Messages: messages, Items: items, Cases: modStore, Settings: m.Settings,

@@ -31,6 +31,19 @@ func (p promMetrics) Histogram(name, help string, buckets []float64, labels ...s
 	return promHistograms{v}, nil
 }
 
+// Gauge registers a gauge family.
+func (p promMetrics) Gauge(name, help string, labels ...string) (bot.GaugeVec, error) {
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	if err := p.reg.Register(v); err != nil {
+		return nil, fmt.Errorf("register %s: %w", name, err)
+	}
+	return promGauges{v}, nil
+}
+
+type promGauges struct{ v *prometheus.GaugeVec }
+
+func (g promGauges) With(values ...string) bot.Gauge { return g.v.WithLabelValues(values...) }
+
 type promCounters struct{ v *prometheus.CounterVec }
 
 func (c promCounters) With(values ...string) bot.Counter { return c.v.WithLabelValues(values...) }

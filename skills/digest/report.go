@@ -346,17 +346,33 @@ type ResponseStats struct {
 }
 
 // ResponseStats reads the inbox's open items and the times to first reply of
-// the last 24 hours (what /metrics exports).
+// the last 24 hours (what /metrics exports, at every scrape): from the
+// inbox's indexes, the open items and the items finished in the window,
+// never a scan of every item.
 func (s *Skill) ResponseStats(ctx context.Context) (ResponseStats, error) {
 	to := s.now()
-	r := &report{From: to.Add(-24 * time.Hour), To: to, ItemKinds: map[bot.Kind]int{}}
-	if err := s.items(ctx, r, 0); err != nil {
-		return ResponseStats{}, err
+	from := to.Add(-24 * time.Hour)
+	open, err := s.cfg.Inbox.OpenItems(ctx)
+	if err != nil {
+		return ResponseStats{}, fmt.Errorf("read open items: %w", err)
 	}
-	st := ResponseStats{OpenByAge: r.OpenAges, FirstReplies: r.Replies,
-		Median: quantile(r.Replies, 0.5), P90: quantile(r.Replies, 0.9)}
-	for _, d := range r.Replies {
-		st.FirstReplySum += d
+	done, err := s.cfg.Inbox.Finished(ctx, from)
+	if err != nil {
+		return ResponseStats{}, fmt.Errorf("read finished items: %w", err)
 	}
+	var st ResponseStats
+	for _, it := range open {
+		if it.Created.Before(to) {
+			st.OpenByAge[ageBucket(to.Sub(it.Created))]++
+		}
+	}
+	for _, it := range done {
+		if it.State == bot.ItemSent && !it.SentAt.Before(from) && it.SentAt.Before(to) && !it.Created.IsZero() {
+			st.FirstReplies = append(st.FirstReplies, it.SentAt.Sub(it.Created))
+			st.FirstReplySum += it.SentAt.Sub(it.Created)
+		}
+	}
+	slices.Sort(st.FirstReplies)
+	st.Median, st.P90 = quantile(st.FirstReplies, 0.5), quantile(st.FirstReplies, 0.9)
 	return st, nil
 }

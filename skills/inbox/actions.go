@@ -119,12 +119,12 @@ func (s *Skill) startSend(ctx context.Context, by bot.UserRef, id uint64, v int,
 	now := s.Now()
 	var editedFlags []string
 	if edited != nil {
-		faq, err := s.Store.FAQ(ctx)
+		faq, err := s.faq.get(ctx, s.Store)
 		if err != nil {
 			return nil, fmt.Errorf("read faq: %w", err)
 		}
 		// A person wrote this text: what it says they did is theirs to say.
-		editedFlags = slices.DeleteFunc(Flags(*edited, faq), func(f string) bool { return f == "staff_claim" })
+		editedFlags = slices.DeleteFunc(Flags(*edited, faq.entries), func(f string) bool { return f == "staff_claim" })
 	}
 	// The timer is armed before the item becomes pending, so a pending item
 	// always has one. A timer whose approval was refused is left alone: it

@@ -38,6 +38,7 @@ func BenchmarkBurst(b *testing.B) {
 		})
 	}
 	wg.Wait()
+	f.settle(b)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cards := f.Slack.Of(bot.ActPost)

@@ -20,7 +20,7 @@ func (s *Skill) render(st bot.Settings, it bot.Item) *bot.Card {
 		URL:   it.Link,
 		Context: t("inbox.card.context", string(first.Ref.Channel.Platform), first.Ref.Channel.Mention(),
 			first.Time.In(loc).Format("2006-01-02 15:04"), loc.String()),
-		Quote: quote(it.Messages),
+		Quote: quote(it.Messages, t("inbox.card.deleted")),
 		Tone:  tone(it),
 	}
 	c.Fields = []bot.Field{
@@ -153,10 +153,16 @@ func sentimentWord(t func(string, ...any) string, v float64) string {
 // maxQuote bounds the quoted conversation on a card.
 const maxQuote = 1500
 
-func quote(ms []bot.ItemMessage) string {
+// quote is the conversation quoted on the card; a message its author
+// deleted shows as deleted.
+func quote(ms []bot.ItemMessage, deleted string) string {
 	parts := make([]string, 0, len(ms))
 	for _, m := range ms {
-		parts = append(parts, m.Text)
+		if m.Deleted {
+			parts = append(parts, deleted)
+		} else {
+			parts = append(parts, m.Text)
+		}
 	}
 	q := strings.Join(parts, "\n—\n")
 	if r := []rune(q); len(r) > maxQuote {

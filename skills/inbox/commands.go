@@ -2,8 +2,8 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,31 +38,22 @@ func (s *Skill) registerCommands(r *bot.Router, staff *bot.Group) {
 		Handler: bot.HandlerFunc(s.faqRemove)})
 }
 
-func (s *Skill) openItems(ctx context.Context) ([]bot.Item, error) {
-	items, err := s.Store.Items(ctx, func(it *bot.Item) bool { return it.State.Open() })
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].Created.Before(items[j].Created) })
-	return items, nil
-}
-
 func (s *Skill) list(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
-	items, err := s.openItems(ctx)
+	ids, err := s.Store.OpenIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
 	l := s.lang(ctx)
-	if len(items) == 0 {
+	if len(ids) == 0 {
 		return bot.Text(s.Catalog.T(l, "inbox.list.empty")), nil
 	}
-	lines := []string{s.Catalog.T(l, "inbox.list.title", len(items))}
+	items, err := s.items(ctx, ids[:min(len(ids), listLimit)])
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{s.Catalog.T(l, "inbox.list.title", len(ids))}
 	now := s.Now()
-	for i, it := range items {
-		if i == listLimit {
-			lines = append(lines, s.Catalog.T(l, "inbox.list.more", len(items)-listLimit))
-			break
-		}
+	for _, it := range items {
 		line := fmt.Sprintf("#%d · %s · %s · %s · %s: %s", it.ID, s.Catalog.T(l, "kind."+string(it.Triage.Kind)),
 			s.Catalog.T(l, "urgency."+string(it.Triage.Urgency)), s.age(l, now.Sub(it.Created)), it.Author.Display(), snippet(it.First().Text, 80))
 		if it.State != bot.ItemDrafted {
@@ -73,7 +64,25 @@ func (s *Skill) list(ctx context.Context, _ bot.Event) (*bot.Reply, error) {
 		}
 		lines = append(lines, line)
 	}
+	if len(ids) > listLimit {
+		lines = append(lines, s.Catalog.T(l, "inbox.list.more", len(ids)-listLimit))
+	}
 	return bot.Text(strings.Join(lines, "\n")), nil
+}
+
+// items reads the items ids name, skipping one deleted meanwhile.
+func (s *Skill) items(ctx context.Context, ids []uint64) ([]bot.Item, error) {
+	out := make([]bot.Item, 0, len(ids))
+	for _, id := range ids {
+		it, err := s.Store.Item(ctx, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
 }
 
 func (s *Skill) show(ctx context.Context, e bot.Event) (*bot.Reply, error) {
@@ -109,17 +118,31 @@ func (s *Skill) closeCmd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	return s.finish(ctx, e.User, id, bot.ItemClosed, "", "inbox.close", "inbox.ok.closed")
 }
 
+// maxChoices is how many suggestions the platforms show.
+const maxChoices = 25
+
+// completeItems suggests the open items whose number starts with what is
+// typed, newest first; only the suggested items are read.
 func (s *Skill) completeItems(ctx context.Context, _ bot.Event, prefix string) ([]bot.Choice, error) {
-	items, err := s.openItems(ctx)
+	ids, err := s.Store.OpenIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []bot.Choice
-	for i := len(items) - 1; i >= 0; i-- {
-		id := strconv.FormatUint(items[i].ID, 10)
-		if strings.HasPrefix(id, strings.TrimPrefix(prefix, "#")) {
-			out = append(out, bot.Choice{Name: "#" + id + " " + snippet(items[i].First().Text, 80), Value: id})
+	prefix = strings.TrimPrefix(prefix, "#")
+	var match []uint64
+	for i := len(ids) - 1; i >= 0 && len(match) < maxChoices; i-- {
+		if strings.HasPrefix(strconv.FormatUint(ids[i], 10), prefix) {
+			match = append(match, ids[i])
 		}
+	}
+	items, err := s.items(ctx, match)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.Choice, 0, len(items))
+	for _, it := range items {
+		id := strconv.FormatUint(it.ID, 10)
+		out = append(out, bot.Choice{Name: "#" + id + " " + snippet(it.First().Text, 80), Value: id})
 	}
 	return out, nil
 }
@@ -142,6 +165,7 @@ func (s *Skill) faqAdd(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 		return nil, bot.Invalid("faq.err.answer_len", maxAnswer)
 	}
 	entry, err := s.Store.AddFAQ(ctx, q, a)
+	s.faq.drop()
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +195,9 @@ func (s *Skill) faqRemove(ctx context.Context, e bot.Event) (*bot.Reply, error) 
 	if err != nil {
 		return nil, bot.Invalid("inbox.err.bad_id", e.Option("id"))
 	}
-	if err := s.Store.RemoveFAQ(ctx, id); err != nil {
+	err = s.Store.RemoveFAQ(ctx, id)
+	s.faq.drop()
+	if err != nil {
 		if errorsIsNotFound(err) {
 			return nil, bot.Errorf(bot.CodeNotFound, "faq.err.no_entry", id)
 		}

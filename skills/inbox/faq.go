@@ -1,25 +1,45 @@
 package inbox
 
 import (
+	"context"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/commpilot/commpilot/bot"
 	"github.com/commpilot/commpilot/bot/text"
 )
 
-// RelevantFAQ returns up to n entries that share the most content words with
-// text, best first; entries sharing none are left out.
-func RelevantFAQ(faq []bot.FAQEntry, text string, n int) []bot.FAQEntry {
+// faqIndex is the FAQ with each entry's content words, normalised once
+// when the FAQ is read (see faqCache), not for every draft.
+type faqIndex struct {
+	entries []bot.FAQEntry
+	terms   []faqTerms
+}
+
+type faqTerms struct{ question, answer map[string]bool }
+
+func newFAQIndex(entries []bot.FAQEntry) *faqIndex {
+	x := &faqIndex{entries: entries, terms: make([]faqTerms, len(entries))}
+	for i, e := range entries {
+		x.terms[i] = faqTerms{contentWords(e.Question), contentWords(e.Answer)}
+	}
+	return x
+}
+
+// relevant returns up to n entries that share the most content words with
+// text, best first; entries sharing none are left out. A word of the
+// question counts 1, one of the answer only 0.5, and the score is divided by
+// the question's length, so a short question that matches wins.
+func (x *faqIndex) relevant(text string, n int) []bot.FAQEntry {
 	words := contentWords(text)
 	type scored struct {
 		e     bot.FAQEntry
 		score float64
 	}
 	var hits []scored
-	for _, e := range faq {
-		q := contentWords(e.Question)
-		a := contentWords(e.Answer)
+	for i, e := range x.entries {
+		q, a := x.terms[i].question, x.terms[i].answer
 		var score float64
 		for w := range words {
 			if q[w] {
@@ -38,6 +58,45 @@ func RelevantFAQ(faq []bot.FAQEntry, text string, n int) []bot.FAQEntry {
 		out = append(out, hits[i].e)
 	}
 	return out
+}
+
+// faqCache holds the FAQ index between changes. The FAQ changes only
+// through this skill's faq add and remove, which call drop; version makes a
+// read that raced a change not cache what it read.
+type faqCache struct {
+	mu      sync.Mutex
+	cur     *faqIndex
+	version uint64
+}
+
+// get returns the cached index, reading and normalising the FAQ when
+// there is none.
+func (c *faqCache) get(ctx context.Context, store bot.InboxStore) (*faqIndex, error) {
+	c.mu.Lock()
+	cur, v := c.cur, c.version
+	c.mu.Unlock()
+	if cur != nil {
+		return cur, nil
+	}
+	entries, err := store.FAQ(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x := newFAQIndex(entries)
+	c.mu.Lock()
+	if c.version == v {
+		c.cur = x
+	}
+	c.mu.Unlock()
+	return x, nil
+}
+
+// drop forgets the index after a change of the FAQ.
+func (c *faqCache) drop() {
+	c.mu.Lock()
+	c.cur = nil
+	c.version++
+	c.mu.Unlock()
 }
 
 // contentWords folds case and accents and drops short and common words, in

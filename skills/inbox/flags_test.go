@@ -16,8 +16,11 @@ import (
 
 // langOf tells a text's language with the offline classifier, as the
 // binary wires it.
+// offline is one classifier for langOf: each new one loads its model.
+var offline = triage.New()
+
 func langOf(text string) (bot.Lang, bool) {
-	tr, err := triage.New().Classify(context.Background(), bot.TriageInput{Text: text})
+	tr, err := offline.Classify(context.Background(), bot.TriageInput{Text: text})
 	if err != nil {
 		return "", false
 	}

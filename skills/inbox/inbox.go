@@ -4,6 +4,20 @@
 // edit, regenerate or reject the draft. Nothing is ever sent without a
 // person's approval.
 //
+// # Intake
+//
+// The message handler only decides (with the fast offline triage) whether a
+// message is a candidate and stores it: a new item, a follow-up, an edit or
+// a deletion, in one grouped commit that also records the work the item
+// now needs (bot.Item.Work, kept in the store's outbox). Refining the
+// classification with the LLM, drafting and posting or editing the card
+// run on the skill's own bounded queue of workers (Run owns them), so a
+// slow LLM or Slack's pacing delays cards, never message storage. When the
+// queue is full the work stays in the outbox and is read back once there is
+// room; follow-ups of one item within a quiet period make one redraft and
+// one card edit. A stop leaves unfinished work in the outbox, and the next
+// start finishes it.
+//
 // # Exactly once
 //
 // Every state change is one read-check-write transaction of the store
@@ -15,6 +29,7 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -27,10 +42,16 @@ import (
 
 // Config wires the skill.
 type Config struct {
-	Store      bot.InboxStore
-	Settings   bot.SettingsStore
-	Audit      bot.Auditor
-	Sender     bot.Sender
+	Store    bot.InboxStore
+	Settings bot.SettingsStore
+	Audit    bot.Auditor
+	Sender   bot.Sender
+	// Triage classifies each watched message in the handler, to decide
+	// whether it becomes an item: it must be fast (the offline one). When
+	// nil, Classifier is used and no refinement happens.
+	Triage bot.Classifier
+	// Classifier, when Triage is set too, refines a new item's
+	// classification on the workers before its first draft (the LLM one).
 	Classifier bot.Classifier
 	Drafter    bot.Drafter
 	// LangOf tells the language of a draft, to flag a reply not in the
@@ -48,6 +69,15 @@ type Config struct {
 	Timers bot.Timers
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Metrics records the work queue's depth (default none).
+	Metrics bot.Metrics
+	// Workers is how many items are drafted and carded at once (default 8);
+	// QueueSize bounds the queue (default 1024); Quiet is how long the
+	// follow-ups of an item are gathered before one redraft and card edit
+	// (default 2 s).
+	Workers   int
+	QueueSize int
+	Quiet     time.Duration
 }
 
 // Skill is the inbox.
@@ -56,6 +86,10 @@ type Skill struct {
 	log *slog.Logger
 	// startPurge schedules a purge now; each purge schedules the next.
 	startPurge func(ctx context.Context) error
+	q          *queue
+	faq        faqCache
+	// refine: Config.Triage was given, so Classifier refines new items.
+	refine bool
 }
 
 var (
@@ -78,7 +112,24 @@ func New(cfg Config) *Skill {
 	if cfg.Link == nil {
 		cfg.Link = func(bot.MessageRef) string { return "" }
 	}
-	s := &Skill{Config: cfg, log: cfg.Logger.With("component", "inbox")}
+	refine := cfg.Triage != nil
+	if !refine {
+		cfg.Triage = cfg.Classifier
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = bot.NoMetrics{}
+	}
+	cfg.Workers = cmp.Or(max(cfg.Workers, 0), 8)
+	cfg.QueueSize = cmp.Or(max(cfg.QueueSize, 0), 1024)
+	cfg.Quiet = cmp.Or(max(cfg.Quiet, 0), 2*time.Second)
+	gauges, err := cfg.Metrics.Gauge("commpilot_inbox_queue_depth",
+		"Inbox items queued or being drafted and carded; more wait in the outbox when the queue is full.")
+	if err != nil {
+		cfg.Logger.Warn("inbox queue depth not exported", "err", err)
+		gauges, _ = bot.NoMetrics{}.Gauge("", "")
+	}
+	s := &Skill{Config: cfg, log: cfg.Logger.With("component", "inbox"), q: newQueue(cfg.Now, cfg.QueueSize, gauges.With()),
+		refine: refine}
 	cfg.Timers.Handle(kindSend, s.sendDue)
 	s.startPurge = bot.Every(cfg.Timers, cfg.Now, kindPurge, purgeEvery, s.purge)
 	return s
@@ -122,11 +173,11 @@ func lookupKeys(e bot.Event) []string {
 	return keys
 }
 
-// handleMessage makes or updates an item for a watched message.
+// handleMessage makes or updates an item for a watched message. It only
+// stores: drafting and the card are queued work (see the package doc).
 func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, error) {
-	// A deletion leaves its item as it is (the item keeps the words it was
-	// drafted from); a message without words has nothing to answer.
-	if e.User.Bot || e.Deleted || strings.TrimSpace(e.Text) == "" {
+	// A message without words has nothing to answer.
+	if e.User.Bot || (!e.Deleted && strings.TrimSpace(e.Text) == "") {
 		return nil, nil
 	}
 	st, err := s.Settings.Settings(ctx)
@@ -140,9 +191,9 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	if err != nil {
 		return nil, fmt.Errorf("find conversation: %w", err)
 	}
-	if e.Edited {
+	if e.Edited || e.Deleted {
 		if found {
-			return nil, s.edited(ctx, st, prev, e)
+			return nil, s.changedByAuthor(ctx, prev, e)
 		}
 		return nil, nil
 	}
@@ -150,7 +201,7 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	if found {
 		in.FollowUps = len(prev.Messages)
 	}
-	tr, err := s.Classifier.Classify(ctx, in)
+	tr, err := s.Triage.Classify(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("classify: %w", err)
 	}
@@ -160,7 +211,7 @@ func (s *Skill) handleMessage(ctx context.Context, e bot.Event) (*bot.Reply, err
 	if !found && !isCandidate(tr) {
 		return nil, nil
 	}
-	return nil, s.intake(ctx, st, e, tr, found)
+	return nil, s.intake(ctx, e, tr, found)
 }
 
 // isCandidate says whether a new message deserves an item: one that names
@@ -175,44 +226,48 @@ func isCandidate(t bot.Triage) bool {
 		t.Urgency.Rank() >= bot.UrgencyHigh.Rank()
 }
 
-// intake stores the message as a new item or a follow-up, drafts a reply
-// when the item waits for one, and shows the card.
-func (s *Skill) intake(ctx context.Context, st bot.Settings, e bot.Event, tr bot.Triage, followUp bool) error {
+// intake stores the message as a new item or a follow-up, with the work
+// it now needs, and queues that work: at once for a new item, after the
+// quiet period for a follow-up.
+func (s *Skill) intake(ctx context.Context, e bot.Event, tr bot.Triage, followUp bool) error {
 	now := s.Now()
 	msg := bot.ItemMessage{Ref: e.Message, Text: e.Text, Time: e.Time}
 	if msg.Time.IsZero() {
 		msg.Time = now
 	}
 	keys := append(lookupKeys(e), convKey(e.Message))
-	var redraft, newCard bool
+	var delay time.Duration
 	it, err := s.Store.Conversation(ctx, keys, func(it *bot.Item, isNew bool) error {
-		redraft, newCard = false, false
+		delay = 0
 		if isNew {
-			*it = bot.Item{State: bot.ItemNew, Author: e.User, Triage: tr, Link: s.Link(e.Message), Created: now}
+			*it = bot.Item{State: bot.ItemNew, Author: e.User, Triage: tr, Link: s.Link(e.Message), Created: now,
+				Work: bot.WorkDraft | bot.WorkCard}
 			it.Messages = []bot.ItemMessage{msg}
 			it.Log(now, e.User, "received", string(tr.Kind))
-			redraft, newCard = true, true
 			return nil
 		}
 		it.Messages = appendCapped(it.Messages, msg)
 		it.Triage = mergeTriage(it.Triage, tr)
 		it.Log(now, e.User, "follow-up", "")
+		delay = s.Quiet
 		switch it.State {
-		case bot.ItemDrafted:
-			redraft = true
-		case bot.ItemNew:
-			// Another message of this conversation is being drafted and will
-			// post the card; only an item stuck in "new" (its drafting
-			// failed or timed out) is drafted again here.
-			if now.Sub(it.Created) > 2*s.DraftTimeout {
-				redraft, newCard = true, it.Card.IsZero()
-			}
+		case bot.ItemDrafted, bot.ItemNew:
+			// A new item's first draft, if still to come, reads this message
+			// too; a drafted one is drafted again.
+			it.Work |= bot.WorkDraft | bot.WorkCard
 		case bot.ItemSent, bot.ItemRejected, bot.ItemClosed:
 			// The member came back: the conversation needs a person again,
 			// on a fresh card under the old one.
 			it.State = bot.ItemNew
 			it.Card = bot.MessageRef{}
-			redraft, newCard = true, true
+			it.Work = bot.WorkDraft | bot.WorkCard
+			delay = 0
+		default:
+			// Pending, sending or unknown: the draft stands, the card shows
+			// the follow-up.
+			if !it.Card.IsZero() {
+				it.Work |= bot.WorkCard
+			}
 		}
 		return nil
 	})
@@ -220,32 +275,48 @@ func (s *Skill) intake(ctx context.Context, st bot.Settings, e bot.Event, tr bot
 		return fmt.Errorf("store item: %w", err)
 	}
 	s.log.Debug("inbox item", "id", it.ID, "follow_up", followUp, "kind", it.Triage.Kind, "urgency", it.Triage.Urgency, "state", it.State)
-	if redraft {
-		if it, err = s.redraft(ctx, st, it, "", ""); err != nil {
-			return err
-		}
-	}
-	if newCard || redraft || (followUp && !it.Card.IsZero()) {
-		return s.showCard(ctx, st, it)
-	}
+	s.queueWork(it, delay)
 	return nil
 }
 
-// edited updates the quoted text of a message of an item.
-func (s *Skill) edited(ctx context.Context, st bot.Settings, prev bot.Item, e bot.Event) error {
+// changedByAuthor applies an edit or a deletion of one of an item's
+// messages: an edit replaces its quoted text, a deletion removes the text
+// at once (the card shows a placeholder). The card is refreshed by the
+// workers.
+func (s *Skill) changedByAuthor(ctx context.Context, prev bot.Item, e bot.Event) error {
+	what := "edited by author"
+	if e.Deleted {
+		what = "deleted by author"
+	}
 	it, err := s.Store.UpdateItem(ctx, prev.ID, func(it *bot.Item) error {
 		for i := range it.Messages {
-			if it.Messages[i].Ref.ID == e.Message.ID {
-				it.Messages[i].Text = e.Text
+			if m := &it.Messages[i]; m.Ref.ID == e.Message.ID && m.Ref.Channel == e.Message.Channel {
+				if e.Deleted {
+					m.Text, m.Deleted = "", true
+				} else {
+					m.Text = e.Text
+				}
 			}
 		}
-		it.Log(s.Now(), e.User, "edited by author", "")
+		it.Log(s.Now(), e.User, what, "")
+		if !it.Card.IsZero() || it.State.Open() {
+			it.Work |= bot.WorkCard
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return s.showCard(ctx, st, it)
+	s.queueWork(it, 0)
+	return nil
+}
+
+// queueWork queues an item's stored work; a full queue leaves it in the
+// outbox for a sweep (see queue).
+func (s *Skill) queueWork(it bot.Item, delay time.Duration) {
+	if it.Work != 0 && !s.q.add(it.ID, delay) {
+		s.log.Debug("inbox queue full: work deferred", "id", it.ID)
+	}
 }
 
 // maxMessages bounds the conversation kept on an item.
@@ -311,82 +382,73 @@ func union(a, b []string) []string {
 
 // redraft drafts a reply for it and stores it as a new draft version,
 // moving a new item to drafted. instruction and previous refine a
-// regeneration.
+// regeneration (a person's click: answered when stored).
 func (s *Skill) redraft(ctx context.Context, st bot.Settings, it bot.Item, instruction, previous string) (bot.Item, error) {
-	faq, err := s.Store.FAQ(ctx)
+	d, flags, err := s.draft(ctx, st, it, instruction, previous)
 	if err != nil {
-		return it, fmt.Errorf("read faq: %w", err)
+		return it, err
 	}
-	text := conversationText(it)
-	relevant := RelevantFAQ(faq, text, 3)
-	dctx, cancel := context.WithTimeout(ctx, s.DraftTimeout)
-	d, err := s.Drafter.Draft(dctx, bot.DraftRequest{Text: text, Author: it.Author.Name, Triage: it.Triage,
-		Voice: st.Voice, Address: st.Address, FAQ: relevant, Instruction: instruction, Previous: previous})
-	cancel()
-	if err != nil {
-		return it, fmt.Errorf("draft item %d: %w", it.ID, err)
-	}
-	flags := s.flags(d.Text, faq, it)
 	version := it.DraftVersion
 	return s.Store.UpdateItem(ctx, it.ID, func(cur *bot.Item) error {
 		if cur.DraftVersion != version || (cur.State != bot.ItemNew && cur.State != bot.ItemDrafted) {
 			return bot.Errorf(bot.CodeConflict, "inbox.err.stale")
 		}
-		cur.Draft, cur.DraftSource, cur.DraftNote, cur.Flags = d.Text, d.Source, d.Note, flags
-		cur.DraftVersion++
-		cur.State = bot.ItemDrafted
-		cur.Reason = ""
-		what := "drafted"
-		if instruction != "" || previous != "" {
-			what = "regenerated"
-		}
-		cur.Log(s.Now(), bot.UserRef{}, what, d.Source)
+		s.storeDraft(cur, d, flags, "regenerated")
 		return nil
 	})
 }
 
-// conversationText is what the drafter answers: the member's messages.
-func conversationText(it bot.Item) string {
-	if len(it.Messages) == 1 {
-		return it.Messages[0].Text
+// draft asks the drafter for a reply to it, grounded in the FAQ, and
+// flags what a person must check in it.
+func (s *Skill) draft(ctx context.Context, st bot.Settings, it bot.Item, instruction, previous string) (bot.Draft, []string, error) {
+	faq, err := s.faq.get(ctx, s.Store)
+	if err != nil {
+		return bot.Draft{}, nil, fmt.Errorf("read faq: %w", err)
 	}
-	parts := make([]string, len(it.Messages))
-	for i, m := range it.Messages {
-		parts[i] = m.Text
+	text := conversationText(it)
+	dctx, cancel := context.WithTimeout(ctx, s.DraftTimeout)
+	d, err := s.Drafter.Draft(dctx, bot.DraftRequest{Text: text, Author: it.Author.Name, Triage: it.Triage,
+		Voice: st.Voice, Address: st.Address, FAQ: faq.relevant(text, 3), Instruction: instruction, Previous: previous})
+	cancel()
+	if err != nil {
+		return bot.Draft{}, nil, fmt.Errorf("draft item %d: %w", it.ID, err)
+	}
+	return d, s.flags(d.Text, faq.entries, it), nil
+}
+
+// storeDraft makes d the item's current draft; what names it in the
+// history ("drafted", "regenerated").
+func (s *Skill) storeDraft(it *bot.Item, d bot.Draft, flags []string, what string) {
+	it.Draft, it.DraftSource, it.DraftNote, it.Flags = d.Text, d.Source, d.Note, flags
+	it.DraftVersion++
+	it.State = bot.ItemDrafted
+	it.Reason = ""
+	it.Log(s.Now(), bot.UserRef{}, what, d.Source)
+}
+
+// conversationText is what the drafter answers: the member's messages
+// that were not deleted.
+func conversationText(it bot.Item) string {
+	parts := make([]string, 0, len(it.Messages))
+	for _, m := range it.Messages {
+		if !m.Deleted {
+			parts = append(parts, m.Text)
+		}
 	}
 	return strings.Join(parts, "\n")
 }
 
-// showCard posts the item's card to the team channel, or updates it.
-func (s *Skill) showCard(ctx context.Context, st bot.Settings, it bot.Item) error {
-	card := s.render(st, it)
-	if !it.Card.IsZero() {
-		if _, err := s.Sender.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: it.Card, Card: card}); err != nil {
-			return fmt.Errorf("update card of item %d: %w", it.ID, err)
-		}
-		return nil
-	}
-	if st.TeamChannel.IsZero() {
-		s.log.Warn("no team channel: the item waits in /cm inbox; set one with /cm setup team-channel", "id", it.ID)
-		return nil
-	}
-	ref, err := s.Sender.Do(ctx, bot.Action{Kind: bot.ActPost, Channel: st.TeamChannel, Card: card})
-	if err != nil {
-		return fmt.Errorf("post card of item %d: %w", it.ID, err)
-	}
-	_, err = s.Store.UpdateItem(ctx, it.ID, func(cur *bot.Item) error {
-		cur.Card = ref
-		return nil
-	})
-	return err
-}
-
-// refreshCard re-renders the card after a change, logging a failure: the
-// change itself is stored and acknowledged either way.
+// refreshCard re-renders an item's posted card after a change, logging a
+// failure: the change itself is stored and acknowledged either way. An item
+// without a card yet gets one from the workers (its WorkCard), never here,
+// so no item gets two.
 func (s *Skill) refreshCard(ctx context.Context, it bot.Item) {
+	if it.Card.IsZero() {
+		return
+	}
 	st, err := s.Settings.Settings(ctx)
 	if err == nil {
-		err = s.showCard(ctx, st, it)
+		_, err = s.Sender.Do(ctx, bot.Action{Kind: bot.ActUpdate, Target: it.Card, Card: s.render(st, it)})
 	}
 	if err != nil {
 		s.log.Warn("card not refreshed", "id", it.ID, "err", err)

@@ -56,24 +56,28 @@ func openDB(t testing.TB) *storage.DB {
 
 // startInbox wires the inbox over db with settings st into an engine over
 // recording platforms, and runs it until the end of the test.
-func startInbox(t testing.TB, db *storage.DB, st bot.Settings) *fixture {
+func startInbox(t testing.TB, db *storage.DB, st bot.Settings, configure ...func(*inbox.Config)) *fixture {
 	t.Helper()
-	return startInboxWith(t, db, st, inbox.OfflineDrafter{})
+	return startInboxWith(t, db, st, inbox.OfflineDrafter{}, configure...)
 }
 
 // startInboxWith is startInbox drafting with d; the drafts' language is
 // told by the offline classifier.
-func startInboxWith(t testing.TB, db *storage.DB, st bot.Settings, d bot.Drafter) *fixture {
+func startInboxWith(t testing.TB, db *storage.DB, st bot.Settings, d bot.Drafter, configure ...func(*inbox.Config)) *fixture {
 	t.Helper()
 	settings := storage.NewSettings(db, st)
 	cat := bot.NewCatalog(inbox.Messages())
 	env := bottest.MustEngine(t, settings, cat)
 	f := &fixture{Env: env, store: storage.NewInbox(db), audit: storage.NewAuditLog(db)}
 	timers := storage.NewTimers(db, nil)
-	f.skill = inbox.New(inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
+	cfg := inbox.Config{Store: f.store, Settings: settings, Audit: f.audit, Sender: env.Engine,
 		Classifier: triage.New(), Drafter: d, LangOf: langOf, Catalog: cat, Timers: timers,
 		Link:   func(m bot.MessageRef) string { return "https://chat.example/" + m.ID },
-		Logger: slog.New(slog.DiscardHandler)})
+		Logger: slog.New(slog.DiscardHandler), Quiet: 50 * time.Millisecond}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	f.skill = inbox.New(cfg)
 	env.Add(f.skill)
 	runUntilCleanup(t, timers, f.skill)
 	return f
@@ -100,7 +104,21 @@ func (f *fixture) post(t *testing.T, ch bot.ChannelRef, u bot.UserRef, text stri
 		o(&e)
 	}
 	f.Send(t, e)
+	f.settle(t)
 	return e.Message
+}
+
+// settle waits until the inbox's workers have done all the stored work
+// (drafts, cards): the outbox is empty.
+func (f *fixture) settle(t testing.TB) {
+	t.Helper()
+	waitWithin(t, 2*time.Minute, func() bool {
+		items, err := f.store.Outbox(context.Background(), 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(items) == 0
+	})
 }
 
 func (f *fixture) click(t *testing.T, u bot.UserRef, id string) string {

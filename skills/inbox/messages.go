@@ -32,6 +32,7 @@ var messages = bot.Messages{
 
 		"inbox.card.title":             "%s #%d from %s",
 		"inbox.card.context":           "%s · %s · %s (%s)",
+		"inbox.card.deleted":           "(deleted by its author)",
 		"inbox.card.kind":              "Kind",
 		"inbox.card.sentiment":         "Sentiment",
 		"inbox.card.urgency":           "Urgency",
@@ -151,6 +152,7 @@ var messages = bot.Messages{
 
 		"inbox.card.title":             "%s n°%d de %s",
 		"inbox.card.context":           "%s · %s · %s (%s)",
+		"inbox.card.deleted":           "(supprimé par son auteur)",
 		"inbox.card.kind":              "Type",
 		"inbox.card.sentiment":         "Sentiment",
 		"inbox.card.urgency":           "Urgence",
@@ -270,6 +272,7 @@ var messages = bot.Messages{
 
 		"inbox.card.title":             "%s #%d van %s",
 		"inbox.card.context":           "%s · %s · %s (%s)",
+		"inbox.card.deleted":           "(verwijderd door de auteur)",
 		"inbox.card.kind":              "Soort",
 		"inbox.card.sentiment":         "Sentiment",
 		"inbox.card.urgency":           "Urgentie",

@@ -53,7 +53,7 @@ func waitState(t *testing.T, store *storage.Inbox, id uint64, want bot.ItemState
 
 func TestRestartDraftsAnItemLeftWithoutDraft(t *testing.T) {
 	env, store := restartWith(t, bot.Settings{TeamChannel: team},
-		func(it *bot.Item) { it.State = bot.ItemNew })
+		func(it *bot.Item) { it.State, it.Work = bot.ItemNew, bot.WorkDraft|bot.WorkCard })
 	it := waitState(t, store, 1, bot.ItemDrafted)
 	if it.Draft == "" {
 		t.Fatal("no draft")
@@ -165,6 +165,7 @@ func TestFollowUpWhileDraftingMakesNoSecondCard(t *testing.T) {
 		Message: bot.MessageRef{Channel: slackCommunity, ID: "1700000000.000200", ThreadID: "1700000000.000100"}})
 	close(g.release)
 	<-done
+	f.settle(t)
 	if n := len(f.Slack.Of(bot.ActPost)); n != 1 {
 		t.Fatalf("%d cards for one conversation", n)
 	}
@@ -173,13 +174,51 @@ func TestFollowUpWhileDraftingMakesNoSecondCard(t *testing.T) {
 	}
 }
 
-func waitUntil(t *testing.T, cond func() bool) {
+func waitUntil(t testing.TB, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waitWithin(t, 5*time.Second, cond)
+}
+
+// waitWithin polls cond until it holds, failing after d.
+func waitWithin(t testing.TB, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Whatever its state, an item a stopped process left in the outbox gets
+// what it was owed at the next start: a drafted item its first card, a sent
+// one the edit of its card; an item owing nothing is left alone.
+func TestRestartFinishesTheOutbox(t *testing.T) {
+	card := bot.MessageRef{Channel: team, ID: "card-2"}
+	env, store := restartWith(t, bot.Settings{TeamChannel: team},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion, it.Work = bot.ItemDrafted, "Sorry!", 1, bot.WorkCard
+		},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion, it.Card, it.Work = bot.ItemSent, "Sorry!", 1, card, bot.WorkCard
+		},
+		func(it *bot.Item) {
+			it.State, it.Draft, it.DraftVersion = bot.ItemDrafted, "Sorry!", 1 // its card is posted: nothing owed
+			it.Card = bot.MessageRef{Channel: team, ID: "card-3"}
+		})
+	waitUntil(t, func() bool {
+		owed, err := store.Outbox(context.Background(), 0, 0)
+		return err == nil && len(owed) == 0
+	})
+	posts, ups := env.Slack.Of(bot.ActPost), env.Slack.Of(bot.ActUpdate)
+	if len(posts) != 1 || !strings.Contains(posts[0].Card.Title, "#1 ") {
+		t.Errorf("posts %+v: want the card of item 1 only", posts)
+	}
+	if len(ups) != 1 || ups[0].Target != card {
+		t.Errorf("edits %+v: want item 2's card edited", ups)
+	}
+	if it, _ := store.Item(context.Background(), 1); it.Card.IsZero() || it.Work != 0 {
+		t.Errorf("item 1 after recovery: card %+v, work %v", it.Card, it.Work)
 	}
 }

@@ -29,8 +29,12 @@ func sendKey(id uint64, at time.Time) string {
 	return strconv.FormatUint(id, 10) + "@" + at.UTC().Format(time.RFC3339Nano)
 }
 
-// Run recovers from a crash and starts the daily purge (the timer runs
-// the sends and purges), then waits until ctx is done.
+// purgeChunk bounds the items one purge transaction deletes, so message
+// appends never wait long for the write lock.
+const purgeChunk = 500
+
+// Run recovers what a stopped process left, starts the daily purge (the
+// timer runs the sends and purges) and runs the workers until ctx is done.
 func (s *Skill) Run(ctx context.Context) error {
 	if err := s.recover(ctx, s.Now()); err != nil {
 		return err
@@ -38,38 +42,49 @@ func (s *Skill) Run(ctx context.Context) error {
 	if err := s.startPurge(ctx); err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
-	<-ctx.Done()
+	s.runWorkers(ctx)
 	return nil
 }
 
-// recover finishes what a stopped process left behind, for items last
-// changed before started (this process's own work is not touched):
+// recover finishes what a stopped process left behind. It reads only the
+// indexes: the open items in sending or pending last changed before started
+// (this process's own work is not touched), and the outbox.
 //
 //   - "sending": the reply was being sent; whether the platform got it is
 //     unknown, so the item becomes "unknown" and its card asks a person.
 //   - "pending": the approval had not started sending. Its timer record is
 //     durable; it is scheduled again all the same (the same record, so
 //     nothing changes when it exists), and sendDue applies the catch-up rule.
-//   - "new": the item was stored but its draft was not; it is drafted now.
+//   - the outbox: every item whose draft or card was not done (whatever its
+//     state: new, drafted with its card never posted, a card edit owed) is
+//     queued for the workers.
 func (s *Skill) recover(ctx context.Context, started time.Time) error {
-	stuck, err := s.Store.Items(ctx, func(it *bot.Item) bool {
-		return it.Updated.Before(started) &&
-			(it.State == bot.ItemSending || it.State == bot.ItemPending || it.State == bot.ItemNew)
-	})
+	stuck, err := s.Store.OpenItems(ctx, bot.ItemSending, bot.ItemPending)
 	if err != nil {
-		return err
+		return fmt.Errorf("inbox recovery: %w", err)
 	}
+	var unknown, rearmed int
 	for _, it := range stuck {
-		switch it.State {
-		case bot.ItemPending:
+		if !it.Updated.Before(started) {
+			continue
+		}
+		if it.State == bot.ItemPending {
 			if err := s.scheduleSend(ctx, it.ID, it.SendAt); err != nil {
 				return err
 			}
-		case bot.ItemNew:
-			s.redraftStuck(ctx, it)
-		default:
-			s.interrupted(ctx, it)
+			rearmed++
+			continue
 		}
+		s.interrupted(ctx, it)
+		unknown++
+	}
+	drafts, cards, err := s.sweep(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox recovery: %w", err)
+	}
+	if drafts+cards+unknown+rearmed > 0 {
+		s.log.Info("inbox recovered", "to_draft", drafts, "cards_to_post_or_edit", cards,
+			"marked_unknown", unknown, "sends_rearmed", rearmed)
 	}
 	return nil
 }
@@ -82,15 +97,12 @@ func (s *Skill) purge(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("inbox purge: %w", err)
 	}
-	before := now.Add(-st.RetentionOrDefault())
-	n, err := s.Store.DeleteItems(ctx, func(it *bot.Item) bool {
-		return !it.State.Open() && it.Updated.Before(before)
-	})
-	if err != nil {
-		return fmt.Errorf("inbox purge: %w", err)
-	}
+	n, err := s.Store.DeleteFinished(ctx, now.Add(-st.RetentionOrDefault()), purgeChunk)
 	if n > 0 {
 		s.log.Info("inbox items past the retention deleted", "count", n)
+	}
+	if err != nil {
+		return fmt.Errorf("inbox purge: %w", err)
 	}
 	return nil
 }
@@ -123,20 +135,6 @@ func (s *Skill) unfinished(ctx context.Context, it bot.Item) {
 	s.log.Warn("item left unfinished by a stop: a person must check it", "id", it.ID, "state", it.State)
 	s.audit(ctx, bot.UserRef{}, "inbox.recover", it.ID, string(it.State))
 	s.refreshCard(ctx, it)
-}
-
-// redraftStuck drafts an item whose draft was never stored, and shows it.
-func (s *Skill) redraftStuck(ctx context.Context, it bot.Item) {
-	st, err := s.Settings.Settings(ctx)
-	if err == nil {
-		it, err = s.redraft(ctx, st, it, "", "")
-	}
-	if err == nil {
-		err = s.showCard(ctx, st, it)
-	}
-	if err != nil {
-		s.log.Error("draft an item left without one", "id", it.ID, "err", err)
-	}
 }
 
 // scheduleSend arms the timer of the send of item id approved to go at at.

@@ -234,7 +234,9 @@ func New(tb testing.TB) *Server {
 	mux.HandleFunc("GET /ws", s.serveSocket)
 	mux.HandleFunc("POST /upload/{file}", s.serveUpload)
 	mux.HandleFunc("POST /response/{id}", s.serveResponse)
-	s.srv = httptest.NewServer(mux)
+	// Assigned before it serves: handlers read s.srv.URL.
+	s.srv = httptest.NewUnstartedServer(mux)
+	s.srv.Start()
 	tb.Cleanup(s.close)
 	return s
 }
