@@ -90,6 +90,8 @@ type DB struct {
 	log  *slog.Logger
 	// seen holds the event ids waiting for the next write (see commit.go).
 	seen *seenSet
+	// messages commits the message log's writes (see logwriter.go).
+	messages *logWriter
 }
 
 // Open opens or creates the database at path, waits at most opts.Timeout for
@@ -116,7 +118,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	bdb.MaxBatchDelay = maxBatchDelay
 	bdb.MaxBatchSize = maxBatchSize
-	return &DB{bolt: bdb, path: path, log: log, seen: newSeenSet()}, nil
+	db := &DB{bolt: bdb, path: path, log: log, seen: newSeenSet()}
+	db.messages = startLogWriter(db)
+	return db, nil
 }
 
 // openBolt opens path with bbolt, mapping its errors to ours, and refuses a
@@ -292,6 +296,7 @@ func (db *DB) Path() string { return db.path }
 // releases the file and its lock. Call it after everything using the DB has
 // stopped.
 func (db *DB) Close() error {
+	db.messages.close() // commits the message log's queued writes
 	var flushErr error
 	if db.seen.hasPending() {
 		if err := db.update(func(*bbolt.Tx) error { return nil }); err != nil {

@@ -66,7 +66,19 @@ func appendBucket(tx *bbolt.Tx, name string) *bbolt.Bucket {
 // or, for a new message, its posting time.
 var errIncomplete = errors.New("platform, channel, id and (for a new message) time are required")
 
-// Record stores m durably: the commit is synced before Record returns.
+// Record queues m for the log's writer (logwriter.go) and returns without
+// waiting for the commit: m is committed, in order with the log's other
+// writes, by the next transaction of the writer, which holds everything
+// queued while the previous one was syncing (a few milliseconds under load),
+// and at the latest by DB.Close. A crash in between loses the messages not
+// yet committed, like those still in a platform's queue; the event ids of
+// those messages are written by the same commits, so the platforms'
+// redeliveries and the reconnect backfills are not refused for them
+// afterwards (the ids are also written by other stores' commits; see
+// docs/storage.md). Reads of the log (Range, Purge, Forget) first wait for
+// what was queued before them. A full queue makes Record wait until ctx
+// ends.
+//
 // A new message (m.Edited unset) is stored once: recording the same
 // reference again changes nothing, so a redelivery cannot undo a later
 // edit or deletion. An edit (m.Edited set) replaces the text, mentions and
@@ -74,9 +86,6 @@ var errIncomplete = errors.New("platform, channel, id and (for a new message) ti
 // author, and sets Edited and EditedAt (m.EditedAt, else m.Time); an edit
 // older than the stored one, of a deleted message, or of a message never
 // stored changes nothing.
-//
-// Concurrent Records share one commit (bbolt DB.Batch), which is what makes
-// the log keep up with a busy server.
 func (l *MessageLog) Record(ctx context.Context, m bot.LoggedMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -85,19 +94,20 @@ func (l *MessageLog) Record(ctx context.Context, m bot.LoggedMessage) error {
 	if err != nil {
 		return err
 	}
-	// DB.Batch may run this function more than once (when another function
-	// of the same batch fails it rolls back and retries the rest). That is
-	// harmless only because record is idempotent: storing a message that is
-	// there, or applying an edit already applied, changes nothing.
-	err = l.db.batch(func(tx *bbolt.Tx) error { return record(tx, m, val) })
-	if err != nil {
+	// The writer may apply this function twice (it retries each write of a
+	// failed transaction on its own); record is idempotent: storing a
+	// message that is there, or applying an edit already applied, changes
+	// nothing.
+	op := logOp{what: "record message " + refString(m.Ref), apply: func(tx *bbolt.Tx) error { return record(tx, m, val) }}
+	if err := l.db.messages.queue(ctx, op); err != nil {
 		return fmt.Errorf("record message %s: %w", refString(m.Ref), err)
 	}
 	return nil
 }
 
-// RecordMany stores msgs durably in one transaction, in order, each as
-// Record would (for imports and tests).
+// RecordMany stores msgs in one transaction, in order, each as Record
+// would, and returns once that transaction is committed (for imports and
+// tests).
 func (l *MessageLog) RecordMany(ctx context.Context, msgs []bot.LoggedMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -109,7 +119,7 @@ func (l *MessageLog) RecordMany(ctx context.Context, msgs []bot.LoggedMessage) e
 			return err
 		}
 	}
-	err := l.db.update(func(tx *bbolt.Tx) error {
+	err := l.db.messages.commit(ctx, "record messages", func(tx *bbolt.Tx) error {
 		for i, m := range msgs {
 			if err := record(tx, m, vals[i]); err != nil {
 				return fmt.Errorf("message %s: %w", refString(m.Ref), err)
@@ -127,7 +137,8 @@ func (l *MessageLog) RecordMany(ctx context.Context, msgs []bot.LoggedMessage) e
 // message loses its text and attachments and is marked Deleted (its
 // reference, author, time and mention counts stay until the retention
 // removes it). Deleting a message never stored, or deleted already,
-// changes nothing.
+// changes nothing. Like Record, Delete queues the change for the log's
+// writer, in order after the message's record, and does not wait for it.
 func (l *MessageLog) Delete(ctx context.Context, ref bot.MessageRef, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -135,8 +146,8 @@ func (l *MessageLog) Delete(ctx context.Context, ref bot.MessageRef, t time.Time
 	if ref.Channel.Platform == "" || ref.Channel.ID == "" || ref.ID == "" {
 		return fmt.Errorf("delete message %s: %w", refString(ref), errIncomplete)
 	}
-	err := l.db.batch(func(tx *bbolt.Tx) error { return markDeleted(tx, ref, t) }) // idempotent, like record
-	if err != nil {
+	op := logOp{what: "delete message " + refString(ref), apply: func(tx *bbolt.Tx) error { return markDeleted(tx, ref, t) }} // idempotent, like record
+	if err := l.db.messages.queue(ctx, op); err != nil {
 		return fmt.Errorf("delete message %s: %w", refString(ref), err)
 	}
 	return nil
@@ -263,6 +274,9 @@ func (l *MessageLog) Range(ctx context.Context, f bot.HistoryFilter, fn func(bot
 	if !f.To.IsZero() {
 		end = TimeKey(f.To)
 	}
+	if err := l.db.messages.sync(ctx); err != nil {
+		return fmt.Errorf("range messages: %w", err)
+	}
 	channels := make(map[string]bool, len(f.Channels))
 	for _, c := range f.Channels {
 		channels[string(refKey(bot.MessageRef{Channel: c}))] = true // "platform\x00channel\x00"
@@ -320,6 +334,9 @@ func (l *MessageLog) Range(ctx context.Context, f bot.HistoryFilter, fn func(bot
 // if ctx ends it stops between chunks and returns what it deleted so far
 // with the error.
 func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
+	if err := l.db.messages.sync(ctx); err != nil {
+		return 0, fmt.Errorf("purge messages: %w", err)
+	}
 	end := TimeKey(before)
 	total := 0
 	for {
