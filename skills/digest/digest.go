@@ -173,7 +173,7 @@ func (s *Skill) Register(r *bot.Router) {
 
 // Run recovers the counts lost by a crash, makes sure the next scheduled
 // digest has its timer record, then stores the live counts every minute,
-// checks for spikes as messages arrive, runs the rebuilds asked for, and
+// checks for spikes as messages arrive (at most every spikeEvery), runs the rebuilds asked for, and
 // purges the aggregates past the retention once a day, until ctx is done (it
 // stores what is pending first).
 func (s *Skill) Run(ctx context.Context) error {
@@ -192,6 +192,16 @@ func (s *Skill) Run(ctx context.Context) error {
 	defer flush.Stop()
 	purge := time.NewTicker(24 * time.Hour)
 	defer purge.Stop()
+	var (
+		lastSpike  time.Time
+		spikeTimer *time.Timer
+		spikeDue   <-chan time.Time // set while a check waits for spikeEvery
+	)
+	defer func() {
+		if spikeTimer != nil {
+			spikeTimer.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -214,10 +224,31 @@ func (s *Skill) Run(ctx context.Context) error {
 			if full {
 				s.flushLogged(ctx)
 			}
-			if err := s.checkSpike(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("spike check", "err", err)
+			// A spike check reads the whole last hour: during a burst it runs
+			// at most every spikeEvery, then once more for what came since.
+			if wait := spikeEvery - time.Since(lastSpike); wait > 0 {
+				if spikeDue == nil {
+					spikeTimer = time.NewTimer(wait)
+					spikeDue = spikeTimer.C
+				}
+				continue
 			}
+			s.spikeLogged(ctx)
+			lastSpike = time.Now()
+		case <-spikeDue:
+			spikeDue = nil
+			s.spikeLogged(ctx)
+			lastSpike = time.Now()
 		}
+	}
+}
+
+// spikeEvery is the least time between two spike checks.
+const spikeEvery = time.Second
+
+func (s *Skill) spikeLogged(ctx context.Context) {
+	if err := s.checkSpike(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("spike check", "err", err)
 	}
 }
 
