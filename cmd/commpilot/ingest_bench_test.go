@@ -29,7 +29,11 @@ func ingestText(i int) string {
 	if i%10 == 0 {
 		return fmt.Sprintf("My Acme order %d never arrived, this is unacceptable", i)
 	}
-	return fmt.Sprintf("see you all at the meetup tonight, bring snacks %d", i)
+	// Chatter the offline triage reads as chatter: "see you all at the
+	// meetup tonight, bring snacks 18", the line used before, was read as a
+	// complaint for most numbers (see docs/triage.md), so seven in ten
+	// messages became items, not one in ten.
+	return fmt.Sprintf("good morning everyone, day %d of the streak", i)
 }
 
 // drive hands b.N messages to handle from ingestWorkers goroutines and
