@@ -26,8 +26,9 @@ const (
 	logCommit = 2000
 )
 
-// errLogClosed is returned for a write queued after the database closed.
-var errLogClosed = errors.New("message log closed")
+// ErrClosed is returned (wrapped) for a write to the message log after the
+// database was closed.
+var ErrClosed = errors.New("database closed")
 
 // logWriter owns the goroutine that commits the message log's writes; the
 // DB starts it at Open and stops it at Close, after committing every write
@@ -63,7 +64,7 @@ func (w *logWriter) queue(ctx context.Context, op logOp) error {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed {
-		return errLogClosed
+		return ErrClosed
 	}
 	select {
 	case w.ops <- op:
