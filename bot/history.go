@@ -67,8 +67,10 @@ type History interface {
 // MessageLog is History plus the writes of the history skill.
 type MessageLog interface {
 	History
-	// Record stores m durably, or its edit when m.Edited is set (the stored
-	// message keeps its posting time and takes the new text).
+	// Record stores m, or its edit when m.Edited is set (the stored message
+	// keeps its posting time and takes the new text). It may return before
+	// the write is committed (storage groups the log's writes), but a later
+	// Range sees it and a clean stop keeps it.
 	Record(ctx context.Context, m LoggedMessage) error
 	// Delete records that ref was deleted at t: its text and attachments go.
 	Delete(ctx context.Context, ref MessageRef, t time.Time) error
