@@ -90,8 +90,8 @@ type DB struct {
 	log  *slog.Logger
 	// seen holds the event ids waiting for the next write (see commit.go).
 	seen *seenSet
-	// messages commits the message log's writes (see logwriter.go).
-	messages *logWriter
+	// writer commits the message log's and the inbox's writes (writer.go).
+	writer *writer
 }
 
 // Open opens or creates the database at path, waits at most opts.Timeout for
@@ -119,7 +119,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	bdb.MaxBatchDelay = maxBatchDelay
 	bdb.MaxBatchSize = maxBatchSize
 	db := &DB{bolt: bdb, path: path, log: log, seen: newSeenSet()}
-	db.messages = startLogWriter(db)
+	db.writer = startWriter(db)
 	return db, nil
 }
 
@@ -296,7 +296,7 @@ func (db *DB) Path() string { return db.path }
 // releases the file and its lock. Call it after everything using the DB has
 // stopped.
 func (db *DB) Close() error {
-	db.messages.close() // commits the message log's queued writes
+	db.writer.close() // commits the queued writes
 	var flushErr error
 	if db.seen.hasPending() {
 		if err := db.update(func(*bbolt.Tx) error { return nil }); err != nil {

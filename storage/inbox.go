@@ -435,16 +435,19 @@ func migrateInboxIndexes(tx *bbolt.Tx) error {
 	})
 }
 
-// update runs fn in a write transaction shared with concurrent updates
-// (bbolt's DB.Batch), so a burst of items costs a few fsyncs, not one each.
-// Batch may run fn again after a sibling fails; that is safe because fn only
-// changes the transaction, which is rolled back first, and the callers' fns
-// only set the item and their own results (bot.InboxStore's contract).
+// update runs fn in a write transaction of the database's writer (writer.go),
+// shared with the message log's writes and concurrent updates, and returns
+// once it is committed: a burst of items costs a few fsyncs, not one each,
+// and the items do not take turns with the messages for the write lock.
+// The writer runs fn again, alone, after a sibling fails; that is safe
+// because fn only changes the transaction, which is rolled back first, and
+// the callers' fns only set the item and their own results
+// (bot.InboxStore's contract).
 func (s *Inbox) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.batch(fn)
+	return s.db.writer.commit(ctx, "inbox", fn)
 }
 
 func (s *Inbox) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {

@@ -66,7 +66,7 @@ func appendBucket(tx *bbolt.Tx, name string) *bbolt.Bucket {
 // or, for a new message, its posting time.
 var errIncomplete = errors.New("platform, channel, id and (for a new message) time are required")
 
-// Record queues m for the log's writer (logwriter.go) and returns without
+// Record queues m for the log's writer (writer.go) and returns without
 // waiting for the commit: m is committed, in order with the log's other
 // writes, by the next transaction of the writer, which holds everything
 // queued while the previous one was syncing (a few milliseconds under load),
@@ -98,8 +98,8 @@ func (l *MessageLog) Record(ctx context.Context, m bot.LoggedMessage) error {
 	// failed transaction on its own); record is idempotent: storing a
 	// message that is there, or applying an edit already applied, changes
 	// nothing.
-	op := logOp{what: "record message " + refString(m.Ref), apply: func(tx *bbolt.Tx) error { return record(tx, m, val) }}
-	if err := l.db.messages.queue(ctx, op); err != nil {
+	op := writeOp{what: "record message " + refString(m.Ref), apply: func(tx *bbolt.Tx) error { return record(tx, m, val) }}
+	if err := l.db.writer.queue(ctx, op); err != nil {
 		return fmt.Errorf("record message %s: %w", refString(m.Ref), err)
 	}
 	return nil
@@ -119,7 +119,7 @@ func (l *MessageLog) RecordMany(ctx context.Context, msgs []bot.LoggedMessage) e
 			return err
 		}
 	}
-	err := l.db.messages.commit(ctx, "record messages", func(tx *bbolt.Tx) error {
+	err := l.db.writer.commit(ctx, "record messages", func(tx *bbolt.Tx) error {
 		for i, m := range msgs {
 			if err := record(tx, m, vals[i]); err != nil {
 				return fmt.Errorf("message %s: %w", refString(m.Ref), err)
@@ -146,8 +146,8 @@ func (l *MessageLog) Delete(ctx context.Context, ref bot.MessageRef, t time.Time
 	if ref.Channel.Platform == "" || ref.Channel.ID == "" || ref.ID == "" {
 		return fmt.Errorf("delete message %s: %w", refString(ref), errIncomplete)
 	}
-	op := logOp{what: "delete message " + refString(ref), apply: func(tx *bbolt.Tx) error { return markDeleted(tx, ref, t) }} // idempotent, like record
-	if err := l.db.messages.queue(ctx, op); err != nil {
+	op := writeOp{what: "delete message " + refString(ref), apply: func(tx *bbolt.Tx) error { return markDeleted(tx, ref, t) }} // idempotent, like record
+	if err := l.db.writer.queue(ctx, op); err != nil {
 		return fmt.Errorf("delete message %s: %w", refString(ref), err)
 	}
 	return nil
@@ -274,7 +274,7 @@ func (l *MessageLog) Range(ctx context.Context, f bot.HistoryFilter, fn func(bot
 	if !f.To.IsZero() {
 		end = TimeKey(f.To)
 	}
-	if err := l.db.messages.sync(ctx); err != nil {
+	if err := l.db.writer.sync(ctx); err != nil {
 		return fmt.Errorf("range messages: %w", err)
 	}
 	channels := make(map[string]bool, len(f.Channels))
@@ -334,7 +334,7 @@ func (l *MessageLog) Range(ctx context.Context, f bot.HistoryFilter, fn func(bot
 // if ctx ends it stops between chunks and returns what it deleted so far
 // with the error.
 func (l *MessageLog) Purge(ctx context.Context, before time.Time) (int, error) {
-	if err := l.db.messages.sync(ctx); err != nil {
+	if err := l.db.writer.sync(ctx); err != nil {
 		return 0, fmt.Errorf("purge messages: %w", err)
 	}
 	end := TimeKey(before)
