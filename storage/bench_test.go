@@ -32,7 +32,7 @@ func reportRate(b *testing.B) {
 
 // BenchmarkAppend measures durable records of new messages (fsync on every
 // commit, bbolt's default) three ways: one transaction per message,
-// concurrent recorders grouped by the message log's writer (timed until the
+// concurrent recorders grouped by the ingest writer (timed until the
 // last one is committed), and RecordMany of 1,000 messages. (The name is the one the v1 log's Append had, so figures
 // compare across releases.)
 func BenchmarkAppend(b *testing.B) {
