@@ -18,9 +18,9 @@
 // # Discipline
 //
 // Values are JSON; bytes are copied out of a transaction before it ends;
-// state machines move in one read-check-write transaction; DB.Batch is used
-// only for idempotent functions, because bbolt may run a batched function
-// twice.
+// state machines move in one read-check-write transaction; DB.Batch and
+// the ingest writer (writer.go) are used only for idempotent functions,
+// because both may run a grouped function twice.
 //
 // # Backups
 //
