@@ -39,7 +39,7 @@ type writer struct {
 	ops  chan writeOp
 	done chan struct{}
 
-	// mu orders sends on ops before close(ops): enqueue holds it shared,
+	// mu orders sends on ops before close(ops): queue holds it shared,
 	// close exclusively.
 	mu     sync.RWMutex
 	closed bool
@@ -125,33 +125,51 @@ func (w *writer) run() {
 	}
 }
 
-// write commits batch in one transaction. When one write fails the
-// transaction is rolled back and each write is committed on its own, so
-// only the failing one is lost; its error goes to its waiter, or to the log
-// when nobody waits.
+// write commits batch in one transaction. When a write fails, the
+// transaction is rolled back and the others are committed without it; then
+// each failing write is run again alone (as bbolt's DB.Batch does), so its
+// error reaches its own waiter, or the log when nobody waits. When the
+// commit itself fails, each write is tried alone, in order.
 func (w *writer) write(batch []writeOp) {
-	err := w.db.update(func(tx *bbolt.Tx) error { return applyAll(tx, batch) })
-	if err != nil && len(batch) > 1 {
-		for _, op := range batch {
-			w.finish(op, w.db.update(func(tx *bbolt.Tx) error { return applyAll(tx, []writeOp{op}) }))
+	var failed []writeOp
+	for len(batch) > 0 {
+		at := -1
+		err := w.db.update(func(tx *bbolt.Tx) error {
+			for i, op := range batch {
+				if op.apply == nil {
+					continue
+				}
+				if err := op.apply(tx); err != nil {
+					at = i
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			for _, op := range batch {
+				w.finish(op, nil)
+			}
+			break
 		}
-		return
+		if at < 0 {
+			failed = append(failed, batch...)
+			break
+		}
+		failed = append(failed, batch[at])
+		batch = append(batch[:at:at], batch[at+1:]...)
 	}
-	for _, op := range batch {
-		w.finish(op, err)
+	for _, op := range failed {
+		w.finish(op, w.alone(op))
 	}
 }
 
-func applyAll(tx *bbolt.Tx, ops []writeOp) error {
-	for _, op := range ops {
-		if op.apply == nil {
-			continue
-		}
-		if err := op.apply(tx); err != nil {
-			return err
-		}
+// alone commits op in a transaction of its own.
+func (w *writer) alone(op writeOp) error {
+	if op.apply == nil {
+		return w.db.update(func(*bbolt.Tx) error { return nil })
 	}
-	return nil
+	return w.db.update(op.apply)
 }
 
 func (w *writer) finish(op writeOp, err error) {

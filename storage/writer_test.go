@@ -78,3 +78,59 @@ func TestRecordRefusesAnIncompleteMessageAtOnce(t *testing.T) {
 		t.Fatal("a message without a reference was accepted")
 	}
 }
+
+// A write that fails in a shared commit fails alone: its caller gets its
+// own error unchanged, the item is untouched, and the messages and items
+// committed with it are all stored.
+func TestAFailingWriteFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	db := openAt(t, tempPath(t))
+	l, inbox := storage.NewMessageLog(db), storage.NewInbox(db)
+	it, err := inbox.Conversation(ctx, []string{"discord:300:1"}, func(it *bot.Item, _ bool) error {
+		it.State, it.Draft = bot.ItemDrafted, "first draft"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := errors.New("stale draft")
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for i := range 20 {
+				if err := l.Record(ctx, msgAt(fmt.Sprintf("%d-%d", w, i), base.Add(time.Duration(w*20+i)*time.Second))); err != nil {
+					t.Error(err)
+				}
+			}
+			_, err := inbox.UpdateItem(ctx, it.ID, func(it *bot.Item) error {
+				if w%2 == 0 {
+					return refused
+				}
+				it.Draft = "second draft"
+				return nil
+			})
+			if w%2 == 0 && !errors.Is(err, refused) {
+				t.Errorf("refused update: %v, want its own error", err)
+			}
+			if w%2 == 1 && err != nil {
+				t.Errorf("accepted update: %v", err)
+			}
+			if _, err := inbox.Conversation(ctx, []string{fmt.Sprintf("discord:300:item-%d", w)}, func(*bot.Item, bool) error { return nil }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(all(t, l)); n != 16*20 {
+		t.Errorf("%d messages stored, want %d", n, 16*20)
+	}
+	got, err := inbox.Item(ctx, it.ID)
+	if err != nil || got.Draft != "second draft" {
+		t.Errorf("item after the updates: %q, %v; want the accepted update's draft", got.Draft, err)
+	}
+	for w := range 16 {
+		if _, found, err := inbox.Find(ctx, []string{fmt.Sprintf("discord:300:item-%d", w)}); err != nil || !found {
+			t.Errorf("item %d committed beside the refused updates is missing (%v)", w, err)
+		}
+	}
+}
