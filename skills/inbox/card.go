@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // render builds an item's card in the team's language. Its buttons follow
@@ -164,11 +165,7 @@ func quote(ms []bot.ItemMessage, deleted string) string {
 			parts = append(parts, m.Text)
 		}
 	}
-	q := strings.Join(parts, "\n—\n")
-	if r := []rune(q); len(r) > maxQuote {
-		q = string(r[:maxQuote]) + "…"
-	}
-	return q
+	return text.Shorten(strings.Join(parts, "\n—\n"), maxQuote+1)
 }
 
 func first5(s []string) []string {

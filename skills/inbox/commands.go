@@ -212,11 +212,7 @@ func errorsIsNotFound(err error) bool { return notFound(err, 0) != err }
 
 // snippet is s on one line, cut to n characters, with its mentions defused.
 func snippet(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n-1]) + "…"
-	}
-	return text.Defuse(s) // community text inside the bot's reply pings no one
+	return text.Defuse(text.Shorten(strings.Join(strings.Fields(s), " "), n)) // community text inside the bot's reply pings no one
 }
 
 // age renders how long an item has waited, in the team's language: "5

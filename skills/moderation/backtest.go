@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // Backtest bounds: how long one may run, and how often its progress
@@ -80,13 +81,8 @@ func Backtest(ctx context.Context, h bot.History, rule bot.ModRule, from, to tim
 	return res, err
 }
 
-func excerptN(s string, n int) string {
-	r := []rune(strings.Join(strings.Fields(s), " "))
-	if len(r) <= n {
-		return string(r)
-	}
-	return string(r[:n]) + "…"
-}
+// excerptN is s on one line, its first n characters kept, then "…".
+func excerptN(s string, n int) string { return text.Shorten(strings.Join(strings.Fields(s), " "), n+1) }
 
 // ruleBacktest is /cm rule backtest NAME PERIOD [inline rule].
 func (s *Skill) ruleBacktest(ctx context.Context, e bot.Event) (*bot.Reply, error) {

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // maxTimeout is Discord's longest timeout; longer ones are renewed.
@@ -212,12 +212,7 @@ func actionName(a bot.Action) string {
 // excerptLen bounds a case's excerpt of the message.
 const excerptLen = 300
 
-func excerpt(s string) string {
-	if utf8.RuneCountInString(s) <= excerptLen {
-		return s
-	}
-	return string([]rune(s)[:excerptLen]) + "…"
-}
+func excerpt(s string) string { return text.Shorten(s, excerptLen+1) }
 
 // act carries out the matched rules on one message and reports whether it
 // was deleted. Each rule that acts makes one case; its strikes may cross a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/commpilot/commpilot/bot"
+	"github.com/commpilot/commpilot/bot/text"
 )
 
 // listLimit bounds /cm schedule list.
@@ -563,13 +564,8 @@ func (s *Skill) completePosts(ctx context.Context, _ bot.Event, prefix string) (
 	return out, nil
 }
 
-func snippet(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
+// snippet is s on one line, cut to n characters.
+func snippet(s string, n int) string { return text.Shorten(strings.Join(strings.Fields(s), " "), n) }
 
 func (s *Skill) setApproval(ctx context.Context, e bot.Event) (*bot.Reply, error) {
 	on := e.Option("state") == "on"
