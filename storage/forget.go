@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -85,24 +84,13 @@ func (l *MessageLog) Forget(ctx context.Context, member bot.UserRef) (int, error
 // on the platform already). An item stores no author per follow-up, so a
 // follow-up of member in another member's item is not found.
 func (s *Inbox) Forget(ctx context.Context, member bot.UserRef) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	var ids [][]byte
-	err := s.db.bolt.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(BucketInboxItems)).ForEach(func(k, v []byte) error {
-			var it bot.Item
-			if err := json.Unmarshal(v, &it); err != nil {
-				return fmt.Errorf("decode item %d: %w", KeyU64(k), err)
-			}
-			if sameMember(it.Author, member) && hasWords(&it) {
-				ids = append(ids, bytes.Clone(k))
-			}
-			return nil
-		})
-	})
+	theirs, err := s.Items(ctx, func(it *bot.Item) bool { return sameMember(it.Author, member) && hasWords(it) })
 	if err != nil {
 		return 0, fmt.Errorf("forget items of %s: %w", member.Key(), err)
+	}
+	ids := make([][]byte, len(theirs))
+	for i, it := range theirs {
+		ids[i] = U64Key(it.ID)
 	}
 	total := 0
 	for len(ids) > 0 {
